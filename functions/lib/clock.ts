@@ -1,0 +1,20 @@
+/** Time behind an interface so jobs and TTL logic can be tested without sleeping. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** A clock that only moves when told to; for tests and simulations. */
+export class ManualClock implements Clock {
+  #now: number;
+  constructor(start: Date | number = Date.UTC(2026, 0, 1)) {
+    this.#now = typeof start === "number" ? start : start.getTime();
+  }
+  now(): Date {
+    return new Date(this.#now);
+  }
+  advance(ms: number): void {
+    this.#now += ms;
+  }
+}
