@@ -1,0 +1,36 @@
+import { sql } from "drizzle-orm";
+import { check, index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { tstz } from "./columns.ts";
+
+/**
+ * Who did what, when and from where. Rows are never updated; they outlive the
+ * resources they mention, so there are no foreign keys.
+ */
+export const auditLogs = pgTable(
+  "audit_logs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    at: tstz("at").notNull().defaultNow(),
+    // e.g. "token:<id>", "agent:<cluster-id>", "system"
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    resourceType: text("resource_type").notNull(),
+    resourceId: text("resource_id"),
+    clusterId: uuid("cluster_id"),
+    result: text("result").$type<"success" | "failure">().notNull(),
+    statusCode: integer("status_code"),
+    changes: jsonb("changes").$type<Record<string, unknown>>().notNull().default({}),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    requestId: text("request_id"),
+  },
+  (t) => [
+    index("audit_logs_at_idx").on(t.at),
+    index("audit_logs_actor_at_idx").on(t.actor, t.at),
+    index("audit_logs_resource_idx").on(t.resourceType, t.resourceId),
+    check("audit_logs_result_ck", sql`${t.result} in ('success', 'failure')`),
+  ],
+);
+
+export type AuditLog = typeof auditLogs.$inferSelect;
+export type NewAuditLog = typeof auditLogs.$inferInsert;

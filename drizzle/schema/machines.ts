@@ -1,0 +1,75 @@
+import { relations, sql } from "drizzle-orm";
+import { bigint, check, index, inet, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { MACHINE_STATES, type MachineState } from "../../proto/machine-states.ts";
+import { clusters } from "./clusters.ts";
+import { createdAt, type Labels, type Taint, tstz, updatedAt } from "./columns.ts";
+import { nodePools } from "./node-pools.ts";
+import { operations } from "./operations.ts";
+
+const statusList = sql.raw(MACHINE_STATES.map((s) => `'${s}'`).join(", "));
+
+export const machines = pgTable(
+  "machines",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    hostname: text("hostname").notNull(),
+    ip: inet("ip").notNull(),
+    sshUser: text("ssh_user").notNull().default("root"),
+    sshPort: integer("ssh_port").notNull().default(22),
+    // a name the agent resolves to a private key (e.g. a Secret key); never the key itself
+    sshKeyRef: text("ssh_key_ref"),
+    // pinned SSH host key, "SHA256:…"; null until first use under pin-on-first-use
+    hostKeyFingerprint: text("host_key_fingerprint"),
+    // both null: the machine is in the free inventory
+    clusterId: uuid("cluster_id").references(() => clusters.id, { onDelete: "restrict" }),
+    poolId: uuid("pool_id").references(() => nodePools.id, { onDelete: "restrict" }),
+    status: text("status").$type<MachineState>().notNull().default("available"),
+    statusReason: text("status_reason"),
+    statusChangedAt: tstz("status_changed_at").notNull().defaultNow(),
+    cpuCores: integer("cpu_cores").notNull().default(0),
+    memoryBytes: bigint("memory_bytes", { mode: "number" }).notNull().default(0),
+    gpuCount: integer("gpu_count").notNull().default(0),
+    gpuType: text("gpu_type"),
+    region: text("region"),
+    zone: text("zone"),
+    rack: text("rack"),
+    osImage: text("os_image"),
+    kernelVersion: text("kernel_version"),
+    kubeletVersion: text("kubelet_version"),
+    containerRuntimeVersion: text("container_runtime_version"),
+    labels: jsonb("labels").$type<Labels>().notNull().default({}),
+    taints: jsonb("taints").$type<Taint[]>().notNull().default([]),
+    tags: jsonb("tags").$type<string[]>().notNull().default([]),
+    nodeName: text("node_name"),
+    providerId: text("provider_id"),
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    lastHeartbeatAt: tstz("last_heartbeat_at"),
+    lastAction: text("last_action"),
+    lastError: text("last_error"),
+    // optimistic concurrency: every guarded update bumps it
+    version: integer("version").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    // an archived machine keeps its row (history) but frees its address
+    uniqueIndex("machines_ip_live_uq").on(t.ip).where(sql`${t.status} <> 'archived'`),
+    uniqueIndex("machines_provider_id_uq").on(t.providerId),
+    index("machines_pool_status_idx").on(t.poolId, t.status),
+    index("machines_cluster_status_idx").on(t.clusterId, t.status),
+    index("machines_status_idx").on(t.status),
+    check("machines_status_ck", sql`${t.status} in (${statusList})`),
+    check("machines_pool_needs_cluster_ck", sql`${t.poolId} is null or ${t.clusterId} is not null`),
+    check("machines_ssh_port_ck", sql`${t.sshPort} between 1 and 65535`),
+    check("machines_resources_ck", sql`${t.cpuCores} >= 0 and ${t.memoryBytes} >= 0 and ${t.gpuCount} >= 0`),
+  ],
+);
+
+export const machinesRelations = relations(machines, ({ one, many }) => ({
+  cluster: one(clusters, { fields: [machines.clusterId], references: [clusters.id] }),
+  pool: one(nodePools, { fields: [machines.poolId], references: [nodePools.id] }),
+  operations: many(operations),
+}));
+
+export type Machine = typeof machines.$inferSelect;
+export type NewMachine = typeof machines.$inferInsert;

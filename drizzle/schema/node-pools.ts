@@ -1,0 +1,105 @@
+import { relations, sql } from "drizzle-orm";
+import { bigint, boolean, check, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { clusters } from "./clusters.ts";
+import { createdAt, type Labels, type Taint, updatedAt } from "./columns.ts";
+import { machines } from "./machines.ts";
+
+export const SCALE_UP_POLICIES = ["random", "least-used", "most-available"] as const;
+export type ScaleUpPolicy = (typeof SCALE_UP_POLICIES)[number];
+export const SCALE_DOWN_POLICIES = ["least-used", "newest-first", "oldest-first"] as const;
+export type ScaleDownPolicy = (typeof SCALE_DOWN_POLICIES)[number];
+
+/** What a machine must offer to be assigned to the pool. */
+export interface HardwareRequirements {
+  minCpuCores?: number;
+  minMemoryBytes?: number;
+  minGpuCount?: number;
+  gpuType?: string;
+  regions?: string[];
+  zones?: string[];
+  machineLabels?: Labels;
+}
+
+export interface DrainSettings {
+  timeoutSeconds: number;
+  gracePeriodSeconds: number;
+  ignoreDaemonSets: boolean;
+  deleteEmptyDirData: boolean;
+  /** evict pods not managed by a controller */
+  force: boolean;
+}
+
+export const DEFAULT_DRAIN_SETTINGS: DrainSettings = {
+  timeoutSeconds: 600,
+  gracePeriodSeconds: 30,
+  ignoreDaemonSets: true,
+  deleteEmptyDirData: true,
+  force: false,
+};
+
+export const nodePools = pgTable(
+  "node_pools",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    clusterId: uuid("cluster_id")
+      .notNull()
+      .references(() => clusters.id, { onDelete: "restrict" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    minSize: integer("min_size").notNull().default(0),
+    maxSize: integer("max_size").notNull().default(0),
+    autoscalingEnabled: boolean("autoscaling_enabled").notNull().default(true),
+    // node template: what Cluster Autoscaler simulates a new node of this pool as
+    templateLabels: jsonb("template_labels").$type<Labels>().notNull().default({}),
+    templateTaints: jsonb("template_taints").$type<Taint[]>().notNull().default([]),
+    capacityCpuMillis: integer("capacity_cpu_millis").notNull().default(0),
+    capacityMemoryBytes: bigint("capacity_memory_bytes", { mode: "number" }).notNull().default(0),
+    capacityEphemeralStorageBytes: bigint("capacity_ephemeral_storage_bytes", { mode: "number" })
+      .notNull()
+      .default(0),
+    capacityPods: integer("capacity_pods").notNull().default(110),
+    allocatableCpuMillis: integer("allocatable_cpu_millis").notNull().default(0),
+    allocatableMemoryBytes: bigint("allocatable_memory_bytes", { mode: "number" }).notNull().default(0),
+    allocatableEphemeralStorageBytes: bigint("allocatable_ephemeral_storage_bytes", { mode: "number" })
+      .notNull()
+      .default(0),
+    allocatablePods: integer("allocatable_pods").notNull().default(110),
+    gpuCount: integer("gpu_count").notNull().default(0),
+    gpuType: text("gpu_type"),
+    hardwareRequirements: jsonb("hardware_requirements").$type<HardwareRequirements>().notNull().default({}),
+    scaleUpPolicy: text("scale_up_policy").$type<ScaleUpPolicy>().notNull().default("random"),
+    scaleDownPolicy: text("scale_down_policy").$type<ScaleDownPolicy>().notNull().default("least-used"),
+    drainSettings: jsonb("drain_settings").$type<DrainSettings>().notNull().default(DEFAULT_DRAIN_SETTINGS),
+    // the pool opts in to host preparation (swap off, modules, sysctls)
+    prepareHosts: boolean("prepare_hosts").notNull().default(false),
+    preJoinHook: text("pre_join_hook"),
+    postJoinHook: text("post_join_hook"),
+    preResetHook: text("pre_reset_hook"),
+    postResetHook: text("post_reset_hook"),
+    scaleUpCooldownSeconds: integer("scale_up_cooldown_seconds").notNull().default(0),
+    scaleDownCooldownSeconds: integer("scale_down_cooldown_seconds").notNull().default(600),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("node_pools_cluster_name_uq").on(t.clusterId, t.name),
+    check("node_pools_size_ck", sql`${t.minSize} >= 0 and ${t.maxSize} >= ${t.minSize}`),
+    check("node_pools_gpu_ck", sql`${t.gpuCount} >= 0`),
+    check(
+      "node_pools_scale_up_policy_ck",
+      sql`${t.scaleUpPolicy} in ('random', 'least-used', 'most-available')`,
+    ),
+    check(
+      "node_pools_scale_down_policy_ck",
+      sql`${t.scaleDownPolicy} in ('least-used', 'newest-first', 'oldest-first')`,
+    ),
+  ],
+);
+
+export const nodePoolsRelations = relations(nodePools, ({ one, many }) => ({
+  cluster: one(clusters, { fields: [nodePools.clusterId], references: [clusters.id] }),
+  machines: many(machines),
+}));
+
+export type NodePool = typeof nodePools.$inferSelect;
+export type NewNodePool = typeof nodePools.$inferInsert;

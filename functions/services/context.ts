@@ -1,0 +1,24 @@
+import type { Db } from "../../drizzle/client.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Coordination } from "../lib/coordination/types.ts";
+import type { Logger } from "../lib/logger.ts";
+
+/**
+ * What every service receives besides its input. Built once per request (or
+ * per job run) by the transport; services never see Hono or the raw request.
+ */
+export interface ServiceContext {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  coordination: Coordination;
+  /** correlates logs, events and audit rows with the request that caused them */
+  requestId: string;
+  /** who acts: "token:<id>", "agent:<cluster-id>", "system" */
+  actor: string;
+}
+
+export interface ServiceCall<I> {
+  ctx: ServiceContext;
+  input: I;
+}
