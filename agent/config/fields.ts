@@ -1,0 +1,169 @@
+/**
+ * The agent's settings: one row per setting, naming its flag, its environment
+ * variable and its default. The parser, the help text and the error labels are
+ * all derived from this table, so they cannot drift apart.
+ */
+export type FieldKey =
+  | "controlPlaneUrl"
+  | "cluster"
+  | "registrationToken"
+  | "registrationTokenFile"
+  | "credentialFile"
+  | "grpcListen"
+  | "grpcTlsCert"
+  | "grpcTlsKey"
+  | "grpcTlsClientCa"
+  | "healthListen"
+  | "syncInterval"
+  | "leaseName"
+  | "leaseNamespace"
+  | "podName"
+  | "sshKeyDir"
+  | "logLevel"
+  | "kubeconfig";
+
+export interface FieldSpec {
+  key: FieldKey;
+  /** Without the leading "--". Absent for secrets, which must not appear in `ps` output. */
+  flag?: string;
+  env: string;
+  /** Shown in the help as the value placeholder. */
+  value: string;
+  default?: string;
+  required?: boolean;
+  help: string;
+}
+
+export const AGENT_FIELDS: readonly FieldSpec[] = [
+  {
+    key: "controlPlaneUrl",
+    flag: "control-plane-url",
+    env: "KSP_CONTROL_PLANE_URL",
+    value: "URL",
+    required: true,
+    help: "Base URL of the ksp control plane (http or https).",
+  },
+  {
+    key: "cluster",
+    flag: "cluster",
+    env: "KSP_CLUSTER",
+    value: "NAME",
+    required: true,
+    help: "Name of this cluster in the control plane (DNS-1123 label).",
+  },
+  {
+    key: "registrationTokenFile",
+    flag: "registration-token-file",
+    env: "KSP_REGISTRATION_TOKEN_FILE",
+    value: "PATH",
+    help: "File holding the one-time registration token (preferred over the env variable).",
+  },
+  {
+    key: "registrationToken",
+    env: "KSP_REGISTRATION_TOKEN",
+    value: "TOKEN",
+    help: "One-time registration token (environment only; never pass secrets as flags).",
+  },
+  {
+    key: "credentialFile",
+    flag: "credential-file",
+    env: "KSP_AGENT_CREDENTIAL_FILE",
+    value: "PATH",
+    default: "/var/run/ksp/credential",
+    help: "Where the agent credential obtained at registration is persisted.",
+  },
+  {
+    key: "grpcListen",
+    flag: "grpc-listen",
+    env: "KSP_GRPC_LISTEN",
+    value: "HOST:PORT",
+    default: "0.0.0.0:8086",
+    help: "Address of the externalgrpc CloudProvider server for Cluster Autoscaler.",
+  },
+  {
+    key: "grpcTlsCert",
+    flag: "grpc-tls-cert",
+    env: "KSP_GRPC_TLS_CERT",
+    value: "PATH",
+    help: "PEM server certificate for the gRPC server (needs --grpc-tls-key).",
+  },
+  {
+    key: "grpcTlsKey",
+    flag: "grpc-tls-key",
+    env: "KSP_GRPC_TLS_KEY",
+    value: "PATH",
+    help: "PEM private key for the gRPC server (needs --grpc-tls-cert).",
+  },
+  {
+    key: "grpcTlsClientCa",
+    flag: "grpc-tls-client-ca",
+    env: "KSP_GRPC_TLS_CLIENT_CA",
+    value: "PATH",
+    help: "PEM CA bundle; when set, clients must present a certificate it signed (mTLS).",
+  },
+  {
+    key: "healthListen",
+    flag: "health-listen",
+    env: "KSP_HEALTH_LISTEN",
+    value: "HOST:PORT",
+    default: "0.0.0.0:8087",
+    help: "Address of the /healthz and /readyz HTTP server.",
+  },
+  {
+    key: "syncInterval",
+    flag: "sync-interval",
+    env: "KSP_SYNC_INTERVAL",
+    value: "DURATION",
+    default: "5s",
+    help: "How often cluster state is polled from the control plane (at least 1s).",
+  },
+  {
+    key: "leaseName",
+    flag: "lease-name",
+    env: "KSP_LEASE_NAME",
+    value: "NAME",
+    default: "ksp-agent",
+    help: "Name of the coordination.k8s.io Lease used for leader election.",
+  },
+  {
+    key: "leaseNamespace",
+    flag: "lease-namespace",
+    env: "KSP_LEASE_NAMESPACE",
+    value: "NAMESPACE",
+    default: "kube-system",
+    help: "Namespace of the leader-election Lease.",
+  },
+  {
+    key: "podName",
+    flag: "pod-name",
+    env: "KSP_POD_NAME",
+    value: "NAME",
+    help: "Leader-election identity of this replica (default: the hostname).",
+  },
+  {
+    key: "sshKeyDir",
+    flag: "ssh-key-dir",
+    env: "KSP_SSH_KEY_DIR",
+    value: "DIR",
+    help: "Directory with the SSH private keys used to join and remove machines.",
+  },
+  {
+    key: "logLevel",
+    flag: "log-level",
+    env: "KSP_LOG_LEVEL",
+    value: "LEVEL",
+    default: "info",
+    help: "One of debug, info, warn, error.",
+  },
+  {
+    key: "kubeconfig",
+    flag: "kubeconfig",
+    env: "KSP_KUBECONFIG",
+    value: "PATH",
+    help: "Kubeconfig file (default: the in-cluster service account).",
+  },
+];
+
+export function fieldSpec(key: FieldKey): FieldSpec {
+  return AGENT_FIELDS.find((field) => field.key === key)!;
+}

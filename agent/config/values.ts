@@ -1,0 +1,107 @@
+/**
+ * Zod schemas for single agent config values. Each takes the raw string (from
+ * a flag or an environment variable) and yields the typed value. Messages never
+ * quote the input: some of these strings are secrets, and the operator knows
+ * what they typed.
+ */
+import { z } from "zod";
+import { LOG_LEVELS, type LogLevel } from "../log.ts";
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Go-style durations ("500ms", "5s", "1m30s"), because that is what Kubernetes users write. */
+export function parseDurationMs(text: string): number | undefined {
+  if (!/^(\d+(?:\.\d+)?(ms|s|m|h))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(DURATION_PART))
+    total += Number(amount) * UNIT_MS[unit ?? "s"]!;
+  return Math.round(total);
+}
+
+export function formatDurationMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** "host:port", "[v6]:port" or ":port" (all interfaces). Port 0 asks the OS for a free port. */
+export function parseListenAddress(text: string): ListenAddress | undefined {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]*)):(\d{1,5})$/.exec(text);
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (port > 65_535) return undefined;
+  return { host: match[1] ?? (match[2] || "0.0.0.0"), port };
+}
+
+export function formatListenAddress(address: ListenAddress): string {
+  return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+function isDns1123Subdomain(text: string): boolean {
+  return (
+    text.length <= 253 && text.split(".").every((label) => label.length <= 63 && DNS1123_LABEL.test(label))
+  );
+}
+
+const REQUIRED = { error: "is required" };
+
+export const controlPlaneUrlSchema = z
+  .string(REQUIRED)
+  .refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), {
+    error: "must be an http(s) URL",
+  })
+  .refine((text) => !URL.canParse(text) || (new URL(text).username === "" && new URL(text).password === ""), {
+    error: "must not contain credentials; the agent authenticates with its registration token",
+  })
+  .transform((text) => text.replace(/\/+$/, ""));
+
+export const dnsLabelSchema = z
+  .string(REQUIRED)
+  .refine((text) => text.length <= 63 && DNS1123_LABEL.test(text), {
+    error: "must be a DNS-1123 label (lowercase letters, digits and '-', at most 63 characters)",
+  });
+
+export const dnsSubdomainSchema = z.string(REQUIRED).refine(isDns1123Subdomain, {
+  error: "must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253 characters)",
+});
+
+export const pathSchema = z
+  .string(REQUIRED)
+  .refine((text) => !/[\0\n]/.test(text), { error: "must be a file path" });
+
+export const secretTokenSchema = z
+  .string(REQUIRED)
+  .refine((text) => /^\S{8,4096}$/.test(text.trim()), {
+    error: "must be a single token of 8 to 4096 characters without spaces",
+  })
+  .transform((text) => text.trim());
+
+export const podNameSchema = z.string(REQUIRED).refine((text) => text.length <= 253 && /^\S+$/.test(text), {
+  error: "must be a non-empty name without spaces",
+});
+
+export const listenSchema = z.string(REQUIRED).transform((text, ctx) => {
+  const address = parseListenAddress(text);
+  if (address) return address;
+  ctx.addIssue({ code: "custom", message: "must be host:port, e.g. 0.0.0.0:8086 or [::]:8086" });
+  return z.NEVER;
+});
+
+export const syncIntervalSchema = z
+  .string(REQUIRED)
+  .transform((text, ctx) => {
+    const ms = parseDurationMs(text);
+    if (ms !== undefined) return ms;
+    ctx.addIssue({ code: "custom", message: 'must be a duration such as "5s", "1m30s" or "1500ms"' });
+    return z.NEVER;
+  })
+  .pipe(z.number().min(1000, { error: "must be at least 1s" }));
+
+export const logLevelSchema = z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], {
+  error: `must be one of ${LOG_LEVELS.join(", ")}`,
+});

@@ -1,0 +1,185 @@
+import { describe, expect, it } from "vitest";
+import { AGENT_FIELDS } from "../../agent/config/fields.ts";
+import { parseDurationMs, parseListenAddress } from "../../agent/config/values.ts";
+import { type AgentConfig, agentHelpText, maskedAgentConfig, parseAgentConfig } from "../../agent/config.ts";
+import { createLogger, maskSecrets } from "../../agent/log.ts";
+
+const SECRET = "ksp_reg_SuperSecretValue123";
+const hostname = () => "node-a";
+const baseEnv = { KSP_CONTROL_PLANE_URL: "https://cp.example.com/", KSP_CLUSTER: "prod-1" };
+
+function parseOk(argv: string[], env: Record<string, string> = baseEnv): AgentConfig {
+  const result = parseAgentConfig(argv, env, hostname);
+  if (!result.ok) throw new Error(`expected a valid config, got: ${result.errors.join("; ")}`);
+  return result.config;
+}
+
+function parseErrors(argv: string[], env: Record<string, string> = baseEnv): string[] {
+  const result = parseAgentConfig(argv, env, hostname);
+  if (result.ok) throw new Error("expected the config to be rejected");
+  return result.errors;
+}
+
+describe("parseAgentConfig", () => {
+  it("fills in every default", () => {
+    expect(parseOk([])).toEqual({
+      controlPlaneUrl: "https://cp.example.com",
+      cluster: "prod-1",
+      registration: { token: null, tokenFile: null },
+      credentialFile: "/var/run/ksp/credential",
+      grpc: { listen: { host: "0.0.0.0", port: 8086 }, tls: null },
+      healthListen: { host: "0.0.0.0", port: 8087 },
+      syncIntervalMs: 5000,
+      lease: { name: "ksp-agent", namespace: "kube-system", identity: "node-a" },
+      sshKeyDir: null,
+      logLevel: "info",
+      kubeconfig: null,
+    } satisfies AgentConfig);
+  });
+
+  it("lets flags win over environment variables", () => {
+    const env = { ...baseEnv, KSP_SYNC_INTERVAL: "30s", KSP_LOG_LEVEL: "warn", KSP_POD_NAME: "from-env" };
+    const config = parseOk(["--sync-interval=1m30s", "--log-level", "debug", "--cluster", "edge-2"], env);
+    expect(config.syncIntervalMs).toBe(90_000);
+    expect(config.logLevel).toBe("debug");
+    expect(config.cluster).toBe("edge-2");
+    expect(config.lease.identity).toBe("from-env");
+  });
+
+  it("treats empty environment variables as unset", () => {
+    expect(parseOk([], { ...baseEnv, KSP_GRPC_LISTEN: "", KSP_SSH_KEY_DIR: "" }).grpc.listen.port).toBe(8086);
+  });
+
+  it("builds mutual TLS only when a client CA is given", () => {
+    const tlsFlags = ["--grpc-tls-cert", "/tls/tls.crt", "--grpc-tls-key", "/tls/tls.key"];
+    expect(parseOk(tlsFlags).grpc.tls).toEqual({
+      certFile: "/tls/tls.crt",
+      keyFile: "/tls/tls.key",
+      clientCaFile: null,
+    });
+    expect(parseOk([...tlsFlags, "--grpc-tls-client-ca", "/tls/ca.crt"]).grpc.tls?.clientCaFile).toBe(
+      "/tls/ca.crt",
+    );
+  });
+
+  it("rejects a URL that is not http(s) with the flag name", () => {
+    expect(parseErrors(["--control-plane-url", "ftp://cp.example.com"])).toEqual([
+      "--control-plane-url: must be an http(s) URL",
+    ]);
+    expect(parseErrors(["--control-plane-url", "not a url"])).toEqual([
+      "--control-plane-url: must be an http(s) URL",
+    ]);
+  });
+
+  it("names the environment variable when the bad value came from there", () => {
+    expect(parseErrors([], { ...baseEnv, KSP_SYNC_INTERVAL: "soon" })).toEqual([
+      'KSP_SYNC_INTERVAL: must be a duration such as "5s", "1m30s" or "1500ms"',
+    ]);
+  });
+
+  it("reports missing required settings with both ways to set them", () => {
+    expect(parseErrors([], {})).toEqual([
+      "--control-plane-url: is required (pass --control-plane-url or set KSP_CONTROL_PLANE_URL)",
+      "--cluster: is required (pass --cluster or set KSP_CLUSTER)",
+    ]);
+  });
+
+  it("rejects bad durations, listen addresses, names and log levels", () => {
+    expect(parseErrors(["--sync-interval", "500ms"])).toEqual(["--sync-interval: must be at least 1s"]);
+    expect(parseErrors(["--grpc-listen", "8086"])).toEqual([
+      "--grpc-listen: must be host:port, e.g. 0.0.0.0:8086 or [::]:8086",
+    ]);
+    expect(parseErrors(["--cluster", "Prod_1"])[0]).toMatch(/^--cluster: must be a DNS-1123 label/);
+    expect(parseErrors(["--log-level", "verbose"])).toEqual([
+      "--log-level: must be one of debug, info, warn, error",
+    ]);
+  });
+
+  it("rejects half a TLS configuration", () => {
+    expect(parseErrors(["--grpc-tls-cert", "/tls/tls.crt"])).toEqual([
+      "--grpc-tls-key: is required when --grpc-tls-cert is set",
+    ]);
+    expect(parseErrors([], { ...baseEnv, KSP_GRPC_TLS_KEY: "/tls/tls.key" })).toEqual([
+      "--grpc-tls-cert: is required when KSP_GRPC_TLS_KEY is set",
+    ]);
+    expect(parseErrors(["--grpc-tls-client-ca", "/tls/ca.crt"])).toEqual([
+      "--grpc-tls-client-ca: mutual TLS also needs --grpc-tls-cert and --grpc-tls-key",
+    ]);
+  });
+
+  it("rejects unknown flags, missing flag values and positional arguments", () => {
+    expect(parseErrors(["--colour=blue"])).toEqual(["--colour: unknown option (see --help)"]);
+    expect(parseErrors(["--cluster"])).toEqual(["--cluster: requires a value"]);
+    expect(parseErrors(["extra"])).toEqual(["argument 1: unexpected; the agent takes only --flags"]);
+  });
+
+  it("never echoes a secret in an error", () => {
+    const errors = [
+      ...parseErrors([], { ...baseEnv, KSP_REGISTRATION_TOKEN: "has space ksp_reg_x" }),
+      ...parseErrors(["--registration-token-file", "/t"], { ...baseEnv, KSP_REGISTRATION_TOKEN: SECRET }),
+      ...parseErrors([`--registration-token=${SECRET}`]),
+      ...parseErrors([SECRET]),
+      ...parseErrors(["--control-plane-url", `https://agent:${SECRET}@cp.example.com`]),
+      ...parseErrors(["--sync-interval", SECRET]),
+    ];
+    expect(errors).toHaveLength(6);
+    for (const error of errors) expect(error).not.toContain("SuperSecret");
+    expect(errors[0]).toBe(
+      "KSP_REGISTRATION_TOKEN: must be a single token of 8 to 4096 characters without spaces",
+    );
+  });
+});
+
+describe("maskedAgentConfig", () => {
+  it("hides the registration token but keeps paths and addresses readable", () => {
+    const config = parseOk(["--grpc-listen", "[::]:9000"], { ...baseEnv, KSP_REGISTRATION_TOKEN: SECRET });
+    expect(config.registration.token).toBe(SECRET);
+    const masked = maskedAgentConfig(config);
+    expect(JSON.stringify(masked)).not.toContain("SuperSecret");
+    expect(masked).toMatchObject({
+      registration: { token: "****", tokenFile: null },
+      credentialFile: "/var/run/ksp/credential",
+      grpc: { listen: "[::]:9000", tls: null },
+      syncInterval: "5s",
+    });
+  });
+
+  it("stays masked when written through the agent logger", () => {
+    const lines: string[] = [];
+    const logger = createLogger({ sink: (line) => lines.push(line) });
+    const config = parseOk([], { ...baseEnv, KSP_REGISTRATION_TOKEN: SECRET });
+    logger.info("agent starting", { config: maskedAgentConfig(config), raw: config });
+    logger.error("exchange failed", { err: new Error(`server rejected ${SECRET}`) });
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).not.toContain("SuperSecret");
+    expect(JSON.parse(lines[0]!).config.credentialFile).toBe("/var/run/ksp/credential");
+  });
+
+  it("masks secret-named fields and token-shaped substrings", () => {
+    expect(maskSecrets({ apiToken: "abc", tokenFile: "/x", note: `Bearer abc.def and ${SECRET}` })).toEqual({
+      apiToken: "****",
+      tokenFile: "/x",
+      note: "Bearer **** and ksp_reg_****",
+    });
+  });
+});
+
+describe("value parsers and help", () => {
+  it("parses Go-style durations and listen addresses", () => {
+    expect(parseDurationMs("1h2m3s")).toBe(3_723_000);
+    expect(parseDurationMs("1.5s")).toBe(1500);
+    expect(parseDurationMs("5")).toBeUndefined();
+    expect(parseListenAddress(":8087")).toEqual({ host: "0.0.0.0", port: 8087 });
+    expect(parseListenAddress("[::1]:0")).toEqual({ host: "::1", port: 0 });
+    expect(parseListenAddress("0.0.0.0:70000")).toBeUndefined();
+  });
+
+  it("lists every setting with its env variable and default", () => {
+    const help = agentHelpText();
+    for (const field of AGENT_FIELDS) {
+      if (field.flag) expect(help).toContain(`--${field.flag}`);
+      expect(help).toContain(field.env);
+      if (field.default) expect(help).toContain(`default ${field.default}`);
+    }
+  });
+});
