@@ -1,5 +1,16 @@
 import { relations, sql } from "drizzle-orm";
-import { bigint, check, index, inet, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  check,
+  index,
+  inet,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { MACHINE_STATES, type MachineState } from "../../proto/machine-states.ts";
 import { clusters } from "./clusters.ts";
 import { createdAt, type Labels, type Taint, tstz, updatedAt } from "./columns.ts";

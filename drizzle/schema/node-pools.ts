@@ -1,5 +1,15 @@
 import { relations, sql } from "drizzle-orm";
-import { bigint, boolean, check, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  check,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { clusters } from "./clusters.ts";
 import { createdAt, type Labels, type Taint, updatedAt } from "./columns.ts";
 import { machines } from "./machines.ts";

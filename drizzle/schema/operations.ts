@@ -37,7 +37,10 @@ export const operations = pgTable(
     index("operations_pool_created_idx").on(t.poolId, t.createdAt),
     index("operations_kind_idx").on(t.kind),
     index("operations_request_id_idx").on(t.requestId),
-    check("operations_status_ck", sql`${t.status} in ('pending', 'running', 'succeeded', 'failed', 'cancelled')`),
+    check(
+      "operations_status_ck",
+      sql`${t.status} in ('pending', 'running', 'succeeded', 'failed', 'cancelled')`,
+    ),
   ],
 );
 

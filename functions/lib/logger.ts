@@ -14,7 +14,8 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-const SECRET_KEY = /(token|secret|password|passphrase|authorization|cookie|private_?key|credential|signing_?key)/i;
+const SECRET_KEY =
+  /(token|secret|password|passphrase|authorization|cookie|private_?key|credential|signing_?key)/i;
 // Our tokens all start with "ksp_"; bearer values are masked wherever they appear in free text.
 const SECRET_VALUE = /\b(ksp_[a-z]{2,5}_)[A-Za-z0-9_-]{8,}|\b(Bearer\s+)[^\s"']+/g;
 
@@ -25,7 +26,10 @@ export function maskSecrets(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => maskSecrets(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = SECRET_KEY.test(k) && v !== null && v !== undefined && typeof v !== "object" ? "****" : maskSecrets(v, depth + 1);
+    out[k] =
+      SECRET_KEY.test(k) && v !== null && v !== undefined && typeof v !== "object"
+        ? "****"
+        : maskSecrets(v, depth + 1);
   }
   return out;
 }

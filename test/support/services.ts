@@ -26,7 +26,11 @@ export function tcpReachable(host: string, port: number, timeoutMs = 1000): Prom
  * throws, failing the file instead of skipping it.
  * Usage: `const ok = await requireService("postgres", probe); describe.skipIf(!ok)(...)`.
  */
-export async function requireService(name: string, probe: () => Promise<boolean>, detail = ""): Promise<boolean> {
+export async function requireService(
+  name: string,
+  probe: () => Promise<boolean>,
+  detail = "",
+): Promise<boolean> {
   const ok = await probe().catch(() => false);
   if (ok) {
     recordUsage("service", detail ? `${name} (${detail})` : name);
