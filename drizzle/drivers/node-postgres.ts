@@ -1,0 +1,32 @@
+import { drizzle } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import * as schema from "../schema/index.ts";
+import { describeTarget, parsePostgresUrl, unavailableError, urlSecrets } from "./connection-url.ts";
+import type { ConnectionOptions, Database, Db } from "./types.ts";
+
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** A `pg` Pool, checked with `select 1` so a wrong URL fails at startup, not at the first request. */
+export async function openNodePostgres(url: string, options: ConnectionOptions = {}): Promise<Database> {
+  const target = parsePostgresUrl(url);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on("error", () => {});
+  try {
+    await pool.query("select 1");
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw unavailableError(target, err, urlSecrets(url));
+  }
+  const db = drizzle({ client: pool, schema }) as unknown as Db;
+  return {
+    db,
+    driver: "node-postgres",
+    close: () => pool.end(),
+    describe: () => `node-postgres (${describeTarget(target)})`,
+  };
+}
