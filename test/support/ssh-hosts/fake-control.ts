@@ -1,0 +1,123 @@
+/**
+ * The test side of the fakes: reads what they recorded and plants faults and
+ * behaviours in the host's /var/log/ksp-fake, straight from disk.
+ */
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { FAKE_STATE_PATH, hostPath } from "./host-view.ts";
+
+export interface FakeCall {
+  command: string;
+  /** argv[0] is the command; token values are "***". */
+  argv: string[];
+  ts: string;
+  cwd: string;
+  pid: number;
+  /** Bytes read from stdin (or the size of a redirected file); never the content. */
+  stdinBytes: number;
+  exitCode: number;
+  durationMs: number;
+}
+
+/** What the fake kubeadm recorded about a successful join (no token). */
+export interface JoinState {
+  name: string;
+  providerID: string | null;
+  extraArgs: Record<string, string>;
+  taints: { key: string; value?: string; effect: string }[];
+  apiServerEndpoint: string;
+  configApiVersion: string;
+  kubeVersion: string;
+}
+
+export interface UnitState {
+  active: boolean;
+  enabled: boolean;
+}
+
+export interface Behaviour {
+  /** Sleep before doing anything, e.g. to exercise timeouts. */
+  delayMs?: number;
+}
+
+async function readJson<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export class FakeControl {
+  private faultSeq = 0;
+
+  constructor(private readonly stateRoot: string) {}
+
+  private state(file: string): string {
+    return path.join(hostPath(this.stateRoot, FAKE_STATE_PATH), file);
+  }
+
+  async calls(): Promise<FakeCall[]> {
+    const text = await readFile(this.state("calls.jsonl"), "utf8").catch(() => "");
+    return text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as FakeCall);
+  }
+
+  /**
+   * The next call whose argv starts with the words of `match` ("kubeadm join",
+   * "systemctl restart kubelet") prints stderr/stdout and exits with exitCode.
+   * Faults queue up and each is used once.
+   */
+  async failNext(match: string, exitCode = 1, stderr = "", stdout = ""): Promise<void> {
+    const name = `${String(++this.faultSeq).padStart(6, "0")}.json`;
+    const fault = {
+      match,
+      exitCode,
+      stderr: stderr && !stderr.endsWith("\n") ? `${stderr}\n` : stderr,
+      stdout,
+    };
+    await writeFile(this.state(`faults/${name}.tmp`), JSON.stringify(fault));
+    // Renamed into place so a fake never reads a half-written fault.
+    await rename(this.state(`faults/${name}.tmp`), this.state(`faults/${name}`));
+  }
+
+  /** Persistent behaviour for calls starting with `match`; null removes it. Longest match wins. */
+  async setBehaviour(match: string, behaviour: Behaviour | null): Promise<void> {
+    const all = (await readJson<Record<string, Behaviour>>(this.state("behaviours.json"))) ?? {};
+    if (behaviour) all[match] = behaviour;
+    else delete all[match];
+    await writeFile(this.state("behaviours.json"), JSON.stringify(all));
+  }
+
+  async joinState(): Promise<JoinState | undefined> {
+    return readJson<JoinState>(this.state("node.json"));
+  }
+
+  /** systemd units as the fake systemctl sees them; units never touched keep their defaults. */
+  async units(): Promise<Record<string, UnitState>> {
+    const defaults = {
+      kubelet: { active: false, enabled: false },
+      containerd: { active: true, enabled: true },
+    };
+    return { ...defaults, ...(await readJson<Record<string, UnitState>>(this.state("units.json"))) };
+  }
+
+  async clearCalls(): Promise<void> {
+    await rm(this.state("calls.jsonl"), { force: true });
+    await writeFile(this.state("calls.jsonl"), "");
+  }
+}
+
+/** The Node object the fake kubeadm registers, as far as tests look at it. */
+export interface RegisteredNode {
+  metadata: { name: string; labels: Record<string, string> };
+  spec: { providerID?: string; taints?: { key: string; value?: string; effect: string }[] };
+  status: {
+    capacity: Record<string, string>;
+    allocatable: Record<string, string>;
+    conditions: { type: string; status: string; reason?: string }[];
+    addresses: { type: string; address: string }[];
+  };
+}
