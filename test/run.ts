@@ -52,6 +52,7 @@ if (existsSync(usageFile)) {
 const list = (kind: string) => [...(usage.get(kind) ?? [])].sort().join(", ") || "none";
 console.log("\nksp test run used:");
 console.log(`  database drivers: ${list("driver")}`);
+console.log(`  service clients:  ${list("client")}`);
 console.log(`  real services:    ${list("service")}`);
 console.log(`  stand-ins:        ${list("stand-in")}`);
 

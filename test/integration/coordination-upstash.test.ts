@@ -22,7 +22,7 @@ describe.skipIf(!ok)("UpstashCoordination over real Redis (REST bridge)", () => 
   beforeAll(async () => {
     bridge = await startUpstashBridge();
     raw = await RespConnection.connect("127.0.0.1", 6379);
-    recordUsage("driver", "@upstash/redis");
+    recordUsage("client", "@upstash/redis");
   });
 
   afterAll(async () => {

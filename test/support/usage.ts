@@ -4,7 +4,7 @@
  */
 import { appendFileSync } from "node:fs";
 
-export type UsageKind = "driver" | "service" | "stand-in";
+export type UsageKind = "driver" | "client" | "service" | "stand-in";
 
 export function recordUsage(kind: UsageKind, name: string): void {
   const file = process.env.KSP_TEST_USAGE_FILE;

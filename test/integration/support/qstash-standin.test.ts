@@ -58,7 +58,7 @@ describe("QStash stand-in", () => {
       nextSigningKey: qstash.nextSigningKey,
       devMode: false,
     });
-    recordUsage("driver", "@upstash/qstash");
+    recordUsage("client", "@upstash/qstash");
   });
 
   afterAll(async () => {

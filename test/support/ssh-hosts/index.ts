@@ -74,7 +74,6 @@ function loopbackAddress(index: number): string {
 }
 
 export async function startSshHosts(opts: SshHostsOptions): Promise<SshHosts> {
-  recordUsage("service", "openssh sshd");
   recordUsage("stand-in", "fake kubeadm/kubelet/systemctl");
   const network = opts.network ?? "loopback";
   if (opts.count < 1 || opts.count > (network === "netns" ? MAX_NETNS_HOSTS : 250)) {

@@ -1,0 +1,109 @@
+/**
+ * Composition root of the Node entry: embedded PGlite (or DATABASE_URL),
+ * migrations applied at start, in-process or Upstash coordination, the
+ * bootstrap admin token, the app, the in-process queue and the scheduler.
+ * Process concerns (listening, signals, exit codes) stay in node.ts.
+ */
+import { type Database, openDatabase } from "../../drizzle/client.ts";
+import { migrateDatabase } from "../../drizzle/migrate.ts";
+import { type App, createApp } from "../app.ts";
+import type { NodeSettings } from "../env.ts";
+import { runScheduledJobs } from "../jobs/runner.ts";
+import { type IntervalScheduler, startIntervalScheduler } from "../jobs/scheduler.ts";
+import { type Clock, systemClock } from "../lib/clock.ts";
+import { MemoryCoordination } from "../lib/coordination/memory.ts";
+import type { Coordination } from "../lib/coordination/types.ts";
+import { UpstashCoordination } from "../lib/coordination/upstash.ts";
+import { createLogger, type Logger } from "../lib/logger.ts";
+import { InProcessQueue } from "../queue/in-process.ts";
+import { type EnsureAdminTokenResult, ensureAdminToken } from "../services/bootstrap/ensure-admin-token.ts";
+import { wireJobs } from "./jobs.ts";
+import { type AppDeps, DEFAULT_READY_CHECK_TIMEOUT_MS, sharedDatabaseSource } from "./types.ts";
+
+const QUEUE_POLL_MS = 1_000;
+
+export interface NodeRuntime {
+  app: App;
+  deps: AppDeps;
+  database: Database;
+  queue: InProcessQueue;
+  adminToken: EnsureAdminTokenResult;
+  /** Starts the scheduler and the queue poller. */
+  startBackground(): void;
+  /** Stops background work, then closes the database; safe to call twice. */
+  close(): Promise<void>;
+}
+
+function coordinationFor(settings: NodeSettings, clock: Clock): Coordination {
+  const options = { prefix: settings.coordinationPrefix };
+  return settings.upstash
+    ? new UpstashCoordination(settings.upstash, { ...options, clock })
+    : new MemoryCoordination(clock, options);
+}
+
+export async function composeNode(
+  settings: NodeSettings,
+  opts: { logger?: Logger; clock?: Clock } = {},
+): Promise<NodeRuntime> {
+  const logger = opts.logger ?? createLogger({ level: settings.logLevel });
+  const clock = opts.clock ?? systemClock;
+  const database = await openDatabase({
+    runtime: "node",
+    databaseUrl: settings.databaseUrl,
+    dataDir: settings.dataDir,
+  });
+  try {
+    await migrateDatabase(database);
+    const coordination = coordinationFor(settings, clock);
+    const deps: AppDeps = {
+      databases: sharedDatabaseSource(database),
+      coordination,
+      clock,
+      logger,
+      config: { maxBodyBytes: settings.maxBodyBytes, readyCheckTimeoutMs: DEFAULT_READY_CHECK_TIMEOUT_MS },
+    };
+    const adminToken = await ensureAdminToken({
+      ctx: { db: database.db, clock, logger, coordination, requestId: "startup", actor: "system" },
+      input: { configuredToken: settings.adminToken },
+    });
+
+    // The queue and its consumer refer to each other; `consume` is read only once messages flow.
+    let consume: ReturnType<typeof wireJobs>["consume"] | undefined;
+    const queue = new InProcessQueue({
+      clock,
+      logger,
+      consume: (body, attempts) => consume!(body, attempts),
+    });
+    const jobs = wireJobs({ app: deps, queue });
+    consume = jobs.consume;
+
+    let scheduler: IntervalScheduler | undefined;
+    let closing: Promise<void> | undefined;
+    return {
+      app: createApp(deps),
+      deps,
+      database,
+      queue,
+      adminToken,
+      startBackground() {
+        queue.start(QUEUE_POLL_MS);
+        scheduler ??= startIntervalScheduler({
+          intervalMs: settings.schedulerIntervalMs,
+          tick: () => runScheduledJobs(jobs.runner, "interval"),
+          logger,
+        });
+      },
+      close() {
+        closing ??= (async () => {
+          await scheduler?.stop();
+          await queue.stop();
+          await database.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await database.close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * What the HTTP app, the scheduler and the queue consumer need from their
+ * entry point. Each entry (node.ts, worker.ts) builds these once in its
+ * composition root; nothing below the entry knows which runtime it is on.
+ */
+import type { Database } from "../../drizzle/client.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Coordination } from "../lib/coordination/types.ts";
+import type { Logger } from "../lib/logger.ts";
+
+/** A database lent for one unit of work (a request, a job run, a queue message). */
+export interface DatabaseLease {
+  readonly database: Database;
+  /** Gives the database back: a no-op for a shared pool, a close for a per-request one. */
+  release(): Promise<void>;
+}
+
+/**
+ * Where units of work get their database. On Node one pool serves every
+ * request; in a Worker a connection must not outlive the request that opened
+ * it, so each lease opens (and its release closes) its own.
+ */
+export interface DatabaseSource {
+  acquire(): Promise<DatabaseLease>;
+}
+
+export interface AppConfig {
+  /** Request bodies above this many bytes are refused with 413. */
+  maxBodyBytes: number;
+  /** Upper bound for each /readyz check. */
+  readyCheckTimeoutMs: number;
+}
+
+export interface AppDeps {
+  databases: DatabaseSource;
+  coordination: Coordination;
+  clock: Clock;
+  logger: Logger;
+  config: AppConfig;
+}
+
+export const DEFAULT_READY_CHECK_TIMEOUT_MS = 2_000;
+
+/** Node: one long-lived database shared by every unit of work. */
+export function sharedDatabaseSource(database: Database): DatabaseSource {
+  const lease: DatabaseLease = { database, release: async () => {} };
+  return { acquire: async () => lease };
+}
+
+/** Worker: a fresh database per unit of work, closed when the lease is released. */
+export function perUseDatabaseSource(open: () => Promise<Database>): DatabaseSource {
+  return {
+    async acquire() {
+      const database = await open();
+      return { database, release: () => database.close() };
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Composition root of the Worker: Neon over WebSockets opened per unit of
+ * work (a Pool must not outlive its request), Upstash for coordination (no
+ * in-process state survives between isolates), and the JOBS_QUEUE binding as
+ * the job queue. Built once per isolate and reused across requests.
+ */
+
+import type { NeonOptions } from "../../drizzle/client.ts";
+import { openWorkerDatabase } from "../../drizzle/client-worker.ts";
+import { type App, createApp } from "../app.ts";
+import type { WorkerSettings } from "../env.ts";
+import { systemClock } from "../lib/clock.ts";
+import { UpstashCoordination } from "../lib/coordination/upstash.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { JobQueue } from "../queue/types.ts";
+import { type JobsWiring, wireJobs } from "./jobs.ts";
+import { type AppDeps, DEFAULT_READY_CHECK_TIMEOUT_MS, perUseDatabaseSource } from "./types.ts";
+
+export interface WorkerRuntime extends JobsWiring {
+  app: App;
+  deps: AppDeps;
+}
+
+/** Local development only: plain WebSockets to a ws-to-TCP proxy in front of an ordinary Postgres. */
+function neonOptionsFor(settings: WorkerSettings): NeonOptions | undefined {
+  if (!settings.neonWsProxy) return undefined;
+  return {
+    wsProxy: settings.neonWsProxy,
+    useSecureWebSocket: false,
+    pipelineTLS: false,
+    pipelineConnect: false,
+  };
+}
+
+export function composeWorker(settings: WorkerSettings, logger: Logger): WorkerRuntime {
+  const neon = neonOptionsFor(settings);
+  const deps: AppDeps = {
+    databases: perUseDatabaseSource(() =>
+      openWorkerDatabase({ databaseUrl: settings.databaseUrl, neon, maxConnections: 2 }),
+    ),
+    coordination: new UpstashCoordination(settings.upstash, {
+      prefix: settings.coordinationPrefix,
+      clock: systemClock,
+    }),
+    clock: systemClock,
+    logger,
+    config: { maxBodyBytes: settings.maxBodyBytes, readyCheckTimeoutMs: DEFAULT_READY_CHECK_TIMEOUT_MS },
+  };
+  const queue: JobQueue = settings.jobsQueue;
+  return { app: createApp(deps), deps, ...wireJobs({ app: deps, queue }) };
+}

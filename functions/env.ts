@@ -1,0 +1,211 @@
+/**
+ * Environment of each entry point, validated once at start (Node) or per
+ * isolate (Worker). Problems come back as one line per variable and never
+ * echo the value, because values are often secrets.
+ *
+ * HOST defaults to 127.0.0.1: a fresh `npm start` prints an admin token, and
+ * the API it protects should not be reachable from the network until someone
+ * chooses that (containers set HOST=0.0.0.0).
+ */
+import { z } from "zod";
+import type { LogLevel } from "./lib/logger.ts";
+
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_DATA_DIR = ".data";
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_SCHEDULER_INTERVAL_SECONDS = 60;
+
+// Unset and empty are the same thing: `FOO= npm start` must not mean "FOO is the empty string".
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+
+const postgresUrl = z.string().refine(
+  (v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname !== "";
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be a postgres:// or postgresql:// URL with a host" },
+);
+
+const httpUrl = z.string().refine(
+  (v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === "https:" || u.protocol === "http:";
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be an http(s) URL" },
+);
+
+const intIn = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: `must be a whole number between ${min} and ${max}` })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { message: `must be a whole number between ${min} and ${max}` });
+
+const secret = (what: string) => z.string().min(1, { message: `must be the ${what}` });
+
+const logLevel = z.enum(["debug", "info", "warn", "error"], {
+  message: "must be one of debug, info, warn, error",
+});
+
+/** The API token format (see lib/tokens.ts); at least 32 random characters after the prefix. */
+export const ADMIN_TOKEN_PATTERN = /^ksp_adm_[A-Za-z0-9_-]{32,256}$/;
+const adminToken = z.string().regex(ADMIN_TOKEN_PATTERN, {
+  message: "must be ksp_adm_ followed by 32 to 256 characters of A-Z a-z 0-9 _ -",
+});
+
+const common = {
+  LOG_LEVEL: optional(logLevel),
+  // Lets several deployments (or test runs) share one Redis without seeing each other's keys.
+  KSP_COORDINATION_PREFIX: optional(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]{1,64}$/, { message: "must be 1 to 64 characters of A-Z a-z 0-9 : _ -" }),
+  ),
+  KSP_MAX_BODY_BYTES: optional(intIn(1024, 64 * 1024 * 1024)),
+  UPSTASH_REDIS_REST_URL: optional(httpUrl),
+  UPSTASH_REDIS_REST_TOKEN: optional(secret("Upstash REST token")),
+  // Declared now so a typo fails at start; the QStash transport arrives later.
+  QSTASH_URL: optional(httpUrl),
+  QSTASH_TOKEN: optional(secret("QStash token")),
+  QSTASH_CURRENT_SIGNING_KEY: optional(secret("QStash signing key")),
+  QSTASH_NEXT_SIGNING_KEY: optional(secret("QStash signing key")),
+};
+
+/** Both or neither; checked on the raw values so it is reported alongside every other problem. */
+function upstashPairProblems(raw: Record<string, unknown>): string[] {
+  const present = (name: string) => raw[name] !== undefined && raw[name] !== "";
+  const url = present("UPSTASH_REDIS_REST_URL");
+  const token = present("UPSTASH_REDIS_REST_TOKEN");
+  if (url && !token) return ["UPSTASH_REDIS_REST_TOKEN: is required when UPSTASH_REDIS_REST_URL is set"];
+  if (token && !url) return ["UPSTASH_REDIS_REST_URL: is required when UPSTASH_REDIS_REST_TOKEN is set"];
+  return [];
+}
+
+const nodeSchema = z.object({
+  ...common,
+  PORT: optional(intIn(0, 65535)),
+  HOST: optional(z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, { message: "must be a host name or IP address" })),
+  DATABASE_URL: optional(postgresUrl),
+  KSP_DATA_DIR: optional(z.string()),
+  KSP_ADMIN_TOKEN: optional(adminToken),
+  KSP_SCHEDULER_INTERVAL_SECONDS: optional(intIn(1, 86_400)),
+});
+
+const workerSchema = z.object({
+  ...common,
+  DATABASE_URL: z.string({ message: "is required in the Worker" }).pipe(postgresUrl),
+  UPSTASH_REDIS_REST_URL: z
+    .string({ message: "is required in the Worker (no in-process state there)" })
+    .pipe(httpUrl),
+  UPSTASH_REDIS_REST_TOKEN: z
+    .string({ message: "is required in the Worker (no in-process state there)" })
+    .min(1),
+  // Local development only: route Neon's WebSocket driver through a proxy to a plain Postgres.
+  NEON_WS_PROXY: optional(z.string()),
+  JOBS_QUEUE: z.custom<QueueProducer>(
+    (v) => typeof v === "object" && v !== null && typeof (v as QueueProducer).send === "function",
+    { message: "must be bound to a Queue producer (see wrangler.toml)" },
+  ),
+});
+
+/** The producer side of a Cloudflare Queue binding, as far as we use it. */
+export interface QueueProducer {
+  send(body: unknown, options?: { delaySeconds?: number }): Promise<void>;
+}
+
+export interface UpstashSettings {
+  url: string;
+  token: string;
+}
+
+export const DEFAULT_COORDINATION_PREFIX = "ksp:";
+
+export interface SharedSettings {
+  logLevel: LogLevel;
+  coordinationPrefix: string;
+  maxBodyBytes: number;
+  upstash: UpstashSettings | undefined;
+}
+
+export interface NodeSettings extends SharedSettings {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  adminToken: string | undefined;
+  schedulerIntervalMs: number;
+}
+
+export interface WorkerSettings extends SharedSettings {
+  databaseUrl: string;
+  upstash: UpstashSettings;
+  neonWsProxy: string | undefined;
+  jobsQueue: QueueProducer;
+}
+
+export type EnvResult<T> = { ok: true; settings: T } | { ok: false; problems: string[] };
+
+/** One line per variable: "PORT: must be a whole number between 0 and 65535". */
+function problemsOf(error: z.ZodError): string[] {
+  const byVariable = new Map<string, string>();
+  for (const issue of error.issues) {
+    const variable = String(issue.path[0] ?? "environment");
+    if (!byVariable.has(variable)) byVariable.set(variable, `${variable}: ${issue.message}`);
+  }
+  return [...byVariable.values()];
+}
+
+function upstashOf(env: { UPSTASH_REDIS_REST_URL?: string; UPSTASH_REDIS_REST_TOKEN?: string }) {
+  const { UPSTASH_REDIS_REST_URL: url, UPSTASH_REDIS_REST_TOKEN: token } = env;
+  return url !== undefined && token !== undefined ? { url, token } : undefined;
+}
+
+export function parseNodeEnv(raw: Record<string, string | undefined>): EnvResult<NodeSettings> {
+  const parsed = nodeSchema.safeParse(raw);
+  const problems = [...(parsed.success ? [] : problemsOf(parsed.error)), ...upstashPairProblems(raw)];
+  if (!parsed.success || problems.length > 0) return { ok: false, problems };
+  const env = parsed.data;
+  return {
+    ok: true,
+    settings: {
+      port: env.PORT ?? DEFAULT_PORT,
+      host: env.HOST ?? DEFAULT_HOST,
+      databaseUrl: env.DATABASE_URL,
+      dataDir: env.KSP_DATA_DIR ?? DEFAULT_DATA_DIR,
+      adminToken: env.KSP_ADMIN_TOKEN,
+      schedulerIntervalMs: (env.KSP_SCHEDULER_INTERVAL_SECONDS ?? DEFAULT_SCHEDULER_INTERVAL_SECONDS) * 1000,
+      logLevel: env.LOG_LEVEL ?? "info",
+      coordinationPrefix: env.KSP_COORDINATION_PREFIX ?? DEFAULT_COORDINATION_PREFIX,
+      maxBodyBytes: env.KSP_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES,
+      upstash: upstashOf(env),
+    },
+  };
+}
+
+export function parseWorkerEnv(raw: Record<string, unknown>): EnvResult<WorkerSettings> {
+  const parsed = workerSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, problems: problemsOf(parsed.error) };
+  const env = parsed.data;
+  return {
+    ok: true,
+    settings: {
+      databaseUrl: env.DATABASE_URL,
+      upstash: { url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN },
+      neonWsProxy: env.NEON_WS_PROXY,
+      jobsQueue: env.JOBS_QUEUE,
+      logLevel: env.LOG_LEVEL ?? "info",
+      coordinationPrefix: env.KSP_COORDINATION_PREFIX ?? DEFAULT_COORDINATION_PREFIX,
+      maxBodyBytes: env.KSP_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES,
+    },
+  };
+}

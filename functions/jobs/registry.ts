@@ -1,0 +1,26 @@
+/** The jobs this build knows, by name; both runtimes schedule exactly these. */
+import { heartbeatJob } from "./heartbeat.ts";
+import type { Job } from "./types.ts";
+
+export class JobRegistry {
+  readonly #jobs = new Map<string, Job>();
+
+  constructor(jobs: readonly Job[]) {
+    for (const job of jobs) {
+      if (this.#jobs.has(job.name)) throw new Error(`job "${job.name}" is registered twice`);
+      this.#jobs.set(job.name, job);
+    }
+  }
+
+  get(name: string): Job | undefined {
+    return this.#jobs.get(name);
+  }
+
+  list(): Job[] {
+    return [...this.#jobs.values()];
+  }
+}
+
+export function defaultJobRegistry(): JobRegistry {
+  return new JobRegistry([heartbeatJob]);
+}

@@ -1,0 +1,81 @@
+/**
+ * Runs jobs under their coordination lock, each with its own database lease
+ * and log context. Shared by the Node scheduler, the Worker's `scheduled()`
+ * and the queue's `job.run` messages.
+ */
+import { RequestScope } from "../composition/request-scope.ts";
+import type { AppDeps } from "../composition/types.ts";
+import { type JobMessage, type JobQueue, PoisonMessageError } from "../queue/types.ts";
+import type { JobRegistry } from "./registry.ts";
+import type { Job, JobOutcome } from "./types.ts";
+
+export interface JobRunnerDeps {
+  app: AppDeps;
+  registry: JobRegistry;
+  queue: JobQueue;
+}
+
+export async function runJob(deps: JobRunnerDeps, job: Job, trigger: string): Promise<JobOutcome> {
+  const { coordination } = deps.app;
+  const lock = await coordination.acquireLock(`job:${job.name}`, job.lockTtlMs);
+  if (!lock) return { job: job.name, outcome: "busy" };
+  const runId = `job-${job.name}-${crypto.randomUUID()}`;
+  const scope = new RequestScope(deps.app, runId);
+  const logger = scope.logger.child({ job: job.name, trigger });
+  const started = performance.now();
+  const durationMs = () => Math.round(performance.now() - started);
+  try {
+    await job.run({
+      clock: deps.app.clock,
+      logger,
+      coordination,
+      database: () => scope.database(),
+      queue: deps.queue,
+      runId,
+    });
+    return { job: job.name, outcome: "ok", durationMs: durationMs() };
+  } catch (err) {
+    logger.error("job failed", { error: err, stack: err instanceof Error ? err.stack : undefined });
+    return {
+      job: job.name,
+      outcome: "failed",
+      error: err instanceof Error ? err.message : String(err),
+      durationMs: durationMs(),
+    };
+  } finally {
+    await scope.dispose();
+    await coordination
+      .releaseLock(lock)
+      .catch((err: unknown) => logger.warn("job lock release failed", { error: err }));
+  }
+}
+
+/** One scheduler tick: every registered job, one after another; a failure does not stop the rest. */
+export async function runScheduledJobs(deps: JobRunnerDeps, trigger: string): Promise<JobOutcome[]> {
+  const outcomes: JobOutcome[] = [];
+  for (const job of deps.registry.list()) {
+    outcomes.push(
+      await runJob(deps, job, trigger).catch((err: unknown) => ({
+        job: job.name,
+        outcome: "failed" as const,
+        error: err instanceof Error ? err.message : String(err),
+        durationMs: 0,
+      })),
+    );
+  }
+  // Quiet when all is well (a tick every minute); loud when something needs a look.
+  const healthy = outcomes.every((o) => o.outcome === "ok");
+  deps.app.logger[healthy ? "debug" : "warn"]("scheduled jobs ran", { trigger, outcomes });
+  return outcomes;
+}
+
+/** The queue handler for job messages: throws to have the message retried, PoisonMessageError to park it. */
+export function jobMessageHandler(deps: JobRunnerDeps) {
+  return async (message: JobMessage): Promise<void> => {
+    const job = deps.registry.get(message.job);
+    if (!job) throw new PoisonMessageError(`unknown job "${message.job}"`);
+    const result = await runJob(deps, job, "queue");
+    if (result.outcome === "busy") throw new Error(`job "${job.name}" is running elsewhere`);
+    if (result.outcome === "failed") throw new Error(`job "${job.name}" failed: ${result.error}`);
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * A job is a function the scheduler runs on every tick (Node interval,
+ * Worker cron) and that the queue can run on demand. Jobs get their
+ * dependencies through JobContext, never from a runtime.
+ */
+import type { Database } from "../../drizzle/client.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Coordination } from "../lib/coordination/types.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { JobQueue } from "../queue/types.ts";
+
+export interface JobContext {
+  clock: Clock;
+  logger: Logger;
+  coordination: Coordination;
+  /** Leased on first use and released when the run ends. */
+  database(): Promise<Database>;
+  /** For fanning work out (e.g. one message per cluster). */
+  queue: JobQueue;
+  /** Correlates the run's log lines. */
+  runId: string;
+}
+
+export interface Job {
+  /** Unique; also the lock key, so two runners never run the same job at once. */
+  name: string;
+  /** Upper bound of one run; the job's lock lapses after it even if the runner died. */
+  lockTtlMs: number;
+  run(ctx: JobContext): Promise<void>;
+}
+
+export type JobOutcome =
+  | { job: string; outcome: "ok"; durationMs: number }
+  /** another runner holds the job's lock */
+  | { job: string; outcome: "busy" }
+  | { job: string; outcome: "failed"; error: string; durationMs: number };

@@ -1,0 +1,74 @@
+/**
+ * Turns every failure into the JSON error envelope. Statuses come only from
+ * http/error-map.ts. Unexpected errors answer a generic 500; their message and
+ * stack go to the log, never to the client.
+ */
+import type { Hook } from "@hono/zod-openapi";
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ErrorCode } from "../../proto/error-codes.ts";
+import { ERROR_STATUS, errorEnvelope, statusForCode } from "../http/error-map.ts";
+import { AppError, isAppError } from "../lib/errors.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { AppEnv } from "./app-env.ts";
+
+const GENERIC_INTERNAL = "internal error; quote the request id when reporting it";
+
+function requestIdOf(c: Context): string {
+  return (c.get("requestId") as string | undefined) ?? "unknown";
+}
+
+/** Hono raises HTTPException itself (malformed JSON, for one); keep its status, speak our codes. */
+function fromHttpException(err: HTTPException): AppError {
+  if (err.status === 400 && /json/i.test(err.message)) {
+    return new AppError("bad_request", "request body is not valid JSON");
+  }
+  const code = (Object.keys(ERROR_STATUS) as ErrorCode[]).find((k) => ERROR_STATUS[k] === err.status);
+  if (!code) return new AppError("internal", GENERIC_INTERNAL);
+  return new AppError(code, err.message || code.replace(/_/g, " "));
+}
+
+export function errorHandler(logger: Logger): ErrorHandler<AppEnv> {
+  return (err, c) => {
+    const requestId = requestIdOf(c);
+    const known = isAppError(err) ? err : err instanceof HTTPException ? fromHttpException(err) : undefined;
+    if (!known || known.code === "internal") {
+      logger.error("unhandled error", {
+        requestId,
+        method: c.req.method,
+        path: c.req.path,
+        error: err,
+        stack: err instanceof Error ? err.stack : undefined,
+      });
+      return c.json(errorEnvelope("internal", GENERIC_INTERNAL, requestId), 500);
+    }
+    const status = statusForCode(known.code);
+    if (status >= 500)
+      logger.warn("request failed", { requestId, code: known.code, error: known, cause: known.cause });
+    return c.json(errorEnvelope(known.code, known.message, requestId, known.details), status);
+  };
+}
+
+export const notFoundHandler: NotFoundHandler<AppEnv> = (c) =>
+  c.json(errorEnvelope("not_found", `no route for ${c.req.method} ${c.req.path}`, requestIdOf(c)), 404);
+
+/** 405 with an Allow header, as RFC 9110 asks. */
+export function methodNotAllowedResponse(c: Context<AppEnv>, allowed: string[]): Response {
+  const message = `method ${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(", ")}`;
+  return c.json(errorEnvelope("method_not_allowed", message, requestIdOf(c), { allowed }), 405, {
+    Allow: allowed.join(", "),
+  });
+}
+
+/** zod-openapi calls this after validating params, query, headers and bodies. */
+export const validationHook: Hook<unknown, AppEnv, string, void> = (result) => {
+  if (result.success) return;
+  throw new AppError("validation_failed", `invalid request ${result.target}`, {
+    target: result.target,
+    issues: result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join("."),
+      code: issue.code,
+      message: issue.message,
+    })),
+  });
+};

@@ -1,0 +1,255 @@
+/**
+ * The Node entry as people run it: a child process of `tsx functions/node.ts`
+ * (what `npm start` runs; tsx is called directly so npm's own warnings do not
+ * mix into stderr), on a free port, with its own data directory.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { eq } from "drizzle-orm";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../../drizzle/client.ts";
+import { apiTokens } from "../../drizzle/schema/index.ts";
+import { generateToken, hashToken } from "../../functions/lib/tokens.ts";
+import { closedPort } from "../support/closed-port.ts";
+import { createTestDatabase, requirePostgres, type TestDatabase } from "../support/postgres.ts";
+import { recordUsage } from "../support/usage.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+const HEALTHZ_BUDGET_MS = 15_000;
+const TOKEN_LINE = /KSP_BOOTSTRAP_ADMIN_TOKEN=(ksp_adm_[A-Za-z0-9_-]+)/g;
+
+interface Server {
+  child: ChildProcess;
+  port: number;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+const children = new Set<ChildProcess>();
+const tempDirs: string[] = [];
+
+function tempDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "ksp-node-entry-"));
+  tempDirs.push(dir);
+  return dir;
+}
+
+async function startServer(env: Record<string, string>): Promise<Server> {
+  const port = await closedPort();
+  // Only what the test chooses: the developer's own DATABASE_URL or Upstash settings must not leak in.
+  const base = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production" };
+  const child = spawn(TSX, ["functions/node.ts"], {
+    cwd: ROOT,
+    env: { ...base, PORT: String(port), KSP_SCHEDULER_INTERVAL_SECONDS: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.add(child);
+  let out = "";
+  let err = "";
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr?.on("data", (c: Buffer) => {
+    err += c.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      children.delete(child);
+      resolve(code);
+    }),
+  );
+  return { child, port, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Polls /healthz; resolves with the milliseconds it took, or throws with the server's output. */
+async function waitForHealthz(server: Server, budgetMs: number, startedAt: number): Promise<number> {
+  let exitCode: number | null | undefined;
+  server.exited.then((code) => {
+    exitCode = code;
+  });
+  while (Date.now() - startedAt < budgetMs) {
+    if (exitCode !== undefined) break;
+    try {
+      const res = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+      if (res.status === 200) return Date.now() - startedAt;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `no /healthz 200 within ${budgetMs} ms (exit ${exitCode})\nstdout:\n${server.stdout()}\nstderr:\n${server.stderr()}`,
+  );
+}
+
+async function stop(server: Server): Promise<number | null> {
+  server.child.kill("SIGTERM");
+  return server.exited;
+}
+
+afterAll(async () => {
+  for (const child of children) child.kill("SIGKILL");
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("node entry, embedded (PGlite)", () => {
+  const dataDir = tempDataDir();
+  let printedToken = "";
+
+  it("answers /healthz within 15 s on a fresh data dir and prints the admin token once", async () => {
+    recordUsage("driver", "pglite");
+    const startedAt = Date.now();
+    const server = await startServer({ KSP_DATA_DIR: dataDir });
+    const tookMs = await waitForHealthz(server, HEALTHZ_BUDGET_MS, startedAt);
+    console.log(`[node-entry] fresh start: /healthz 200 after ${tookMs} ms`);
+    expect(tookMs).toBeLessThan(HEALTHZ_BUDGET_MS);
+
+    const res = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+    expect(res.headers.get("x-request-id")).toBeTruthy();
+    expect(await res.json()).toEqual({ status: "ok" });
+
+    const ready = await fetch(`http://127.0.0.1:${server.port}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      status: "ready",
+      checks: {
+        database: { ok: true, driver: "pglite" },
+        migrations: { ok: true },
+        coordination: { ok: true },
+      },
+    });
+
+    const tokens = [...server.stdout().matchAll(TOKEN_LINE)].map((m) => m[1]);
+    expect(tokens).toHaveLength(1);
+    printedToken = tokens[0]!;
+    expect(printedToken).toMatch(/^ksp_adm_[A-Za-z0-9_-]{43}$/);
+    // Only the marked line carries it; the JSON log lines never do.
+    const logLines = server
+      .stdout()
+      .split("\n")
+      .filter((l) => l.startsWith("{"));
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.join("\n")).not.toContain(printedToken);
+
+    expect(await stop(server)).toBe(0);
+    expect(server.stderr()).toBe("");
+  }, 60_000);
+
+  it("stores only the printed token's hash", async () => {
+    expect(printedToken).not.toBe("");
+    const database = await openDatabase({ runtime: "node", dataDir });
+    try {
+      const rows = await database.db.select().from(apiTokens);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ name: "bootstrap-admin", role: "admin", revokedAt: null });
+      expect(rows[0]?.tokenHash).toBe(await hashToken(printedToken));
+      expect(JSON.stringify(rows)).not.toContain(printedToken);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it("does not print a token again on the next start", async () => {
+    const startedAt = Date.now();
+    const server = await startServer({ KSP_DATA_DIR: dataDir });
+    const tookMs = await waitForHealthz(server, HEALTHZ_BUDGET_MS, startedAt);
+    console.log(`[node-entry] warm start: /healthz 200 after ${tookMs} ms`);
+    expect(server.stdout()).not.toMatch(TOKEN_LINE);
+    expect(server.stdout()).toContain('"bootstrapAdmin":"existing"');
+    // The in-process scheduler ticks (every second here) and runs the registered jobs.
+    await expect.poll(() => server.stdout(), { timeout: 10_000 }).toContain('"msg":"scheduler heartbeat"');
+    expect(await stop(server)).toBe(0);
+  }, 60_000);
+});
+
+describe("node entry, start-up faults", () => {
+  it.each([
+    ["malformed DATABASE_URL", "notaurl"],
+    ["unreachable database", "postgres://u:secretpw@127.0.0.1:1/x"],
+  ])(
+    "%s: exit 1 with one line on stderr, no stack, no password",
+    async (_name, url) => {
+      const server = await startServer({ KSP_DATA_DIR: tempDataDir(), DATABASE_URL: url });
+      expect(await server.exited).toBe(1);
+      const stderr = server.stderr();
+      expect(stderr).toMatch(/^ksp: cannot start: .+\n$/);
+      expect(stderr.trim().split("\n")).toHaveLength(1);
+      expect(stderr).not.toMatch(/\n\s+at /);
+      expect(`${stderr}${server.stdout()}`).not.toContain("secretpw");
+    },
+    60_000,
+  );
+
+  it("reports each invalid variable on its own line", async () => {
+    const server = await startServer({ PORT: "x", LOG_LEVEL: "loud", KSP_ADMIN_TOKEN: "too-short-secretpw" });
+    expect(await server.exited).toBe(1);
+    const lines = server.stderr().trim().split("\n");
+    expect(lines.sort()).toEqual([
+      "ksp: cannot start: KSP_ADMIN_TOKEN: must be ksp_adm_ followed by 32 to 256 characters of A-Z a-z 0-9 _ -",
+      "ksp: cannot start: LOG_LEVEL: must be one of debug, info, warn, error",
+      "ksp: cannot start: PORT: must be a whole number between 0 and 65535",
+    ]);
+    expect(server.stderr()).not.toContain("secretpw");
+  }, 30_000);
+});
+
+const postgresOk = await requirePostgres();
+
+describe.skipIf(!postgresOk)("node entry on Postgres with KSP_ADMIN_TOKEN", () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase({ migrated: false });
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it("migrates on start, honours the configured token, and prints none", async () => {
+    recordUsage("driver", "node-postgres");
+    const token = generateToken("api");
+    const startedAt = Date.now();
+    const server = await startServer({ DATABASE_URL: database.url, KSP_ADMIN_TOKEN: token });
+    await waitForHealthz(server, HEALTHZ_BUDGET_MS, startedAt);
+    expect(server.stdout()).not.toMatch(TOKEN_LINE);
+    expect(server.stdout()).not.toContain(token);
+    const ready = await fetch(`http://127.0.0.1:${server.port}/readyz`);
+    expect(await ready.json()).toMatchObject({
+      status: "ready",
+      checks: { database: { driver: "node-postgres" } },
+    });
+
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query("select name, role, token_hash, revoked_at from api_tokens");
+      expect(rows).toEqual([
+        { name: "bootstrap-admin", role: "admin", token_hash: await hashToken(token), revoked_at: null },
+      ]);
+    } finally {
+      await client.end();
+    }
+    expect(await stop(server)).toBe(0);
+  }, 60_000);
+
+  it("rotates: a new KSP_ADMIN_TOKEN revokes the previous bootstrap token", async () => {
+    const token = generateToken("api");
+    const startedAt = Date.now();
+    const server = await startServer({ DATABASE_URL: database.url, KSP_ADMIN_TOKEN: token });
+    await waitForHealthz(server, HEALTHZ_BUDGET_MS, startedAt);
+    expect(await stop(server)).toBe(0);
+    const opened = await openDatabase({ runtime: "node", databaseUrl: database.url });
+    try {
+      const rows = await opened.db.select().from(apiTokens).where(eq(apiTokens.name, "bootstrap-admin"));
+      const live = rows.filter((r) => r.revokedAt === null);
+      expect(rows).toHaveLength(2);
+      expect(live.map((r) => r.tokenHash)).toEqual([await hashToken(token)]);
+    } finally {
+      await opened.close();
+    }
+  }, 60_000);
+});

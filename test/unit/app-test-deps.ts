@@ -1,0 +1,66 @@
+/**
+ * AppDeps for unit tests: a fake database that answers what /readyz asks,
+ * in-memory coordination on a ManualClock, and a memory logger.
+ */
+import type { Database, Db } from "../../drizzle/client.ts";
+import { EXPECTED_MIGRATIONS } from "../../drizzle/migration-status.ts";
+import type { AppDeps, DatabaseSource } from "../../functions/composition/types.ts";
+import { ManualClock } from "../../functions/lib/clock.ts";
+import { MemoryCoordination } from "../../functions/lib/coordination/memory.ts";
+import type { Coordination } from "../../functions/lib/coordination/types.ts";
+import { createMemoryLogger } from "../../functions/lib/logger.ts";
+
+/** Answers every query with one row that satisfies both `select 1` and migrationStatus. */
+export function fakeDatabase(
+  opts: { migrationsApplied?: boolean; execute?: () => Promise<unknown> } = {},
+): Database {
+  const appliedWhen = opts.migrationsApplied === false ? -1 : EXPECTED_MIGRATIONS[0]!.when;
+  const execute =
+    opts.execute ??
+    (async () => ({ rows: [{ t: "drizzle.__drizzle_migrations", created_at: String(appliedWhen) }] }));
+  return {
+    db: { execute } as unknown as Db,
+    driver: "pglite",
+    close: async () => {},
+    describe: () => "fake",
+  };
+}
+
+export interface TestDeps extends AppDeps {
+  logger: ReturnType<typeof createMemoryLogger>;
+  clock: ManualClock;
+  /** How many times a database was leased, and released. */
+  leases: { acquired: number; released: number };
+}
+
+export function testDeps(
+  opts: {
+    database?: Database;
+    acquire?: DatabaseSource["acquire"];
+    coordination?: Coordination;
+    maxBodyBytes?: number;
+    readyCheckTimeoutMs?: number;
+  } = {},
+): TestDeps {
+  const clock = new ManualClock();
+  const leases = { acquired: 0, released: 0 };
+  const database = opts.database ?? fakeDatabase();
+  const databases: DatabaseSource = {
+    acquire: async () => {
+      leases.acquired++;
+      if (opts.acquire) return opts.acquire();
+      return { database, release: async () => void leases.released++ };
+    },
+  };
+  return {
+    databases,
+    coordination: opts.coordination ?? new MemoryCoordination(clock),
+    clock,
+    logger: createMemoryLogger(),
+    config: {
+      maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024,
+      readyCheckTimeoutMs: opts.readyCheckTimeoutMs ?? 2_000,
+    },
+    leases,
+  };
+}
