@@ -105,6 +105,19 @@ describe.skipIf(!postgresOk)("migrations on a fresh Postgres database", () => {
     }
   });
 
+  it("serialises concurrent migrators on one database (replicas starting together)", async () => {
+    const shared = await createTestDatabase({ migrated: false });
+    const opened = await Promise.all([1, 2, 3, 4].map(() => openNodePostgres(shared.url)));
+    try {
+      const results = await Promise.allSettled(opened.map((database) => migrateDatabase(database)));
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "fulfilled", "fulfilled"]);
+      expect((await migrationStatus(opened[0]!)).current).toBe(true);
+    } finally {
+      await Promise.all(opened.map((database) => database.close()));
+      await shared.drop();
+    }
+  });
+
   it("the CLI prints one line per outcome", async () => {
     const other = await createTestDatabase({ migrated: false });
     try {

@@ -116,8 +116,8 @@ describe("QStash stand-in", () => {
     expect(attempts.map((a) => a.headers["upstash-retried"])).toEqual(["0", "1", "2"]);
     const [a1, a2, a3] = attempts.map((a) => a.startedAt) as [number, number, number];
     expect(a2 - a1).toBeGreaterThanOrEqual(95);
+    // lower bounds only: the backoff doubles (100 ms, then 200 ms); a busy machine may add to either gap
     expect(a3 - a2).toBeGreaterThanOrEqual(195);
-    expect(a3 - a2).toBeGreaterThan(a2 - a1);
     expect(receivedAt(path).map((r) => r.body)).toEqual(["retry me", "retry me", "retry me"]);
   });
 
@@ -145,7 +145,8 @@ describe("QStash stand-in", () => {
       deduplicationId: "dedup-1",
     });
     expect(second.messageId).toBe(first.messageId);
-    await waitUntil(() => receivedAt(path).length === 1);
+    // the stand-in records an attempt once the receiver has answered, so wait for both sides
+    await waitUntil(() => receivedAt(path).length === 1 && deliveriesOf(first.messageId).length === 1);
     expect(receivedAt(path)[0]?.method).toBe("PUT");
     expect(deliveriesOf(first.messageId)[0]!.startedAt - started).toBeGreaterThanOrEqual(950);
     await new Promise((r) => setTimeout(r, 200));

