@@ -21,6 +21,7 @@ import { requestScope } from "./middleware/request-scope.ts";
 import { registerHealthz } from "./routes/healthz.ts";
 import { registerOpenApiJson } from "./routes/openapi-json.ts";
 import { registerReadyz } from "./routes/readyz.ts";
+import { registerV1 } from "./routes/v1/index.ts";
 
 export type { AppConfig, AppDeps } from "./composition/types.ts";
 export type { AppEnv } from "./middleware/app-env.ts";
@@ -43,5 +44,6 @@ export function createApp(deps: AppDeps): App {
   registerHealthz(app);
   registerReadyz(app);
   registerOpenApiJson(app);
+  registerV1(app, deps.config.policy.rateLimitPerMinute);
   return app;
 }

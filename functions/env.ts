@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import type { LogLevel } from "./lib/logger.ts";
+import { type PolicySettings, policyEnvShape, policyFrom, policyProblems } from "./policy.ts";
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = "127.0.0.1";
@@ -79,6 +80,7 @@ const common = {
   QSTASH_TOKEN: optional(secret("QStash token")),
   QSTASH_CURRENT_SIGNING_KEY: optional(secret("QStash signing key")),
   QSTASH_NEXT_SIGNING_KEY: optional(secret("QStash signing key")),
+  ...policyEnvShape,
 };
 
 /** Both or neither; checked on the raw values so it is reported alongside every other problem. */
@@ -135,6 +137,7 @@ export interface SharedSettings {
   coordinationPrefix: string;
   maxBodyBytes: number;
   upstash: UpstashSettings | undefined;
+  policy: PolicySettings;
 }
 
 export interface NodeSettings extends SharedSettings {
@@ -175,6 +178,8 @@ export function parseNodeEnv(raw: Record<string, string | undefined>): EnvResult
   const problems = [...(parsed.success ? [] : problemsOf(parsed.error)), ...upstashPairProblems(raw)];
   if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const env = parsed.data;
+  const policy = policyFrom(env);
+  if (policyProblems(policy).length > 0) return { ok: false, problems: policyProblems(policy) };
   return {
     ok: true,
     settings: {
@@ -188,6 +193,7 @@ export function parseNodeEnv(raw: Record<string, string | undefined>): EnvResult
       coordinationPrefix: env.KSP_COORDINATION_PREFIX ?? DEFAULT_COORDINATION_PREFIX,
       maxBodyBytes: env.KSP_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES,
       upstash: upstashOf(env),
+      policy,
     },
   };
 }
@@ -196,6 +202,8 @@ export function parseWorkerEnv(raw: Record<string, unknown>): EnvResult<WorkerSe
   const parsed = workerSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, problems: problemsOf(parsed.error) };
   const env = parsed.data;
+  const policy = policyFrom(env);
+  if (policyProblems(policy).length > 0) return { ok: false, problems: policyProblems(policy) };
   return {
     ok: true,
     settings: {
@@ -206,6 +214,7 @@ export function parseWorkerEnv(raw: Record<string, unknown>): EnvResult<WorkerSe
       logLevel: env.LOG_LEVEL ?? "info",
       coordinationPrefix: env.KSP_COORDINATION_PREFIX ?? DEFAULT_COORDINATION_PREFIX,
       maxBodyBytes: env.KSP_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES,
+      policy,
     },
   };
 }

@@ -60,7 +60,11 @@ export async function composeNode(
       coordination,
       clock,
       logger,
-      config: { maxBodyBytes: settings.maxBodyBytes, readyCheckTimeoutMs: DEFAULT_READY_CHECK_TIMEOUT_MS },
+      config: {
+        maxBodyBytes: settings.maxBodyBytes,
+        readyCheckTimeoutMs: DEFAULT_READY_CHECK_TIMEOUT_MS,
+        policy: settings.policy,
+      },
     };
     const adminToken = await ensureAdminToken({
       ctx: { db: database.db, clock, logger, coordination, requestId: "startup", actor: "system" },

@@ -7,6 +7,7 @@ import type { Database } from "../../drizzle/client.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { PolicySettings } from "../policy.ts";
 
 /** A database lent for one unit of work (a request, a job run, a queue message). */
 export interface DatabaseLease {
@@ -29,6 +30,7 @@ export interface AppConfig {
   maxBodyBytes: number;
   /** Upper bound for each /readyz check. */
   readyCheckTimeoutMs: number;
+  policy: PolicySettings;
 }
 
 export interface AppDeps {

@@ -44,7 +44,11 @@ export function composeWorker(settings: WorkerSettings, logger: Logger): WorkerR
     }),
     clock: systemClock,
     logger,
-    config: { maxBodyBytes: settings.maxBodyBytes, readyCheckTimeoutMs: DEFAULT_READY_CHECK_TIMEOUT_MS },
+    config: {
+      maxBodyBytes: settings.maxBodyBytes,
+      readyCheckTimeoutMs: DEFAULT_READY_CHECK_TIMEOUT_MS,
+      policy: settings.policy,
+    },
   };
   const queue: JobQueue = settings.jobsQueue;
   return { app: createApp(deps), deps, ...wireJobs({ app: deps, queue }) };

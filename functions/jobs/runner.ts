@@ -32,6 +32,7 @@ export async function runJob(deps: JobRunnerDeps, job: Job, trigger: string): Pr
       database: () => scope.database(),
       queue: deps.queue,
       runId,
+      policy: deps.app.config.policy,
     });
     return { job: job.name, outcome: "ok", durationMs: durationMs() };
   } catch (err) {

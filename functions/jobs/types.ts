@@ -7,6 +7,7 @@ import type { Database } from "../../drizzle/client.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { PolicySettings } from "../policy.ts";
 import type { JobQueue } from "../queue/types.ts";
 
 export interface JobContext {
@@ -19,6 +20,8 @@ export interface JobContext {
   queue: JobQueue;
   /** Correlates the run's log lines. */
   runId: string;
+  /** Retention, TTLs and thresholds the jobs apply. */
+  policy: PolicySettings;
 }
 
 export interface Job {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseNodeEnv, parseWorkerEnv } from "../../functions/env.ts";
 import { generateToken } from "../../functions/lib/tokens.ts";
+import { DEFAULT_POLICY } from "../../functions/policy.ts";
 
 const queue = { send: async () => {} };
 const workerBase = {
@@ -26,8 +27,33 @@ describe("Node environment", () => {
         coordinationPrefix: "ksp:",
         maxBodyBytes: 1_048_576,
         upstash: undefined,
+        policy: DEFAULT_POLICY,
       },
     });
+  });
+
+  it("reads the policy knobs and checks that offline comes after degraded", () => {
+    const r = parseNodeEnv({
+      KSP_RATE_LIMIT_PER_MINUTE: "10",
+      KSP_RESERVATION_TTL_SECONDS: "120",
+      KSP_HEARTBEAT_DEGRADED_SECONDS: "30",
+      KSP_HEARTBEAT_OFFLINE_SECONDS: "90",
+      KSP_RETENTION_DAYS: "7",
+    });
+    expect(r.ok && r.settings.policy).toMatchObject({
+      rateLimitPerMinute: 10,
+      reservationTtlMs: 120_000,
+      heartbeatDegradedMs: 30_000,
+      heartbeatOfflineMs: 90_000,
+      retentionMs: 7 * 86_400_000,
+    });
+    expect(
+      parseNodeEnv({ KSP_HEARTBEAT_DEGRADED_SECONDS: "600", KSP_HEARTBEAT_OFFLINE_SECONDS: "60" }),
+    ).toEqual({
+      ok: false,
+      problems: ["KSP_HEARTBEAT_OFFLINE_SECONDS: must be greater than KSP_HEARTBEAT_DEGRADED_SECONDS"],
+    });
+    expect(parseNodeEnv({ KSP_RATE_LIMIT_PER_MINUTE: "lots" })).toMatchObject({ ok: false });
   });
 
   it("reads every variable it knows, treating empty as unset", () => {

@@ -9,6 +9,7 @@ import { ManualClock } from "../../functions/lib/clock.ts";
 import { MemoryCoordination } from "../../functions/lib/coordination/memory.ts";
 import type { Coordination } from "../../functions/lib/coordination/types.ts";
 import { createMemoryLogger } from "../../functions/lib/logger.ts";
+import { DEFAULT_POLICY } from "../../functions/policy.ts";
 
 /** Answers every query with one row that satisfies both `select 1` and migrationStatus. */
 export function fakeDatabase(
@@ -60,6 +61,7 @@ export function testDeps(
     config: {
       maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024,
       readyCheckTimeoutMs: opts.readyCheckTimeoutMs ?? 2_000,
+      policy: DEFAULT_POLICY,
     },
     leases,
   };

@@ -14,6 +14,7 @@ import type { Db } from "../../../drizzle/client.ts";
 import { type Machine, machines, type NodePool, nodePools } from "../../../drizzle/schema/index.ts";
 import { IN_USE_STATES } from "../../../proto/machine-states.ts";
 import { AppError } from "../../lib/errors.ts";
+import { publishStateVersions } from "../clusters/state-version.ts";
 import type { ServiceCall } from "../context.ts";
 import { lockCandidates } from "./candidates.ts";
 import { isUuid } from "./ids.ts";
@@ -33,7 +34,8 @@ export async function reserveMachines({ ctx, input }: ServiceCall<ReserveMachine
   if (!Number.isInteger(input.count) || input.count < 1) {
     throw new AppError("validation_failed", "count must be a positive integer", { count: input.count });
   }
-  return ctx.db.transaction(async (tx) => {
+  const stateVersions = new Map<string, number>();
+  const reserved = await ctx.db.transaction(async (tx) => {
     const pool = await lockPool(tx, input.clusterId, input.poolId);
     if (!pool.autoscalingEnabled) {
       throw new AppError("pool_disabled", `autoscaling is disabled for pool ${pool.name}`, {
@@ -65,8 +67,10 @@ export async function reserveMachines({ ctx, input }: ServiceCall<ReserveMachine
       patch: { clusterId: pool.clusterId, poolId: pool.id, providerId: providerIdFor(m.id) },
       metadata: { contextRequestId: ctx.requestId, count: input.count },
     }));
-    return applyTransitions(tx, ctx, transitions, { requestId: input.requestId });
+    return applyTransitions(tx, ctx, transitions, { requestId: input.requestId, stateVersions });
   });
+  await publishStateVersions(ctx, stateVersions);
+  return reserved;
 }
 
 async function lockPool(tx: Db, clusterId: string, poolId: string): Promise<NodePool> {

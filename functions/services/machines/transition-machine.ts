@@ -9,6 +9,7 @@ import type { Db } from "../../../drizzle/client.ts";
 import { type Machine, machines, type NewMachine, operations } from "../../../drizzle/schema/index.ts";
 import { canTransition, type MachineState } from "../../../proto/machine-states.ts";
 import { AppError } from "../../lib/errors.ts";
+import { bumpStateVersions, publishStateVersions } from "../clusters/state-version.ts";
 import type { ServiceCall, ServiceContext } from "../context.ts";
 import { isUuid } from "./ids.ts";
 
@@ -42,6 +43,11 @@ export interface TransitionInput {
 export interface TransitionOptions {
   /** request id written on the events; defaults to ctx.requestId (reservations pass their allocation id) */
   requestId?: string;
+  /**
+   * Receives the bumped state versions of the clusters the batch touched;
+   * publish them with `publishStateVersions` once the transaction commits.
+   */
+  stateVersions?: Map<string, number>;
 }
 
 export const MACHINE_TRANSITION_EVENT = "machine.transition";
@@ -55,7 +61,9 @@ export function assertLegalTransition(from: MachineState, to: MachineState): voi
 /** One transition in its own transaction. */
 export async function transitionMachine({ ctx, input }: ServiceCall<TransitionInput>): Promise<Machine> {
   assertLegalTransition(input.from, input.to);
-  const [machine] = await ctx.db.transaction((tx) => applyTransitions(tx, ctx, [input]));
+  const stateVersions = new Map<string, number>();
+  const [machine] = await ctx.db.transaction((tx) => applyTransitions(tx, ctx, [input], { stateVersions }));
+  await publishStateVersions(ctx, stateVersions);
   return machine!;
 }
 
@@ -72,8 +80,27 @@ export async function applyTransitions(
 ): Promise<Machine[]> {
   for (const input of inputs) assertLegalTransition(input.from, input.to);
   const updated: Machine[] = [];
-  for (const input of inputs) updated.push(await applyOne(tx, ctx, input, options));
+  const touched = new Set<string | null>();
+  for (const input of inputs) {
+    // a patch that moves the machine out of a cluster changes that cluster's state too
+    if (input.patch && "clusterId" in input.patch) touched.add(await currentClusterOf(tx, input.machineId));
+    const row = await applyOne(tx, ctx, input, options);
+    touched.add(row.clusterId);
+    updated.push(row);
+  }
+  // last, so the cluster rows stay locked for as short a time as possible
+  const versions = await bumpStateVersions(tx, touched);
+  for (const [id, v] of versions) options.stateVersions?.set(id, v);
   return updated;
+}
+
+async function currentClusterOf(tx: Db, machineId: string): Promise<string | null> {
+  if (!isUuid(machineId)) return null;
+  const [row] = await tx
+    .select({ clusterId: machines.clusterId })
+    .from(machines)
+    .where(eq(machines.id, machineId));
+  return row?.clusterId ?? null;
 }
 
 async function applyOne(

@@ -1,0 +1,34 @@
+/** Path and query parameter schemas shared by /v1 routes. */
+import { z } from "@hono/zod-openapi";
+
+export const UuidSchema = z.uuid({ message: "must be a UUID" });
+
+export const ClusterIdParams = z.object({
+  clusterId: UuidSchema.openapi({ param: { name: "clusterId", in: "path" } }),
+});
+export const PoolIdParams = ClusterIdParams.extend({
+  poolId: UuidSchema.openapi({ param: { name: "poolId", in: "path" } }),
+});
+export const MachineIdParams = z.object({
+  machineId: UuidSchema.openapi({ param: { name: "machineId", in: "path" } }),
+});
+
+/** label keys/values as Kubernetes allows them (prefix/name ≤ 253+63, value ≤ 63) */
+export const LabelsSchema = z
+  .record(
+    z
+      .string()
+      .regex(/^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
+        message: "must be a Kubernetes label key",
+      }),
+    z.string().regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/, {
+      message: "must be a Kubernetes label value",
+    }),
+  )
+  .refine((labels) => Object.keys(labels).length <= 64, { message: "at most 64 labels" });
+
+export const TaintSchema = z.object({
+  key: z.string().min(1).max(316),
+  value: z.string().max(63).optional(),
+  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+});

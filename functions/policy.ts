@@ -1,0 +1,74 @@
+/**
+ * Operational policy: the knobs that shape API and job behaviour (rate
+ * limits, token and reservation lifetimes, heartbeat thresholds, retention).
+ * Parsed from the environment by env.ts on both runtimes and handed to
+ * handlers (AppConfig.policy) and jobs (JobContext.policy).
+ */
+import { z } from "zod";
+
+export interface PolicySettings {
+  /** requests per minute per API token / agent credential / client address */
+  rateLimitPerMinute: number;
+  /** lifetime of a cluster registration token */
+  registrationTokenTtlMs: number;
+  /** a reservation the agent never started joining returns to available after this */
+  reservationTtlMs: number;
+  /** no heartbeat for this long: cluster degraded */
+  heartbeatDegradedMs: number;
+  /** no heartbeat for this long: cluster offline */
+  heartbeatOfflineMs: number;
+  /** events, operations and audit rows older than this are purged */
+  retentionMs: number;
+}
+
+export const DEFAULT_POLICY: PolicySettings = {
+  rateLimitPerMinute: 1200,
+  registrationTokenTtlMs: 60 * 60_000,
+  reservationTtlMs: 15 * 60_000,
+  heartbeatDegradedMs: 60_000,
+  heartbeatOfflineMs: 5 * 60_000,
+  retentionMs: 90 * 86_400_000,
+};
+
+const seconds = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .regex(/^\d+$/, { message: `must be a whole number between ${min} and ${max}` })
+      .transform(Number)
+      .refine((n) => n >= min && n <= max, { message: `must be a whole number between ${min} and ${max}` })
+      .optional(),
+  );
+
+export const policyEnvShape = {
+  KSP_RATE_LIMIT_PER_MINUTE: seconds(1, 1_000_000),
+  KSP_REGISTRATION_TOKEN_TTL_SECONDS: seconds(60, 30 * 86_400),
+  KSP_RESERVATION_TTL_SECONDS: seconds(30, 86_400),
+  KSP_HEARTBEAT_DEGRADED_SECONDS: seconds(5, 86_400),
+  KSP_HEARTBEAT_OFFLINE_SECONDS: seconds(10, 30 * 86_400),
+  KSP_RETENTION_DAYS: seconds(1, 3650),
+};
+
+type PolicyEnv = { [K in keyof typeof policyEnvShape]?: number | undefined };
+
+export function policyFrom(env: PolicyEnv): PolicySettings {
+  const d = DEFAULT_POLICY;
+  const ms = (v: number | undefined, unitMs: number, fallback: number) =>
+    v === undefined ? fallback : v * unitMs;
+  return {
+    rateLimitPerMinute: env.KSP_RATE_LIMIT_PER_MINUTE ?? d.rateLimitPerMinute,
+    registrationTokenTtlMs: ms(env.KSP_REGISTRATION_TOKEN_TTL_SECONDS, 1000, d.registrationTokenTtlMs),
+    reservationTtlMs: ms(env.KSP_RESERVATION_TTL_SECONDS, 1000, d.reservationTtlMs),
+    heartbeatDegradedMs: ms(env.KSP_HEARTBEAT_DEGRADED_SECONDS, 1000, d.heartbeatDegradedMs),
+    heartbeatOfflineMs: ms(env.KSP_HEARTBEAT_OFFLINE_SECONDS, 1000, d.heartbeatOfflineMs),
+    retentionMs: ms(env.KSP_RETENTION_DAYS, 86_400_000, d.retentionMs),
+  };
+}
+
+/** Cross-field rule, reported like a variable problem. */
+export function policyProblems(policy: PolicySettings): string[] {
+  return policy.heartbeatOfflineMs > policy.heartbeatDegradedMs
+    ? []
+    : ["KSP_HEARTBEAT_OFFLINE_SECONDS: must be greater than KSP_HEARTBEAT_DEGRADED_SECONDS"];
+}

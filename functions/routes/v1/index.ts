@@ -1,0 +1,35 @@
+/**
+ * The /v1 API: authentication, rate limiting and audit for every route under
+ * it, then each area's routes. Agent registration is the one open path: it
+ * carries a one-time registration token in its body instead of a bearer.
+ */
+import type { App } from "../../app.ts";
+import { audit } from "../../middleware/audit.ts";
+import { authenticate } from "../../middleware/authenticate.ts";
+import { rateLimit } from "../../middleware/rate-limit.ts";
+import { registerAgentRoutes } from "./agent/index.ts";
+import { registerAuditRoutes } from "./audit/index.ts";
+import { registerClusterRoutes } from "./clusters/index.ts";
+import { registerEventRoutes } from "./events/index.ts";
+import { registerMachineImportRoutes } from "./machine-imports/index.ts";
+import { registerMachineRoutes } from "./machines/index.ts";
+import { registerPoolRoutes } from "./pools/index.ts";
+import { registerTokenRoutes } from "./tokens/index.ts";
+
+export const AGENT_REGISTER_PATH = "/v1/agent/register";
+export const RATE_LIMIT_WINDOW_MS = 60_000;
+
+export function registerV1(app: App, limitPerMinute: number): void {
+  app.use("/v1/*", authenticate({ open: [AGENT_REGISTER_PATH] }));
+  app.use("/v1/*", rateLimit({ limit: limitPerMinute, windowMs: RATE_LIMIT_WINDOW_MS }));
+  app.use("/v1/*", audit());
+
+  registerTokenRoutes(app);
+  registerClusterRoutes(app);
+  registerPoolRoutes(app);
+  registerMachineRoutes(app);
+  registerMachineImportRoutes(app);
+  registerEventRoutes(app);
+  registerAuditRoutes(app);
+  registerAgentRoutes(app);
+}

@@ -1,0 +1,45 @@
+/**
+ * Turns a bearer token into a Principal. Tokens are looked up by their
+ * SHA-256 (unique index), so the token itself is never stored or compared
+ * in the clear. Unknown, revoked and expired tokens all answer the same
+ * "unauthorized", so a caller learns nothing about which it was.
+ */
+import { and, eq, isNull } from "drizzle-orm";
+import { apiTokens } from "../../../drizzle/schema/api-tokens.ts";
+import { clusters } from "../../../drizzle/schema/clusters.ts";
+import type { Principal } from "../../http/principal.ts";
+import { AppError } from "../../lib/errors.ts";
+import { hashToken, isGeneratedToken, TOKEN_PREFIXES } from "../../lib/tokens.ts";
+import type { ServiceCall } from "../context.ts";
+
+const rejected = () =>
+  new AppError("unauthorized", "the bearer token is missing, unknown, revoked or expired");
+
+export async function authenticate({ ctx, input }: ServiceCall<{ token: string }>): Promise<Principal> {
+  const { token } = input;
+  if (token.length > 300) throw rejected();
+  if (isGeneratedToken(token, "agent")) return authenticateAgent(ctx.db, await hashToken(token));
+  // API tokens may be operator-chosen (KSP_ADMIN_TOKEN), so only the prefix is required.
+  if (!token.startsWith(TOKEN_PREFIXES.api)) throw rejected();
+  const hash = await hashToken(token);
+  const [row] = await ctx.db.select().from(apiTokens).where(eq(apiTokens.tokenHash, hash)).limit(1);
+  const now = ctx.clock.now();
+  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) throw rejected();
+  return {
+    kind: "token",
+    tokenId: row.id,
+    role: row.role,
+    clusterId: row.clusterId,
+    actor: `token:${row.id}`,
+  };
+}
+
+async function authenticateAgent(db: ServiceCall<unknown>["ctx"]["db"], hash: string): Promise<Principal> {
+  const [cluster] = await db
+    .select({ id: clusters.id })
+    .from(clusters)
+    .where(and(eq(clusters.agentCredentialHash, hash), isNull(clusters.deletedAt)))
+    .limit(1);
+  if (!cluster) throw rejected();
+  return { kind: "agent", clusterId: cluster.id, actor: `agent:${cluster.id}` };
+}

@@ -1,0 +1,65 @@
+/**
+ * A cluster's state version backs the agent's ETag on GET /v1/agent/state.
+ * Every change an agent must see bumps it in the SAME transaction as the
+ * change, so the version can never claim state that was rolled back. After
+ * the commit, the writer publishes the new version to the cache, so idle agent
+ * polls are answered from Redis without touching Postgres. The cache entry
+ * has a short TTL as a safety net, never as the primary mechanism.
+ */
+import { inArray, sql } from "drizzle-orm";
+import type { Db } from "../../../drizzle/client.ts";
+import { clusters } from "../../../drizzle/schema/clusters.ts";
+import type { ServiceContext } from "../context.ts";
+
+export const STATE_VERSION_CACHE_TTL_MS = 60_000;
+export const stateVersionCacheKey = (clusterId: string) => `cluster-state-version:${clusterId}`;
+
+/**
+ * Bumps the versions of the given clusters inside the caller's transaction.
+ * Call it as the LAST statement of the transaction: it locks the cluster rows
+ * until commit, and ordering by id keeps concurrent writers deadlock-free.
+ */
+export async function bumpStateVersions(
+  tx: Db,
+  clusterIds: Iterable<string | null | undefined>,
+): Promise<Map<string, number>> {
+  const ids = [...new Set([...clusterIds].filter((id): id is string => typeof id === "string"))].sort();
+  const versions = new Map<string, number>();
+  if (ids.length === 0) return versions;
+  const rows = await tx
+    .update(clusters)
+    .set({ stateVersion: sql`${clusters.stateVersion} + 1` })
+    .where(inArray(clusters.id, ids))
+    .returning({ id: clusters.id, stateVersion: clusters.stateVersion });
+  for (const row of rows) versions.set(row.id, row.stateVersion);
+  return versions;
+}
+
+/** After commit: make the new versions visible to idle polls. Cache failures only cost a DB read later. */
+export async function publishStateVersions(
+  ctx: ServiceContext,
+  versions: Map<string, number>,
+): Promise<void> {
+  await Promise.all(
+    [...versions].map(([clusterId, version]) =>
+      ctx.coordination
+        .cacheSet(stateVersionCacheKey(clusterId), version, STATE_VERSION_CACHE_TTL_MS)
+        .catch((err: unknown) =>
+          ctx.logger.warn("state version cache write failed", { clusterId, error: err }),
+        ),
+    ),
+  );
+}
+
+/** The current version: from the cache when present, else from Postgres (and cached). */
+export async function currentStateVersion(ctx: ServiceContext, clusterId: string): Promise<number | null> {
+  const cached = await ctx.coordination.cacheGet<number>(stateVersionCacheKey(clusterId)).catch(() => null);
+  if (typeof cached === "number") return cached;
+  const [row] = await ctx.db
+    .select({ stateVersion: clusters.stateVersion })
+    .from(clusters)
+    .where(sql`${clusters.id} = ${clusterId} and ${clusters.deletedAt} is null`);
+  if (!row) return null;
+  await publishStateVersions(ctx, new Map([[clusterId, row.stateVersion]]));
+  return row.stateVersion;
+}

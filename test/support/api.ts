@@ -1,0 +1,134 @@
+/**
+ * The real control-plane app on a fresh Postgres database, for /v1 route
+ * tests: in-process coordination, a ManualClock-free system clock, and
+ * helpers to mint tokens of any role/scope and agent credentials directly in
+ * the database (so a test of route X does not depend on route Y).
+ *
+ *   const api = await startTestApi();            // in beforeAll
+ *   const res = await api.call("POST", "/v1/clusters", { token: api.admin, body: {...} });
+ *   await api.close();                           // in afterAll
+ */
+import { eq } from "drizzle-orm";
+import type { Database } from "../../drizzle/client.ts";
+import { openNodePostgres } from "../../drizzle/drivers/node-postgres.ts";
+import { type ApiTokenRole, apiTokens, clusters } from "../../drizzle/schema/index.ts";
+import { type App, createApp } from "../../functions/app.ts";
+import {
+  type AppDeps,
+  DEFAULT_READY_CHECK_TIMEOUT_MS,
+  sharedDatabaseSource,
+} from "../../functions/composition/types.ts";
+import { type Clock, systemClock } from "../../functions/lib/clock.ts";
+import { MemoryCoordination } from "../../functions/lib/coordination/memory.ts";
+import type { Coordination } from "../../functions/lib/coordination/types.ts";
+import { createMemoryLogger } from "../../functions/lib/logger.ts";
+import { generateToken, hashToken, tokenDisplayPrefix } from "../../functions/lib/tokens.ts";
+import { DEFAULT_POLICY, type PolicySettings } from "../../functions/policy.ts";
+import { createTestDatabase, type TestDatabase } from "./postgres.ts";
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  /** raw body text (e.g. CSV); sent as-is with `contentType` */
+  text?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestApi {
+  app: App;
+  deps: AppDeps;
+  database: Database;
+  testDatabase: TestDatabase;
+  /** an admin API token with no cluster scope */
+  admin: string;
+  tokenFor(role: ApiTokenRole, clusterId?: string | null): Promise<string>;
+  /** sets a fresh agent credential on the cluster and returns it */
+  agentCredentialFor(clusterId: string): Promise<string>;
+  call(method: string, path: string, options?: CallOptions): Promise<Response>;
+  /** call + parse JSON; returns status and body */
+  json<T = any>(
+    method: string,
+    path: string,
+    options?: CallOptions,
+  ): Promise<{ status: number; body: T; res: Response }>;
+  close(): Promise<void>;
+}
+
+export async function startTestApi(
+  opts: {
+    policy?: Partial<PolicySettings>;
+    clock?: Clock;
+    coordination?: Coordination;
+    maxConnections?: number;
+  } = {},
+): Promise<TestApi> {
+  const testDatabase = await createTestDatabase();
+  const database = await openNodePostgres(testDatabase.url, { maxConnections: opts.maxConnections ?? 10 });
+  const clock = opts.clock ?? systemClock;
+  const deps: AppDeps = {
+    databases: sharedDatabaseSource(database),
+    coordination: opts.coordination ?? new MemoryCoordination(clock),
+    clock,
+    logger: createMemoryLogger("warn"),
+    config: {
+      maxBodyBytes: 8 * 1024 * 1024,
+      readyCheckTimeoutMs: DEFAULT_READY_CHECK_TIMEOUT_MS,
+      policy: { ...DEFAULT_POLICY, rateLimitPerMinute: 1_000_000, ...opts.policy },
+    },
+  };
+  const app = createApp(deps);
+
+  const tokenFor = async (role: ApiTokenRole, clusterId: string | null = null) => {
+    const token = generateToken("api");
+    await database.db.insert(apiTokens).values({
+      name: `test-${role}`,
+      tokenHash: await hashToken(token),
+      displayPrefix: tokenDisplayPrefix(token),
+      role,
+      clusterId,
+    });
+    return token;
+  };
+  const agentCredentialFor = async (clusterId: string) => {
+    const credential = generateToken("agent");
+    await database.db
+      .update(clusters)
+      .set({ agentCredentialHash: await hashToken(credential), status: "active" })
+      .where(eq(clusters.id, clusterId));
+    return credential;
+  };
+  const call = (method: string, path: string, o: CallOptions = {}) => {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.token) headers.authorization = `Bearer ${o.token}`;
+    let body: string | undefined;
+    if (o.text !== undefined) {
+      body = o.text;
+      headers["content-type"] = o.contentType ?? "text/plain";
+    } else if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers["content-type"] = "application/json";
+    }
+    return Promise.resolve(app.request(path, { method, headers, body }));
+  };
+  const admin = await tokenFor("admin");
+  return {
+    app,
+    deps,
+    database,
+    testDatabase,
+    admin,
+    tokenFor,
+    agentCredentialFor,
+    call,
+    async json(method, path, options) {
+      const res = await call(method, path, options);
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, res };
+    },
+    async close() {
+      await database.close();
+      await testDatabase.drop();
+    },
+  };
+}
