@@ -28,13 +28,19 @@ export type { AppEnv } from "./middleware/app-env.ts";
 
 export type App = OpenAPIHono<AppEnv>;
 
+/** Bulk endpoints whose bodies may exceed the normal limit (KSP_MAX_IMPORT_BYTES). */
+export const BULK_PATHS = ["/v1/machines/import"] as const;
+
 export function createApp(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use("*", requestId());
   app.use("*", accessLog(deps.logger));
   app.use("*", methodNotAllowed<AppEnv>({ app, onMethodNotAllowed: methodNotAllowedResponse }));
-  app.use("*", bodySizeLimit(deps.config.maxBodyBytes));
+  app.use(
+    "*",
+    bodySizeLimit(deps.config.maxBodyBytes, { paths: BULK_PATHS, maxBytes: deps.config.maxImportBytes }),
+  );
   app.use("*", requestScope(deps));
 
   app.onError(errorHandler(deps.logger));

@@ -15,6 +15,7 @@ export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_DATA_DIR = ".data";
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_IMPORT_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_SCHEDULER_INTERVAL_SECONDS = 60;
 
 // Unset and empty are the same thing: `FOO= npm start` must not mean "FOO is the empty string".
@@ -73,6 +74,7 @@ const common = {
       .regex(/^[A-Za-z0-9:_-]{1,64}$/, { message: "must be 1 to 64 characters of A-Z a-z 0-9 : _ -" }),
   ),
   KSP_MAX_BODY_BYTES: optional(intIn(1024, 64 * 1024 * 1024)),
+  KSP_MAX_IMPORT_BYTES: optional(intIn(1024, 256 * 1024 * 1024)),
   UPSTASH_REDIS_REST_URL: optional(httpUrl),
   UPSTASH_REDIS_REST_TOKEN: optional(secret("Upstash REST token")),
   // Declared now so a typo fails at start; the QStash transport arrives later.
@@ -136,6 +138,7 @@ export interface SharedSettings {
   logLevel: LogLevel;
   coordinationPrefix: string;
   maxBodyBytes: number;
+  maxImportBytes: number;
   upstash: UpstashSettings | undefined;
   policy: PolicySettings;
 }
@@ -192,6 +195,7 @@ export function parseNodeEnv(raw: Record<string, string | undefined>): EnvResult
       logLevel: env.LOG_LEVEL ?? "info",
       coordinationPrefix: env.KSP_COORDINATION_PREFIX ?? DEFAULT_COORDINATION_PREFIX,
       maxBodyBytes: env.KSP_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES,
+      maxImportBytes: env.KSP_MAX_IMPORT_BYTES ?? DEFAULT_MAX_IMPORT_BYTES,
       upstash: upstashOf(env),
       policy,
     },
@@ -214,6 +218,7 @@ export function parseWorkerEnv(raw: Record<string, unknown>): EnvResult<WorkerSe
       logLevel: env.LOG_LEVEL ?? "info",
       coordinationPrefix: env.KSP_COORDINATION_PREFIX ?? DEFAULT_COORDINATION_PREFIX,
       maxBodyBytes: env.KSP_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES,
+      maxImportBytes: env.KSP_MAX_IMPORT_BYTES ?? DEFAULT_MAX_IMPORT_BYTES,
       policy,
     },
   };

@@ -62,6 +62,7 @@ export async function composeNode(
       logger,
       config: {
         maxBodyBytes: settings.maxBodyBytes,
+        maxImportBytes: settings.maxImportBytes,
         readyCheckTimeoutMs: DEFAULT_READY_CHECK_TIMEOUT_MS,
         policy: settings.policy,
       },

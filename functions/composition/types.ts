@@ -28,6 +28,8 @@ export interface DatabaseSource {
 export interface AppConfig {
   /** Request bodies above this many bytes are refused with 413. */
   maxBodyBytes: number;
+  /** Limit for bulk endpoints such as machine import. */
+  maxImportBytes: number;
   /** Upper bound for each /readyz check. */
   readyCheckTimeoutMs: number;
   policy: PolicySettings;

@@ -46,6 +46,7 @@ export function composeWorker(settings: WorkerSettings, logger: Logger): WorkerR
     logger,
     config: {
       maxBodyBytes: settings.maxBodyBytes,
+      maxImportBytes: settings.maxImportBytes,
       readyCheckTimeoutMs: DEFAULT_READY_CHECK_TIMEOUT_MS,
       policy: settings.policy,
     },

@@ -72,7 +72,8 @@ export async function startTestApi(
     clock,
     logger: createMemoryLogger("warn"),
     config: {
-      maxBodyBytes: 8 * 1024 * 1024,
+      maxBodyBytes: 1024 * 1024,
+      maxImportBytes: 16 * 1024 * 1024,
       readyCheckTimeoutMs: DEFAULT_READY_CHECK_TIMEOUT_MS,
       policy: { ...DEFAULT_POLICY, rateLimitPerMinute: 1_000_000, ...opts.policy },
     },

@@ -26,6 +26,7 @@ describe("Node environment", () => {
         logLevel: "info",
         coordinationPrefix: "ksp:",
         maxBodyBytes: 1_048_576,
+        maxImportBytes: 16 * 1024 * 1024,
         upstash: undefined,
         policy: DEFAULT_POLICY,
       },

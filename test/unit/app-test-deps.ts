@@ -60,6 +60,7 @@ export function testDeps(
     logger: createMemoryLogger(),
     config: {
       maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024,
+      maxImportBytes: 16 * 1024 * 1024,
       readyCheckTimeoutMs: opts.readyCheckTimeoutMs ?? 2_000,
       policy: DEFAULT_POLICY,
     },
