@@ -12,6 +12,8 @@ import { AppError } from "../../lib/errors.ts";
 import { hashToken, isGeneratedToken, TOKEN_PREFIXES } from "../../lib/tokens.ts";
 import type { ServiceCall } from "../context.ts";
 
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 const rejected = () =>
   new AppError("unauthorized", "the bearer token is missing, unknown, revoked or expired");
 
@@ -25,6 +27,10 @@ export async function authenticate({ ctx, input }: ServiceCall<{ token: string }
   const [row] = await ctx.db.select().from(apiTokens).where(eq(apiTokens.tokenHash, hash)).limit(1);
   const now = ctx.clock.now();
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) throw rejected();
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    // at most one write per token per minute: enough to spot unused tokens, cheap on hot paths
+    await ctx.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
+  }
   return {
     kind: "token",
     tokenId: row.id,

@@ -1,4 +1,17 @@
 import type { App } from "../../../app.ts";
+import { registerCreateCluster } from "./create.ts";
+import { registerDeleteCluster } from "./delete.ts";
+import { registerGetCluster } from "./get.ts";
+import { registerListClusters } from "./list.ts";
+import { registerRotateRegistrationToken } from "./rotate-registration-token.ts";
+import { registerUpdateCluster } from "./update.ts";
 
 /** Registers every /v1 clusters route (one route per file in this folder). */
-export function registerClusterRoutes(_app: App): void {}
+export function registerClusterRoutes(app: App): void {
+  registerCreateCluster(app);
+  registerListClusters(app);
+  registerGetCluster(app);
+  registerUpdateCluster(app);
+  registerRotateRegistrationToken(app);
+  registerDeleteCluster(app);
+}

@@ -1,4 +1,11 @@
 import type { App } from "../../../app.ts";
+import { registerCreateToken } from "./create.ts";
+import { registerListTokens } from "./list.ts";
+import { registerRevokeToken } from "./revoke.ts";
 
 /** Registers every /v1 tokens route (one route per file in this folder). */
-export function registerTokenRoutes(_app: App): void {}
+export function registerTokenRoutes(app: App): void {
+  registerCreateToken(app);
+  registerListTokens(app);
+  registerRevokeToken(app);
+}

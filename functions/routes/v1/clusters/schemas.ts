@@ -1,0 +1,60 @@
+/** Request and response schemas shared by the /v1/clusters routes. */
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { CLUSTER_STATUSES } from "../../../../drizzle/schema/clusters.ts";
+import { MACHINE_STATES } from "../../../../proto/machine-states.ts";
+import type { AppEnv } from "../../../middleware/app-env.ts";
+import type { HealthThresholds } from "../../../services/clusters/health.ts";
+import { CLUSTER_HEALTHS } from "../../../services/clusters/health.ts";
+
+/** A DNS-1123 label, as Kubernetes names clusters' objects. */
+export const ClusterNameSchema = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+    message: "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending alphanumeric",
+  })
+  .openapi({ example: "prod-eu-1" });
+
+export const DescriptionSchema = z.string().max(1024);
+
+const Totals = z.object({ machines: z.number().int(), cpuCores: z.number(), memoryBytes: z.number() });
+
+export const ClusterSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    description: z.string(),
+    labels: z.record(z.string(), z.string()),
+    status: z.enum(CLUSTER_STATUSES).openapi({ description: "lifecycle: pending until an agent registers" }),
+    health: z.enum(CLUSTER_HEALTHS).openapi({
+      description: "derived from the last heartbeat: unknown = never heartbeated",
+    }),
+    nodeCounts: z.object({
+      total: z.number().int(),
+      byStatus: z.record(z.enum(MACHINE_STATES), z.number().int()),
+    }),
+    capacity: z.object({
+      ready: Totals.openapi({ description: "machines in the ready state" }),
+      assigned: Totals.openapi({ description: "every machine assigned to the cluster" }),
+    }),
+    kubernetesVersion: z.string().nullable(),
+    agentVersion: z.string().nullable(),
+    lastHeartbeatAt: z.string().nullable(),
+    registeredAt: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Cluster");
+
+export const RegistrationTokenSchema = z.object({
+  registrationToken: z.string().openapi({ description: "shown once; only its hash is stored" }),
+  registrationTokenExpiresAt: z.string(),
+});
+
+/** Heartbeat thresholds from policy (KSP_HEARTBEAT_*_SECONDS). */
+export function healthThresholds(c: Context<AppEnv>): HealthThresholds {
+  const { heartbeatDegradedMs, heartbeatOfflineMs } = c.get("scope").deps.config.policy;
+  return { heartbeatDegradedMs, heartbeatOfflineMs };
+}
