@@ -1,5 +1,9 @@
 /** The jobs this build knows, by name; both runtimes schedule exactly these. */
+import { expireReservationsJob } from "./expire-reservations.ts";
 import { heartbeatJob } from "./heartbeat.ts";
+import { markClustersOfflineJob } from "./mark-clusters-offline.ts";
+import { purgeRetentionJob } from "./purge-retention.ts";
+import { rollupSnapshotsJob } from "./rollup-snapshots.ts";
 import type { Job } from "./types.ts";
 
 export class JobRegistry {
@@ -22,5 +26,11 @@ export class JobRegistry {
 }
 
 export function defaultJobRegistry(): JobRegistry {
-  return new JobRegistry([heartbeatJob]);
+  return new JobRegistry([
+    heartbeatJob,
+    markClustersOfflineJob,
+    expireReservationsJob,
+    rollupSnapshotsJob,
+    purgeRetentionJob,
+  ]);
 }

@@ -1,13 +1,13 @@
 /**
  * Runs jobs under their coordination lock, each with its own database lease
  * and log context. Shared by the Node scheduler, the Worker's `scheduled()`
- * and the queue's `job.run` messages.
+ * and the queue's `job.run` / `job.cluster` messages.
  */
 import { RequestScope } from "../composition/request-scope.ts";
 import type { AppDeps } from "../composition/types.ts";
 import { type JobMessage, type JobQueue, PoisonMessageError } from "../queue/types.ts";
 import type { JobRegistry } from "./registry.ts";
-import type { Job, JobOutcome } from "./types.ts";
+import type { Job, JobContext, JobOutcome } from "./types.ts";
 
 export interface JobRunnerDeps {
   app: AppDeps;
@@ -15,17 +15,27 @@ export interface JobRunnerDeps {
   queue: JobQueue;
 }
 
-export async function runJob(deps: JobRunnerDeps, job: Job, trigger: string): Promise<JobOutcome> {
+interface LockedRun {
+  job: Job;
+  lockKey: string;
+  trigger: string;
+  /** extra log fields, e.g. the cluster of a fanned-out run */
+  logFields?: Record<string, unknown>;
+  work(ctx: JobContext): Promise<void>;
+}
+
+async function runLocked(deps: JobRunnerDeps, run: LockedRun): Promise<JobOutcome> {
   const { coordination } = deps.app;
-  const lock = await coordination.acquireLock(`job:${job.name}`, job.lockTtlMs);
+  const { job } = run;
+  const lock = await coordination.acquireLock(run.lockKey, job.lockTtlMs);
   if (!lock) return { job: job.name, outcome: "busy" };
   const runId = `job-${job.name}-${crypto.randomUUID()}`;
   const scope = new RequestScope(deps.app, runId);
-  const logger = scope.logger.child({ job: job.name, trigger });
+  const logger = scope.logger.child({ job: job.name, trigger: run.trigger, ...run.logFields });
   const started = performance.now();
   const durationMs = () => Math.round(performance.now() - started);
   try {
-    await job.run({
+    await run.work({
       clock: deps.app.clock,
       logger,
       coordination,
@@ -49,6 +59,28 @@ export async function runJob(deps: JobRunnerDeps, job: Job, trigger: string): Pr
       .releaseLock(lock)
       .catch((err: unknown) => logger.warn("job lock release failed", { error: err }));
   }
+}
+
+export function runJob(deps: JobRunnerDeps, job: Job, trigger: string): Promise<JobOutcome> {
+  return runLocked(deps, { job, lockKey: `job:${job.name}`, trigger, work: (ctx) => job.run(ctx) });
+}
+
+/** One cluster's share of a fanned-out job; its lock is per job and cluster. */
+export function runClusterJob(
+  deps: JobRunnerDeps,
+  job: Job,
+  clusterId: string,
+  trigger: string,
+): Promise<JobOutcome> {
+  const runForCluster = job.runForCluster;
+  if (!runForCluster) throw new PoisonMessageError(`job "${job.name}" has no per-cluster work`);
+  return runLocked(deps, {
+    job,
+    lockKey: `job:${job.name}:cluster:${clusterId}`,
+    trigger,
+    logFields: { clusterId },
+    work: (ctx) => runForCluster.call(job, ctx, clusterId),
+  });
 }
 
 /** One scheduler tick: every registered job, one after another; a failure does not stop the rest. */
@@ -75,7 +107,10 @@ export function jobMessageHandler(deps: JobRunnerDeps) {
   return async (message: JobMessage): Promise<void> => {
     const job = deps.registry.get(message.job);
     if (!job) throw new PoisonMessageError(`unknown job "${message.job}"`);
-    const result = await runJob(deps, job, "queue");
+    const result =
+      message.type === "job.cluster"
+        ? await runClusterJob(deps, job, message.clusterId, "queue")
+        : await runJob(deps, job, "queue");
     if (result.outcome === "busy") throw new Error(`job "${job.name}" is running elsewhere`);
     if (result.outcome === "failed") throw new Error(`job "${job.name}" failed: ${result.error}`);
   };

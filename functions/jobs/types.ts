@@ -30,6 +30,12 @@ export interface Job {
   /** Upper bound of one run; the job's lock lapses after it even if the runner died. */
   lockTtlMs: number;
   run(ctx: JobContext): Promise<void>;
+  /**
+   * One cluster's share of the work, for jobs whose scheduled run fans out
+   * (`job.cluster` messages). Runs under its own lock, `job:<name>:cluster:<id>`,
+   * so the same cluster is never processed twice at once.
+   */
+  runForCluster?(ctx: JobContext, clusterId: string): Promise<void>;
 }
 
 export type JobOutcome =

@@ -10,6 +10,7 @@ import type { ErrorCode } from "../../proto/error-codes.ts";
 import { ERROR_STATUS, errorEnvelope, statusForCode } from "../http/error-map.ts";
 import { AppError, isAppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
+import { mapDbError } from "../services/db-errors.ts";
 import type { AppEnv } from "./app-env.ts";
 
 const GENERIC_INTERNAL = "internal error; quote the request id when reporting it";
@@ -31,7 +32,13 @@ function fromHttpException(err: HTTPException): AppError {
 export function errorHandler(logger: Logger): ErrorHandler<AppEnv> {
   return (err, c) => {
     const requestId = requestIdOf(c);
-    const known = isAppError(err) ? err : err instanceof HTTPException ? fromHttpException(err) : undefined;
+    // A database error caused by the input (a NUL byte, a duplicate, a value out of range) is the
+    // caller's 4xx even where a service did not anticipate it; only the rest is a 500.
+    const known = isAppError(err)
+      ? err
+      : err instanceof HTTPException
+        ? fromHttpException(err)
+        : (mapDbError(err) ?? undefined);
     if (!known || known.code === "internal") {
       logger.error("unhandled error", {
         requestId,

@@ -8,6 +8,8 @@ import { z } from "zod";
 export const JobMessageSchema = z.discriminatedUnion("type", [
   /** Run one registered job now (fan-out from the scheduler, or a manual trigger). */
   z.object({ type: z.literal("job.run"), job: z.string().min(1) }),
+  /** One cluster's share of a job's work (fan-out from the job's scheduled run). */
+  z.object({ type: z.literal("job.cluster"), job: z.string().min(1), clusterId: z.uuid() }),
 ]);
 
 export type JobMessage = z.infer<typeof JobMessageSchema>;

@@ -38,6 +38,13 @@ const BY_SQLSTATE: Readonly<Record<string, Mapping>> = {
   "22001": { code: "validation_failed", message: "a value is too long" },
   "22007": { code: "validation_failed", message: "a date or time has the wrong format" },
   "22008": { code: "validation_failed", message: "a date or time is out of range" },
+  // NUL characters and the like: Postgres text and jsonb cannot store them
+  "22021": { code: "validation_failed", message: "a value contains a character Postgres cannot store" },
+  "22P05": { code: "validation_failed", message: "a value contains a character Postgres cannot store" },
+  // malformed jsonb and other structurally invalid input
+  "22P01": { code: "validation_failed", message: "a value has the wrong format" },
+  "2201B": { code: "validation_failed", message: "a pattern in the query is not valid" },
+  "54000": { code: "validation_failed", message: "a value is too large" },
   "40001": {
     code: "conflict",
     message: "a concurrent change got in the way; retry the request",

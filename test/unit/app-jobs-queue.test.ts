@@ -107,6 +107,70 @@ describe("queue consumer", () => {
   });
 });
 
+describe("per-cluster fan-out messages", () => {
+  const clusterId = "0b9d5d4e-5f3e-4d4b-9a53-2f4a8c1e7d10";
+
+  it("runs the job's per-cluster work under a per-cluster lock", async () => {
+    const seen: string[] = [];
+    const { consume, deps } = setup([
+      { ...job("fan", async () => {}), runForCluster: async (_ctx, id) => void seen.push(id) },
+    ]);
+    expect(await consume({ type: "job.cluster", job: "fan", clusterId }, 1)).toEqual({ action: "ack" });
+    expect(seen).toEqual([clusterId]);
+    const held = await deps.coordination.acquireLock(`job:fan:cluster:${clusterId}`, 60_000);
+    expect(await consume({ type: "job.cluster", job: "fan", clusterId }, 1)).toMatchObject({
+      action: "retry",
+      reason: /running elsewhere/,
+    });
+    // the job-wide lock is a different lock: the scheduled run and cluster work do not block each other
+    await deps.coordination.releaseLock(held!);
+    const whole = await deps.coordination.acquireLock("job:fan", 60_000);
+    expect(await consume({ type: "job.cluster", job: "fan", clusterId }, 1)).toEqual({ action: "ack" });
+    await deps.coordination.releaseLock(whole!);
+  });
+
+  it("retries a failing cluster message with backoff and parks it after maxAttempts", async () => {
+    let calls = 0;
+    const { deps, consume } = setup([
+      {
+        ...job("fan", async () => {}),
+        runForCluster: async () => {
+          calls++;
+          throw new Error("cluster unreachable");
+        },
+      },
+    ]);
+    const queue = new InProcessQueue({ clock: deps.clock, logger: deps.logger, consume });
+    await queue.send({ type: "job.cluster", job: "fan", clusterId });
+    expect(await queue.processDue()).toBe(1);
+    deps.clock.advance(5_000);
+    expect(await queue.processDue()).toBe(1);
+    deps.clock.advance(10_000);
+    expect(await queue.processDue()).toBe(1);
+    expect(calls).toBe(policy.maxAttempts);
+    expect(queue.parked).toMatchObject([
+      {
+        body: { type: "job.cluster", clusterId },
+        attempts: 3,
+        reason: /gave up after 3 attempts: .*unreachable/,
+      },
+    ]);
+    expect(queue.pendingCount).toBe(0);
+  });
+
+  it("parks at once what can never succeed: no per-cluster work, or a bad cluster id", async () => {
+    const { consume } = setup([job("plain", async () => {})]);
+    expect(await consume({ type: "job.cluster", job: "plain", clusterId }, 1)).toMatchObject({
+      action: "park",
+      reason: /no per-cluster work/,
+    });
+    expect(await consume({ type: "job.cluster", job: "plain", clusterId: "x" }, 1)).toMatchObject({
+      action: "park",
+      reason: /not a job message/,
+    });
+  });
+});
+
 describe("Cloudflare batch delivery", () => {
   it("acks, retries with a delay, and parks (log + ack)", async () => {
     const { consume, deps } = setup([

@@ -33,7 +33,7 @@ type Doc = {
 
 const HUGE = "x".repeat(100_000);
 const BAD_IDS = ["not-a-uuid", "00000000-0000-0000-0000-00000000000g", "x".repeat(5_000), "%00", "1 OR 1=1"];
-const WRONG_VALUES: unknown[] = [HUGE, -1, 1e308, true, null, [], {}, "💥"];
+const WRONG_VALUES: unknown[] = [HUGE, -1, 1e308, true, null, [], {}, "💥", "nul\u0000byte"];
 
 interface Probe {
   method: string;
@@ -119,7 +119,7 @@ describe.skipIf(!ok)("bad input to every route in /openapi.json", () => {
           });
         }
         for (const p of params.filter((x) => x.in === "query")) {
-          for (const bad of ["abc", "-1", "1e999", "", "x".repeat(10_000), "not-an-enum-value", "%"]) {
+          for (const bad of ["abc", "-1", "1e999", "", "x".repeat(10_000), "not-an-enum-value", "%", "a\u0000b"]) {
             probes.push({
               method: M,
               path: `${fill()}?${p.name}=${encodeURIComponent(bad)}`,

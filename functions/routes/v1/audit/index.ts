@@ -1,4 +1,9 @@
 import type { App } from "../../../app.ts";
+import { registerExportAudit } from "./export.ts";
+import { registerListAudit } from "./list.ts";
 
 /** Registers every /v1 audit route (one route per file in this folder). */
-export function registerAuditRoutes(_app: App): void {}
+export function registerAuditRoutes(app: App): void {
+  registerListAudit(app);
+  registerExportAudit(app);
+}

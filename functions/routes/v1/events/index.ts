@@ -1,4 +1,11 @@
 import type { App } from "../../../app.ts";
+import { registerExportEvents } from "./export.ts";
+import { registerGetOperation } from "./get-operation.ts";
+import { registerListEvents } from "./list.ts";
 
 /** Registers every /v1 events route (one route per file in this folder). */
-export function registerEventRoutes(_app: App): void {}
+export function registerEventRoutes(app: App): void {
+  registerListEvents(app);
+  registerExportEvents(app);
+  registerGetOperation(app);
+}

@@ -1,4 +1,21 @@
 import type { App } from "../../../app.ts";
+import { registerCreatePool } from "./create.ts";
+import { registerDeletePool } from "./delete.ts";
+import { registerDisablePool } from "./disable.ts";
+import { registerEnablePool } from "./enable.ts";
+import { registerGetPool } from "./get.ts";
+import { registerListPools } from "./list.ts";
+import { registerPoolStatus } from "./status.ts";
+import { registerUpdatePool } from "./update.ts";
 
 /** Registers every /v1 pools route (one route per file in this folder). */
-export function registerPoolRoutes(_app: App): void {}
+export function registerPoolRoutes(app: App): void {
+  registerCreatePool(app);
+  registerListPools(app);
+  registerGetPool(app);
+  registerPoolStatus(app);
+  registerUpdatePool(app);
+  registerEnablePool(app);
+  registerDisablePool(app);
+  registerDeletePool(app);
+}

@@ -1,0 +1,138 @@
+/**
+ * Reservations the agent never started joining return to the free pool:
+ * machines `reserved` for longer than `policy.reservationTtlMs` (by
+ * statusChangedAt) go back to `available` through the state machine.
+ *
+ * The scheduled run only finds the clusters with expired reservations and
+ * enqueues one `job.cluster` message each; the queue consumer does the
+ * per-cluster work (with retries and parking), under a per-cluster lock.
+ *
+ * Assignment on expiry: a machine taken from free inventory goes back to it
+ * (cluster, pool and provider id cleared); a machine an operator had put in
+ * the pool beforehand stays in the pool (only the provider id is cleared).
+ * The reservation's event says which: `metadata.fromFreeInventory === true`.
+ * Without that flag the assignment is kept, the cautious choice: a kept
+ * assignment can be undone by an operator, a lost one cannot be recovered.
+ */
+import { and, asc, desc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
+import type { Db } from "../../drizzle/client.ts";
+import { machines, operations } from "../../drizzle/schema/index.ts";
+import { publishStateVersions } from "../services/clusters/state-version.ts";
+import type { ServiceContext } from "../services/context.ts";
+import {
+  applyTransitions,
+  MACHINE_TRANSITION_EVENT,
+  type TransitionInput,
+} from "../services/machines/transition-machine.ts";
+import { jobServiceContext } from "./job-context.ts";
+import type { Job } from "./types.ts";
+
+export const EXPIRE_RESERVATIONS_JOB = "expire-reservations";
+export const RESERVATION_EXPIRED_REASON = "reservation expired";
+const BATCH_SIZE = 200;
+const MAX_BATCHES_PER_RUN = 50;
+
+/** Clusters holding at least one reservation older than the cutoff. */
+export async function clustersWithExpiredReservations(db: Db, cutoff: Date): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ clusterId: machines.clusterId })
+    .from(machines)
+    .where(
+      and(
+        eq(machines.status, "reserved"),
+        lte(machines.statusChangedAt, cutoff),
+        isNotNull(machines.clusterId),
+      ),
+    );
+  return rows.map((r) => r.clusterId).filter((id): id is string => id !== null);
+}
+
+/** Whether each machine's latest reservation took it from free inventory. */
+async function reservedFromFreeInventory(tx: Db, machineIds: string[]): Promise<Set<string>> {
+  if (machineIds.length === 0) return new Set();
+  const rows = await tx
+    .selectDistinctOn([operations.machineId], {
+      machineId: operations.machineId,
+      metadata: operations.metadata,
+    })
+    .from(operations)
+    .where(
+      and(
+        inArray(operations.machineId, machineIds),
+        eq(operations.kind, MACHINE_TRANSITION_EVENT),
+        sql`${operations.metadata}->>'to' = 'reserved'`,
+      ),
+    )
+    .orderBy(operations.machineId, desc(operations.createdAt));
+  return new Set(rows.filter((r) => r.metadata.fromFreeInventory === true).map((r) => r.machineId!));
+}
+
+/**
+ * Expires one cluster's overdue reservations, in batches of locked rows (SKIP
+ * LOCKED: a machine another writer holds is left for the next run). Returns
+ * how many machines went back to available. Idempotent: a second run finds none.
+ */
+export async function expireClusterReservations(
+  ctx: ServiceContext,
+  input: { clusterId: string; ttlMs: number },
+): Promise<number> {
+  const cutoff = new Date(ctx.clock.now().getTime() - input.ttlMs);
+  let expired = 0;
+  for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
+    const stateVersions = new Map<string, number>();
+    const count = await ctx.db.transaction(async (tx) => {
+      const due = await tx
+        .select({ id: machines.id, version: machines.version })
+        .from(machines)
+        .where(
+          and(
+            eq(machines.clusterId, input.clusterId),
+            eq(machines.status, "reserved"),
+            lte(machines.statusChangedAt, cutoff),
+          ),
+        )
+        .orderBy(asc(machines.statusChangedAt), asc(machines.id))
+        .limit(BATCH_SIZE)
+        .for("update", { skipLocked: true });
+      const free = await reservedFromFreeInventory(
+        tx,
+        due.map((m) => m.id),
+      );
+      const transitions: TransitionInput[] = due.map((m) => ({
+        machineId: m.id,
+        from: "reserved",
+        to: "available",
+        expectedVersion: m.version,
+        reason: RESERVATION_EXPIRED_REASON,
+        patch: free.has(m.id) ? { clusterId: null, poolId: null, providerId: null } : { providerId: null },
+        metadata: { ttlMs: input.ttlMs, releasedAssignment: free.has(m.id) },
+      }));
+      if (transitions.length > 0) await applyTransitions(tx, ctx, transitions, { stateVersions });
+      return transitions.length;
+    });
+    await publishStateVersions(ctx, stateVersions);
+    expired += count;
+    if (count < BATCH_SIZE) break;
+  }
+  if (expired > 0) ctx.logger.info("reservations expired", { clusterId: input.clusterId, expired });
+  return expired;
+}
+
+export const expireReservationsJob: Job = {
+  name: EXPIRE_RESERVATIONS_JOB,
+  lockTtlMs: 60_000,
+  async run(ctx) {
+    const { db } = await ctx.database();
+    const cutoff = new Date(ctx.clock.now().getTime() - ctx.policy.reservationTtlMs);
+    const clusterIds = await clustersWithExpiredReservations(db, cutoff);
+    for (const clusterId of clusterIds) {
+      await ctx.queue.send({ type: "job.cluster", job: EXPIRE_RESERVATIONS_JOB, clusterId });
+    }
+    if (clusterIds.length > 0)
+      ctx.logger.info("reservation expiry fanned out", { clusters: clusterIds.length });
+  },
+  async runForCluster(ctx, clusterId) {
+    const service = await jobServiceContext(ctx);
+    await expireClusterReservations(service, { clusterId, ttlMs: ctx.policy.reservationTtlMs });
+  },
+};

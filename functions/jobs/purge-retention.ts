@@ -1,0 +1,69 @@
+/**
+ * Deletes events/operations (by created_at) and audit rows (by at) older than
+ * `policy.retentionMs`. Rows exactly at the cutoff are kept. Deletion runs in
+ * bounded batches so no single statement holds locks for long or builds a
+ * huge transaction; a backlog larger than one run's bound is finished by the
+ * following runs.
+ */
+import { sql } from "drizzle-orm";
+import type { Db } from "../../drizzle/client.ts";
+import { resultRows } from "../../drizzle/drivers/rows.ts";
+import type { Job } from "./types.ts";
+
+export const PURGE_RETENTION_JOB = "purge-retention";
+export const PURGE_BATCH_SIZE = 5_000;
+const MAX_BATCHES_PER_TABLE = 100;
+
+export interface PurgeResult {
+  operations: number;
+  auditLogs: number;
+}
+
+async function purgeInBatches(
+  db: Db,
+  batch: () => ReturnType<typeof sql>,
+  batchSize: number,
+): Promise<number> {
+  let deleted = 0;
+  for (let n = 0; n < MAX_BATCHES_PER_TABLE; n++) {
+    const rows = resultRows(await db.execute(batch()));
+    deleted += rows.length;
+    if (rows.length < batchSize) break;
+  }
+  return deleted;
+}
+
+export async function purgeRetention(
+  db: Db,
+  input: { now: Date; retentionMs: number; batchSize?: number },
+): Promise<PurgeResult> {
+  const size = input.batchSize ?? PURGE_BATCH_SIZE;
+  const cutoff = new Date(input.now.getTime() - input.retentionMs).toISOString();
+  const operations = await purgeInBatches(
+    db,
+    () => sql`
+      delete from operations where id in (
+        select id from operations where created_at < ${cutoff}::timestamptz limit ${size})
+      returning 1`,
+    size,
+  );
+  const auditLogs = await purgeInBatches(
+    db,
+    () => sql`
+      delete from audit_logs where id in (
+        select id from audit_logs where at < ${cutoff}::timestamptz limit ${size})
+      returning 1`,
+    size,
+  );
+  return { operations, auditLogs };
+}
+
+export const purgeRetentionJob: Job = {
+  name: PURGE_RETENTION_JOB,
+  lockTtlMs: 5 * 60_000,
+  async run(ctx) {
+    const { db } = await ctx.database();
+    const purged = await purgeRetention(db, { now: ctx.clock.now(), retentionMs: ctx.policy.retentionMs });
+    if (purged.operations > 0 || purged.auditLogs > 0) ctx.logger.info("retention purge", { ...purged });
+  },
+};

@@ -1,0 +1,44 @@
+/** Schemas shared by the /v1 audit routes. */
+import { z } from "@hono/zod-openapi";
+import { UuidSchema } from "../../../http/params.ts";
+import { TimeRangeQuery } from "../events/schemas.ts";
+
+/**
+ * Who may read the audit log: admins only. Rows name every caller's token,
+ * client address and user agent, which is security information, not
+ * inventory; operators change inventory and need not see who else did what.
+ */
+export const AUDIT_READER_ROLE = "admin" as const;
+
+export const AuditFilterQuery = TimeRangeQuery.extend({
+  actor: z.string().min(1).max(200).optional().openapi({ description: 'exact, e.g. "token:<id>"' }),
+  action: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ description: 'prefix: "cluster." matches every cluster action' }),
+  resourceType: z.string().min(1).max(100).optional(),
+  resourceId: z.string().min(1).max(200).optional(),
+  clusterId: UuidSchema.optional(),
+  result: z.enum(["success", "failure"]).optional(),
+  requestId: z.string().min(1).max(200).optional(),
+});
+
+export const AuditEntrySchema = z
+  .object({
+    id: z.string(),
+    at: z.string(),
+    actor: z.string(),
+    action: z.string(),
+    resourceType: z.string(),
+    resourceId: z.string().nullable(),
+    clusterId: z.string().nullable(),
+    result: z.enum(["success", "failure"]),
+    statusCode: z.number().nullable(),
+    changes: z.record(z.string(), z.unknown()),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    requestId: z.string().nullable(),
+  })
+  .openapi("AuditEntry");

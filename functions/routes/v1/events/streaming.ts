@@ -1,0 +1,28 @@
+/**
+ * Exports stream after the handler has returned, when the request's own
+ * database lease is already given back (in a Worker, closed). So a stream
+ * reads through a lease of its own, released when the stream ends or the
+ * client goes away. Shared by /v1/events/export and /v1/audit/export.
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../../../middleware/app-env.ts";
+import type { ServiceContext } from "../../../services/context.ts";
+import { NDJSON_CONTENT_TYPE } from "../../../services/events/ndjson-export.ts";
+
+export async function streamingContext(
+  c: Context<AppEnv>,
+  actor: string,
+): Promise<{ ctx: ServiceContext; release: () => Promise<void> }> {
+  const scope = c.get("scope");
+  const base = await scope.serviceContext(actor);
+  const lease = await scope.deps.databases.acquire();
+  return { ctx: { ...base, db: lease.database.db }, release: () => lease.release() };
+}
+
+export function ndjsonResponse(c: Context<AppEnv>, stream: ReadableStream<Uint8Array>, filename: string) {
+  return c.body(stream, 200, {
+    "content-type": NDJSON_CONTENT_TYPE,
+    "content-disposition": `attachment; filename="${filename}"`,
+    "cache-control": "no-store",
+  });
+}

@@ -1,0 +1,43 @@
+/**
+ * What the API shows of a pool (every stored field, timestamps as ISO text),
+ * and the lookups every pool service starts with: the cluster must be live,
+ * and the pool must belong to it.
+ */
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../../../drizzle/client.ts";
+import { type NodePool, nodePools } from "../../../drizzle/schema/index.ts";
+import { AppError } from "../../lib/errors.ts";
+import { liveCluster } from "../clusters/cluster-view.ts";
+import { isUuid } from "../machines/ids.ts";
+
+export type PoolView = Omit<NodePool, "createdAt" | "updatedAt"> & { createdAt: string; updatedAt: string };
+
+export function toPoolView(row: NodePool): PoolView {
+  return { ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+}
+
+export function poolNotFound(clusterId: string, poolId: string): AppError {
+  return new AppError("not_found", `pool ${poolId} not found in cluster ${clusterId}`, { clusterId, poolId });
+}
+
+/**
+ * The pool of a live cluster, or not_found. With `lock`, the pool row is held
+ * FOR UPDATE until commit: the order (pool, then machines, then the cluster's
+ * state version) is the one reservations use, so the two never deadlock.
+ */
+export async function findPool(
+  db: Db,
+  clusterId: string,
+  poolId: string,
+  options: { lock?: boolean } = {},
+): Promise<NodePool> {
+  await liveCluster(db, clusterId);
+  if (!isUuid(poolId)) throw poolNotFound(clusterId, poolId);
+  const query = db
+    .select()
+    .from(nodePools)
+    .where(and(eq(nodePools.id, poolId), eq(nodePools.clusterId, clusterId)));
+  const [row] = options.lock ? await query.for("update") : await query;
+  if (!row) throw poolNotFound(clusterId, poolId);
+  return row;
+}
