@@ -3,9 +3,11 @@
  * as its LAST line, one JSON object with its figures and ratios against a
  * baseline measured in the same run (absolute times vary with the machine).
  */
+import { benchApi } from "./api.ts";
 import { benchStartup } from "./startup.ts";
 
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
+  api: benchApi,
   startup: benchStartup,
 };
 

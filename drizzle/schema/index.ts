@@ -1,4 +1,5 @@
 // The whole schema, for drizzle's relational queries and for drizzle-kit.
+export * from "./allocations.ts";
 export * from "./api-tokens.ts";
 export * from "./audit-logs.ts";
 export * from "./clusters.ts";

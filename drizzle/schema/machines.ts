@@ -69,6 +69,16 @@ export const machines = pgTable(
     index("machines_pool_status_idx").on(t.poolId, t.status),
     index("machines_cluster_status_idx").on(t.clusterId, t.status),
     index("machines_status_idx").on(t.status),
+    // GET /v1/machines: oldest first by (created_at, id); each filter has an index ending in the
+    // sort key, so a filtered page reads only the rows it returns
+    index("machines_created_id_idx").on(t.createdAt, t.id),
+    index("machines_cluster_created_idx").on(t.clusterId, t.createdAt, t.id),
+    index("machines_pool_created_idx").on(t.poolId, t.createdAt, t.id),
+    index("machines_status_created_idx").on(t.status, t.createdAt, t.id),
+    index("machines_region_created_idx").on(t.region, t.createdAt, t.id),
+    index("machines_zone_created_idx").on(t.zone, t.createdAt, t.id),
+    // label selectors compile to `@>` and `?`, which a GIN index over the jsonb answers
+    index("machines_labels_gin_idx").using("gin", t.labels),
     check("machines_status_ck", sql`${t.status} in (${statusList})`),
     check("machines_pool_needs_cluster_ck", sql`${t.poolId} is null or ${t.clusterId} is not null`),
     check("machines_ssh_port_ck", sql`${t.sshPort} between 1 and 65535`),

@@ -1,5 +1,5 @@
 import { relations, sql } from "drizzle-orm";
-import { bigint, check, index, integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { bigint, check, index, integer, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { clusters } from "./clusters.ts";
 import { tstz } from "./columns.ts";
 import { nodePools } from "./node-pools.ts";
@@ -29,6 +29,12 @@ export const resourceSnapshots = pgTable(
   (t) => [
     index("resource_snapshots_cluster_pool_at_idx").on(t.clusterId, t.poolId, t.capturedAt),
     check("resource_snapshots_granularity_ck", sql`${t.granularity} in ('raw', 'daily')`),
+    // the roll-up job finds whole days of raw rows (and old ones to delete) by time alone
+    index("resource_snapshots_granularity_at_idx").on(t.granularity, t.capturedAt),
+    // one daily row per cluster, pool (null: whole cluster) and UTC day, however often the roll-up runs
+    uniqueIndex("resource_snapshots_daily_uq")
+      .on(t.clusterId, sql`coalesce(${t.poolId}, '00000000-0000-0000-0000-000000000000'::uuid)`, t.capturedAt)
+      .where(sql`${t.granularity} = 'daily'`),
   ],
 );
 

@@ -4,8 +4,12 @@
  * queue handlers, with the JOBS_QUEUE binding of wrangler.toml.
  */
 import { readFileSync } from "node:fs";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openNodePostgres } from "../../drizzle/drivers/node-postgres.ts";
+import { apiTokens, clusters, machines } from "../../drizzle/schema/index.ts";
 import { UpstashCoordination } from "../../functions/lib/coordination/upstash.ts";
+import { generateToken, hashToken, tokenDisplayPrefix } from "../../functions/lib/tokens.ts";
 import { BUNDLE } from "../../scripts/build-worker.ts";
 import { closedPort } from "../support/closed-port.ts";
 import { type NeonProxy, startNeonProxy } from "../support/neon-proxy.ts";
@@ -161,6 +165,90 @@ describe.skipIf(!servicesOk)("worker on Postgres (via the Neon proxy) and Upstas
       },
     });
     expect(proxy.connections()).toBeGreaterThan(0);
+  });
+
+  it("serves /v1 from inside workerd: clusters, pools, agent registration, state ETag and allocation", async () => {
+    const admin = generateToken("api");
+    const db = await openNodePostgres(database.url);
+    try {
+      await db.db.insert(apiTokens).values({
+        name: "workers-admin",
+        tokenHash: await hashToken(admin),
+        displayPrefix: tokenDisplayPrefix(admin),
+        role: "admin",
+      });
+      const call = async (method: string, path: string, token: string, body?: unknown, headers = {}) => {
+        const res = await harness.mf.dispatchFetch(`${BASE}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const text = await res.text();
+        return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+      };
+
+      const created = await call("POST", "/v1/clusters", admin, { name: "in-workerd" });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const clusterId: string = created.body.cluster.id;
+      const pool = await call("POST", `/v1/clusters/${clusterId}/pools`, admin, { name: "edge", maxSize: 3 });
+      expect(pool.status, JSON.stringify(pool.body)).toBe(201);
+      const poolId: string = pool.body.id;
+      await db.db.insert(machines).values([
+        { hostname: "wk-1", ip: "192.0.2.11", cpuCores: 4, memoryBytes: 8 * 2 ** 30 },
+        { hostname: "wk-2", ip: "192.0.2.12", cpuCores: 4, memoryBytes: 8 * 2 ** 30 },
+      ]);
+      const listed = await call("GET", "/v1/clusters?limit=10", admin);
+      expect(listed.status).toBe(200);
+      expect(listed.body.items.map((c: { name: string }) => c.name)).toContain("in-workerd");
+
+      const registered = await harness.mf.dispatchFetch(`${BASE}/v1/agent/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          registrationToken: created.body.registrationToken,
+          agentVersion: "0.1.0",
+          kubernetesVersion: "v1.31.2",
+        }),
+      });
+      expect(registered.status).toBe(200);
+      const { credential } = (await registered.json()) as { credential: string };
+
+      const state = await call("GET", "/v1/agent/state", credential);
+      expect(state.status).toBe(200);
+      const etag = state.headers.get("etag");
+      expect(etag).toBeTruthy();
+      const again = await call("GET", "/v1/agent/state", credential, undefined, { "if-none-match": etag });
+      expect(again.status).toBe(304);
+
+      const allocation = { poolId, delta: 2, requestId: "workerd-scale-up-1" };
+      const first = await call("POST", "/v1/agent/allocations", credential, allocation);
+      expect(first.status, JSON.stringify(first.body)).toBe(200);
+      expect(first.body.machines).toHaveLength(2);
+      const retry = await call("POST", "/v1/agent/allocations", credential, allocation);
+      expect(retry.body.machines.map((m: { id: string }) => m.id).sort()).toEqual(
+        first.body.machines.map((m: { id: string }) => m.id).sort(),
+      );
+      const changed = await call("GET", "/v1/agent/state", credential, undefined, { "if-none-match": etag });
+      expect(changed.status).toBe(200);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("scheduled() runs the jobs against Postgres: a silent cluster goes offline", async () => {
+    const db = await openNodePostgres(database.url);
+    try {
+      const [silent] = await db.db
+        .insert(clusters)
+        .values({ name: "silent", status: "active", lastHeartbeatAt: new Date(Date.now() - 86_400_000) })
+        .returning();
+      const worker = await harness.handlers();
+      expect((await worker.scheduled({ cron: "* * * * *" })).outcome).toBe("ok");
+      const [after] = await db.db.select().from(clusters).where(eq(clusters.id, silent!.id));
+      expect(after?.status).toBe("offline");
+    } finally {
+      await db.close();
+    }
   });
 
   it("scheduled() runs the registered jobs", async () => {

@@ -7,8 +7,8 @@ import { and, desc, eq, gte, like, lt, type SQL } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
 import { type AuditLog, auditLogs } from "../../../drizzle/schema/audit-logs.ts";
 import { type KeysetPosition, microsText, olderThan } from "../events/keyset.ts";
-import { likePrefix } from "../events/like.ts";
 import type { KeysetSource } from "../events/ndjson-export.ts";
+import { likePrefix } from "../like.ts";
 import { toAuditView } from "./audit-view.ts";
 
 export interface AuditFilters {

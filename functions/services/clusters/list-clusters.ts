@@ -4,15 +4,17 @@
  * text, because a JS Date would round it to milliseconds and repeat or skip
  * rows at page boundaries.
  */
+
 import { and, asc, eq, ilike, isNull, or, type SQL, sql } from "drizzle-orm";
 import { clusters } from "../../../drizzle/schema/clusters.ts";
 import { type CursorValues, decodeCursor, toPage } from "../../http/pagination.ts";
 import { AppError } from "../../lib/errors.ts";
 import type { ServiceCall } from "../context.ts";
+import { labelSelectorCondition, parseLabelSelector } from "../label-selector.ts";
+import { likeContaining } from "../like.ts";
 import { isUuid } from "../machines/ids.ts";
 import { type ClusterView, toClusterViews } from "./cluster-view.ts";
 import { type ClusterHealth, type HealthThresholds, healthCondition } from "./health.ts";
-import { labelSelectorSql, parseLabelSelector } from "./label-selector.ts";
 
 export interface ListClustersInput {
   limit: number;
@@ -31,11 +33,6 @@ const CURSOR_KEYS = ["at", "id"] as const;
 const MICROS_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const createdAtText = sql<string>`to_char(${clusters.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
-/** `%` and `_` in user text are literal, not wildcards. */
-export function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-}
-
 function afterCursor(cursor: string): SQL {
   const { at, id } = decodeCursor(cursor, CURSOR_KEYS);
   if (typeof at !== "string" || !MICROS_ISO.test(at) || typeof id !== "string" || !isUuid(id)) {
@@ -52,12 +49,12 @@ export async function listClusters({
   const conditions: (SQL | undefined)[] = [isNull(clusters.deletedAt)];
   if (input.scopeClusterId !== null) conditions.push(eq(clusters.id, input.scopeClusterId));
   if (input.q) {
-    const pattern = likePattern(input.q);
+    const pattern = likeContaining(input.q);
     conditions.push(or(ilike(clusters.name, pattern), ilike(clusters.description, pattern)));
   }
   if (input.status) conditions.push(healthCondition(input.status, now, input.thresholds));
   if (input.labelSelector) {
-    conditions.push(labelSelectorSql(clusters.labels, parseLabelSelector(input.labelSelector)));
+    conditions.push(labelSelectorCondition(clusters.labels, parseLabelSelector(input.labelSelector)));
   }
   if (input.cursor) conditions.push(afterCursor(input.cursor));
 

@@ -6,7 +6,7 @@
  */
 import { and, eq, gte, like, lt, type SQL } from "drizzle-orm";
 import { type OperationStatus, operations } from "../../../drizzle/schema/operations.ts";
-import { likePrefix } from "./like.ts";
+import { likePrefix } from "../like.ts";
 
 export interface EventFilters {
   /** a cluster-scoped caller sees only this cluster; null for every cluster */

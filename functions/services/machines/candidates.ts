@@ -3,27 +3,20 @@
  * the reservation transaction; rows come back locked (FOR UPDATE SKIP LOCKED),
  * so concurrent reservations never see the same machine.
  */
-import { and, arrayContains, asc, desc, eq, gte, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
 import { type Machine, machines, type NodePool, type ScaleUpPolicy } from "../../../drizzle/schema/index.ts";
+import { requirementsConditions } from "./requirements.ts";
 
 /**
  * A machine fits a pool when it is the pool's own (an operator put it there)
- * or free inventory (no cluster, no pool) meeting the pool's hardware needs.
+ * or free inventory (no cluster, no pool) meeting the pool's hardware needs,
+ * as requirements.ts defines them (the same rules `meetsRequirements` applies).
  */
-export function assignableTo(pool: NodePool): SQL {
-  const req = pool.hardwareRequirements;
-  const needs: SQL[] = [isNull(machines.clusterId), isNull(machines.poolId)];
-  if (req.minCpuCores) needs.push(gte(machines.cpuCores, req.minCpuCores));
-  if (req.minMemoryBytes) needs.push(gte(machines.memoryBytes, req.minMemoryBytes));
-  if (req.minGpuCount) needs.push(gte(machines.gpuCount, req.minGpuCount));
-  if (req.gpuType) needs.push(eq(machines.gpuType, req.gpuType));
-  if (req.regions?.length) needs.push(inArray(machines.region, req.regions));
-  if (req.zones?.length) needs.push(inArray(machines.zone, req.zones));
-  if (req.machineLabels && Object.keys(req.machineLabels).length > 0) {
-    needs.push(arrayContains(machines.labels, req.machineLabels));
-  }
-  return and(eq(machines.status, "available"), or(eq(machines.poolId, pool.id), and(...needs)))!;
+export function assignableTo(pool: Pick<NodePool, "id" | "hardwareRequirements">): SQL {
+  const free = [isNull(machines.clusterId), isNull(machines.poolId)];
+  const fits = and(...free, ...requirementsConditions(pool.hardwareRequirements));
+  return and(eq(machines.status, "available"), or(eq(machines.poolId, pool.id), fits))!;
 }
 
 /**

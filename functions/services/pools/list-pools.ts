@@ -2,12 +2,14 @@
  * Lists the pools of a live cluster, oldest first, with keyset pagination on
  * (created_at, id); `q` matches name or description, case-insensitively.
  */
+
 import { and, asc, eq, ilike, or, type SQL, sql } from "drizzle-orm";
 import { nodePools } from "../../../drizzle/schema/index.ts";
 import { type CursorValues, toPage } from "../../http/pagination.ts";
 import { liveCluster } from "../clusters/cluster-view.ts";
 import type { ServiceCall } from "../context.ts";
 import { microsText, positionFromCursor } from "../events/keyset.ts";
+import { likeContaining } from "../like.ts";
 import { type PoolView, toPoolView } from "./pool-view.ts";
 
 export interface ListPoolsInput {
@@ -18,7 +20,6 @@ export interface ListPoolsInput {
 }
 
 /** `%`, `_` and `\` in user text match themselves. */
-const containing = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 
 function afterCursor(cursor: string): SQL {
   const { at, id } = positionFromCursor(cursor);
@@ -32,7 +33,7 @@ export async function listPools({
   await liveCluster(ctx.db, input.clusterId);
   const conditions: (SQL | undefined)[] = [eq(nodePools.clusterId, input.clusterId)];
   if (input.q) {
-    const pattern = containing(input.q);
+    const pattern = likeContaining(input.q);
     conditions.push(or(ilike(nodePools.name, pattern), ilike(nodePools.description, pattern)));
   }
   if (input.cursor) conditions.push(afterCursor(input.cursor));

@@ -1,4 +1,19 @@
 import type { App } from "../../../app.ts";
+import { registerAgentAllocations } from "./allocations.ts";
+import { registerAgentHeartbeat } from "./heartbeat.ts";
+import { registerRegisterAgent } from "./register.ts";
+import { registerRotateAgentCredential } from "./rotate-credential.ts";
+import { registerAgentSnapshots } from "./snapshots.ts";
+import { registerAgentState } from "./state.ts";
+import { registerAgentTransitions } from "./transitions.ts";
 
 /** Registers every /v1 agent route (one route per file in this folder). */
-export function registerAgentRoutes(_app: App): void {}
+export function registerAgentRoutes(app: App): void {
+  registerRegisterAgent(app);
+  registerRotateAgentCredential(app);
+  registerAgentHeartbeat(app);
+  registerAgentState(app);
+  registerAgentAllocations(app);
+  registerAgentTransitions(app);
+  registerAgentSnapshots(app);
+}

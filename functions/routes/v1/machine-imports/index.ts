@@ -1,4 +1,7 @@
 import type { App } from "../../../app.ts";
+import { registerImportMachines } from "./import.ts";
 
 /** Registers every /v1 machine-imports route (one route per file in this folder). */
-export function registerMachineImportRoutes(_app: App): void {}
+export function registerMachineImportRoutes(app: App): void {
+  registerImportMachines(app);
+}

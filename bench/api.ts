@@ -1,0 +1,226 @@
+/**
+ * The /v1 API on real Postgres (a fresh database per run), two figures:
+ *
+ * (a) list latency: 100,000 machines seeded with one INSERT … SELECT
+ *     generate_series over clusters, pools, regions and zones; then
+ *     `GET /v1/machines?limit=100&zone=…` through the real app (admin token),
+ *     warmed up, timed N times → p50 / p99 (target p99 < 50 ms).
+ * (b) allocation throughput: 20 concurrent clients call
+ *     POST /v1/agent/allocations (delta 1..3) until a fixed number of machines
+ *     is reserved; the baseline in the same run does the same reservations
+ *     with plain `pg` (BEGIN; SELECT … FOR UPDATE SKIP LOCKED; UPDATE; COMMIT)
+ *     from 20 clients → allocationRatio = ours / baseline (target ≥ 0.5).
+ *
+ * Both sides of (b) reserve from pools' own machines, spread over the same
+ * number of pools, with the same delta sequence. Ours also authenticates,
+ * audits, locks the pool for the max check, writes one event per machine,
+ * records the allocation for idempotency and bumps the cluster's state
+ * version: that is the cost the ratio shows.
+ */
+import pg from "pg";
+import { startTestApi, type TestApi } from "../test/support/api.ts";
+
+const MACHINES = Number(process.env.BENCH_MACHINES ?? 100_000);
+const LIST_RUNS = Number(process.env.BENCH_LIST_RUNS ?? 200);
+const LIST_WARMUP = 20;
+const CLIENTS = 20;
+const POOLS = Number(process.env.BENCH_POOLS ?? 4);
+const TARGET_RESERVED = Number(process.env.BENCH_RESERVE ?? 1_500);
+const LIST_TARGET_P99_MS = 50;
+const ALLOCATION_TARGET_RATIO = 0.5;
+
+const round = (x: number, digits = 2) => Number(x.toFixed(digits));
+const percentile = (xs: number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+const deltaOf = (i: number) => (i % 3) + 1;
+
+async function seedInventory(sql: pg.Client): Promise<void> {
+  const started = performance.now();
+  const { rows: clusters } = await sql.query<{ id: string }>(
+    `insert into clusters (name, status)
+     select 'bench-' || g, 'active' from generate_series(1, 4) g returning id`,
+  );
+  const clusterIds = clusters.map((c) => c.id);
+  const { rows: pools } = await sql.query<{ id: string; cluster_id: string }>(
+    `insert into node_pools (cluster_id, name, max_size)
+     select c, 'pool-' || p, 100000 from unnest($1::uuid[]) c, generate_series(1, 2) p
+     returning id, cluster_id`,
+    [clusterIds],
+  );
+  // 30 % of the fleet is assigned and ready (round-robin over the 8 pools), the rest is free inventory
+  await sql.query(
+    `insert into machines (hostname, ip, cluster_id, pool_id, status, cpu_cores, memory_bytes,
+                           region, zone, rack, labels)
+     select 'm-' || g,
+            '10.0.0.0'::inet + g,
+            case when g % 10 < 3 then ($1::uuid[])[1 + g % array_length($1, 1)] end,
+            case when g % 10 < 3 then ($2::uuid[])[1 + g % array_length($2, 1)] end,
+            case when g % 10 < 3 then 'ready' else 'available' end,
+            8 << (g % 3), (32::bigint << 30) << (g % 3),
+            'region-' || (g % 3), 'zone-' || (g % 3) || '-' || (g % 7 % 3), 'rack-' || (g % 50),
+            jsonb_build_object('tier', case when g % 2 = 0 then 'gold' else 'silver' end)
+     from generate_series(1, $3::int) g`,
+    [pools.map((p) => p.cluster_id), pools.map((p) => p.id), MACHINES],
+  );
+  await sql.query("analyze");
+  console.log(`seeded ${MACHINES} machines in ${Math.round(performance.now() - started)} ms`);
+}
+
+async function benchList(api: TestApi): Promise<{ p50: number; p99: number; itemsPerPage: number }> {
+  const path = "/v1/machines?limit=100&zone=zone-1-2";
+  const once = async () => {
+    const started = performance.now();
+    const res = await api.call("GET", path, { token: api.admin });
+    const body = (await res.json()) as { items?: unknown[] };
+    if (res.status !== 200)
+      throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+    return { ms: performance.now() - started, items: body.items?.length ?? 0 };
+  };
+  for (let i = 0; i < LIST_WARMUP; i++) await once();
+  const times: number[] = [];
+  let items = 0;
+  for (let i = 0; i < LIST_RUNS; i++) {
+    const r = await once();
+    times.push(r.ms);
+    items = r.items;
+  }
+  const p50 = percentile(times, 50);
+  const p99 = percentile(times, 99);
+  console.log(`list: ${LIST_RUNS} requests, p50 ${round(p50)} ms, p99 ${round(p99)} ms, ${items} items/page`);
+  return { p50, p99, itemsPerPage: items };
+}
+
+/** A cluster with POOLS pools, each owning enough available machines for the whole run. */
+async function allocationPools(sql: pg.Client, name: string, ipBase: string): Promise<string[]> {
+  const [cluster] = (
+    await sql.query<{ id: string }>(
+      `insert into clusters (name, status) values ($1, 'active') returning id`,
+      [name],
+    )
+  ).rows;
+  const { rows } = await sql.query<{ id: string }>(
+    `insert into node_pools (cluster_id, name, max_size, scale_up_policy)
+     select $1, 'alloc-' || p, 100000, 'least-used' from generate_series(1, $2::int) p returning id`,
+    [cluster!.id, POOLS],
+  );
+  const perPool = Math.ceil((TARGET_RESERVED * 1.5) / POOLS);
+  await sql.query(
+    `insert into machines (hostname, ip, cluster_id, pool_id, status, cpu_cores, memory_bytes)
+     select $4::text || '-' || p || '-' || g, $3::inet + ((p - 1) * $5::int + g), $1, ($2::uuid[])[p], 'available', 8, 32::bigint << 30
+     from generate_series(1, array_length($2::uuid[], 1)) p, generate_series(1, $5::int) g`,
+    [cluster!.id, rows.map((r) => r.id), ipBase, name, perPool],
+  );
+  await sql.query("analyze machines");
+  return rows.map((r) => r.id);
+}
+
+/** CLIENTS workers take request numbers from one counter until TARGET_RESERVED machines are reserved. */
+async function drive(
+  reserve: (poolId: string, delta: number, n: number) => Promise<number>,
+  pools: string[],
+) {
+  let next = 0;
+  let reserved = 0;
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (reserved < TARGET_RESERVED) {
+        const n = next++;
+        const got = await reserve(pools[n % pools.length]!, deltaOf(n), n);
+        if (got === 0) throw new Error(`request ${n} reserved nothing: the pools ran dry`);
+        reserved += got;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  // how busy this process (the app, or the raw-SQL clients) was: near 1 means CPU-bound here, not in Postgres
+  const processCpuShare = (cpu.user + cpu.system) / 1e6 / seconds;
+  return { reserved, seconds, perSecond: reserved / seconds, requests: next, processCpuShare };
+}
+
+async function benchAllocations(api: TestApi, sql: pg.Client) {
+  const basePools = await allocationPools(sql, "bench-baseline", "20.0.0.0");
+  const baselinePool = new pg.Pool({ connectionString: api.testDatabase.url, max: CLIENTS });
+  let baseline: Awaited<ReturnType<typeof drive>>;
+  try {
+    baseline = await drive(async (poolId, delta) => {
+      const client = await baselinePool.connect();
+      try {
+        await client.query("begin");
+        const { rows } = await client.query<{ id: string }>(
+          `select id from machines where status = 'available' and pool_id = $1
+           order by status_changed_at limit $2 for update skip locked`,
+          [poolId, delta],
+        );
+        await client.query(
+          `update machines set status = 'reserved', version = version + 1, status_changed_at = now()
+           where id = any($1::uuid[])`,
+          [rows.map((r) => r.id)],
+        );
+        await client.query("commit");
+        return rows.length;
+      } finally {
+        client.release();
+      }
+    }, basePools);
+  } finally {
+    await baselinePool.end();
+  }
+  console.log(
+    `baseline (raw SQL): ${baseline.reserved} machines in ${round(baseline.seconds)} s = ${round(baseline.perSecond, 1)}/s, node CPU ${round(baseline.processCpuShare)}`,
+  );
+
+  const ourPools = await allocationPools(sql, "bench-ours", "30.0.0.0");
+  const [cluster] = (await sql.query<{ id: string }>(`select id from clusters where name = 'bench-ours'`))
+    .rows;
+  const credential = await api.agentCredentialFor(cluster!.id);
+  const ours = await drive(async (poolId, delta, n) => {
+    const res = await api.json("POST", "/v1/agent/allocations", {
+      token: credential,
+      body: { poolId, delta, requestId: `bench-${n}` },
+    });
+    if (res.status !== 200) throw new Error(`allocation ${n}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.machines.length as number;
+  }, ourPools);
+  console.log(
+    `ours (/v1/agent/allocations): ${ours.reserved} machines in ${round(ours.seconds)} s = ${round(ours.perSecond, 1)}/s, node CPU ${round(ours.processCpuShare)}`,
+  );
+  return { baseline, ours };
+}
+
+export async function benchApi(): Promise<Record<string, unknown>> {
+  const api = await startTestApi({ maxConnections: 25 });
+  const sql = new pg.Client({ connectionString: api.testDatabase.url });
+  await sql.connect();
+  try {
+    await seedInventory(sql);
+    const { baseline, ours } = await benchAllocations(api, sql);
+    const list = await benchList(api);
+    const allocationRatio = ours.perSecond / baseline.perSecond;
+    return {
+      machines: MACHINES,
+      listRuns: LIST_RUNS,
+      listP50Ms: round(list.p50),
+      listP99Ms: round(list.p99),
+      listItemsPerPage: list.itemsPerPage,
+      listTargetP99Ms: LIST_TARGET_P99_MS,
+      listTargetMet: list.p99 < LIST_TARGET_P99_MS,
+      clients: CLIENTS,
+      pools: POOLS,
+      reserved: ours.reserved,
+      allocationsPerSecond: round(ours.perSecond, 1),
+      baselinePerSecond: round(baseline.perSecond, 1),
+      allocationRatio: round(allocationRatio),
+      oursNodeCpuShare: round(ours.processCpuShare),
+      allocationTargetRatio: ALLOCATION_TARGET_RATIO,
+      allocationTargetMet: allocationRatio >= ALLOCATION_TARGET_RATIO,
+    };
+  } finally {
+    await sql.end();
+    await api.close();
+  }
+}

@@ -1,0 +1,2 @@
+CREATE INDEX "resource_snapshots_granularity_at_idx" ON "resource_snapshots" USING btree ("granularity","captured_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "resource_snapshots_daily_uq" ON "resource_snapshots" USING btree ("cluster_id",coalesce("pool_id", '00000000-0000-0000-0000-000000000000'::uuid),"captured_at") WHERE "resource_snapshots"."granularity" = 'daily';

@@ -1,0 +1,45 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { App } from "../../../app.ts";
+import { setAudit } from "../../../http/audit.ts";
+import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
+import { requireAgent } from "../../../http/principal.ts";
+import { reportTransitions } from "../../../services/agent/report-transitions.ts";
+import { AGENT_ERRORS, TransitionsRequest, TransitionsResponse } from "./schemas.ts";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/agent/transitions",
+  tags: ["agent"],
+  summary: "Apply a batch of machine transitions, each on its own",
+  description:
+    "Every item is a separate guarded transition: results say per item whether it applied " +
+    "(with the machine's new status and version) or why not (stale_version, illegal_transition, " +
+    "not_found for machines outside the caller's cluster). The response is 200 whatever the mix.",
+  security: [{ [BEARER_SCHEME]: [] }],
+  request: { body: { required: true, content: { "application/json": { schema: TransitionsRequest } } } },
+  responses: {
+    200: {
+      description: "Per-item results and a summary",
+      content: { "application/json": { schema: TransitionsResponse } },
+    },
+    ...errorResponses(...AGENT_ERRORS, "validation_failed", "bad_request"),
+  },
+});
+
+export function registerAgentTransitions(app: App): void {
+  app.openapi(route, async (c) => {
+    const agent = requireAgent(c.get("principal"));
+    const { items } = c.req.valid("json");
+    const entry = {
+      action: "machine.transitions",
+      resourceType: "machine",
+      clusterId: agent.clusterId,
+      changes: { items: items.length },
+    };
+    setAudit(c, entry);
+    const ctx = await c.get("scope").serviceContext(agent.actor);
+    const result = await reportTransitions({ ctx, input: { clusterId: agent.clusterId, items } });
+    setAudit(c, { ...entry, changes: { items: items.length, ...result.summary } });
+    return c.json(result, 200);
+  });
+}

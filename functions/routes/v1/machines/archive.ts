@@ -1,0 +1,7 @@
+import type { App } from "../../../app.ts";
+import { registerStatusAction } from "./status-action.ts";
+
+/** POST /v1/machines/{machineId}/archive */
+export function registerArchiveMachine(app: App): void {
+  registerStatusAction(app, "archive");
+}

@@ -1,0 +1,7 @@
+import type { App } from "../../../app.ts";
+import { registerStatusAction } from "./status-action.ts";
+
+/** POST /v1/machines/{machineId}/maintenance */
+export function registerMaintenanceMachine(app: App): void {
+  registerStatusAction(app, "maintenance");
+}

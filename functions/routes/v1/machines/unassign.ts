@@ -1,0 +1,50 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { App } from "../../../app.ts";
+import { setAudit } from "../../../http/audit.ts";
+import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
+import { MachineIdParams } from "../../../http/params.ts";
+import { clusterScopeOf, requireRole } from "../../../http/principal.ts";
+import { unassignMachine } from "../../../services/machines/assign-machine.ts";
+import { VersionBody } from "./request-schemas.ts";
+import { MachineSchema, presentMachine } from "./schemas.ts";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/machines/{machineId}/unassign",
+  tags: ["machines"],
+  summary: "Return a machine that is not in use to the free inventory (operator)",
+  security: [{ [BEARER_SCHEME]: [] }],
+  request: {
+    params: MachineIdParams,
+    body: { required: false, content: { "application/json": { schema: VersionBody } } },
+  },
+  responses: {
+    200: {
+      description: "The machine, now unassigned",
+      content: { "application/json": { schema: MachineSchema } },
+    },
+    ...errorResponses(
+      "validation_failed",
+      "bad_request",
+      "unauthorized",
+      "forbidden",
+      "not_found",
+      "conflict",
+      "stale_version",
+      "unsupported_media_type",
+    ),
+  },
+});
+
+export function registerUnassignMachine(app: App): void {
+  app.openapi(route, async (c) => {
+    const principal = requireRole(c.get("principal"), "operator");
+    const { machineId } = c.req.valid("param");
+    const { expectedVersion } = c.req.valid("json");
+    setAudit(c, { action: "machine.unassign", resourceType: "machine", resourceId: machineId });
+    const ctx = await c.get("scope").serviceContext(principal.actor);
+    const scopeClusterId = clusterScopeOf(principal);
+    const machine = await unassignMachine({ ctx, input: { machineId, scopeClusterId, expectedVersion } });
+    return c.json(presentMachine(machine), 200);
+  });
+}

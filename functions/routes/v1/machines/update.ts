@@ -1,0 +1,51 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { App } from "../../../app.ts";
+import { setAudit } from "../../../http/audit.ts";
+import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
+import { MachineIdParams } from "../../../http/params.ts";
+import { clusterScopeOf, requireRole } from "../../../http/principal.ts";
+import { updateMachine } from "../../../services/machines/update-machine.ts";
+import { MachineSchema, MachineUpdateSchema, presentMachine } from "./schemas.ts";
+
+const route = createRoute({
+  method: "patch",
+  path: "/v1/machines/{machineId}",
+  tags: ["machines"],
+  summary: "Change labels, tags, SSH access or location of a machine (operator)",
+  description:
+    "Labels and tags are replaced whole. On an assigned machine, a change that would make it stop " +
+    "meeting its pool's requirements is a 409.",
+  security: [{ [BEARER_SCHEME]: [] }],
+  request: {
+    params: MachineIdParams,
+    body: { required: true, content: { "application/json": { schema: MachineUpdateSchema } } },
+  },
+  responses: {
+    200: { description: "The machine", content: { "application/json": { schema: MachineSchema } } },
+    ...errorResponses(
+      "validation_failed",
+      "bad_request",
+      "unauthorized",
+      "forbidden",
+      "not_found",
+      "conflict",
+      "stale_version",
+    ),
+  },
+});
+
+export function registerUpdateMachine(app: App): void {
+  app.openapi(route, async (c) => {
+    const principal = requireRole(c.get("principal"), "operator");
+    const { machineId } = c.req.valid("param");
+    const { expectedVersion, ...changes } = c.req.valid("json");
+    setAudit(c, { action: "machine.update", resourceType: "machine", resourceId: machineId, changes });
+    const ctx = await c.get("scope").serviceContext(principal.actor);
+    const machine = await updateMachine({
+      ctx,
+      input: { machineId, scopeClusterId: clusterScopeOf(principal), changes, expectedVersion },
+    });
+    setAudit(c, { action: "machine.update", resourceType: "machine", clusterId: machine.clusterId });
+    return c.json(presentMachine(machine), 200);
+  });
+}

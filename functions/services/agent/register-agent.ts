@@ -1,0 +1,52 @@
+/**
+ * Agent registration: trades a cluster's one-time registration token for a
+ * long-lived agent credential. One guarded UPDATE both checks the token
+ * (hash, expiry, cluster not deleted, optional name) and consumes it, so two
+ * agents racing with the same token cannot both win.
+ */
+import { and, eq, gt, isNull } from "drizzle-orm";
+import { clusters } from "../../../drizzle/schema/clusters.ts";
+import type { RegisterAgentRequest, RegisterAgentResponse } from "../../../proto/agent-api.ts";
+import { AppError } from "../../lib/errors.ts";
+import { generateToken, hashToken, isGeneratedToken } from "../../lib/tokens.ts";
+import type { ServiceCall } from "../context.ts";
+
+/** One answer for unknown, used, expired and mismatched tokens: the caller learns nothing about which. */
+const rejected = () =>
+  new AppError("unauthorized", "the registration token is unknown, already used or expired");
+
+export async function registerAgent({
+  ctx,
+  input,
+}: ServiceCall<RegisterAgentRequest>): Promise<RegisterAgentResponse> {
+  if (!isGeneratedToken(input.registrationToken, "registration")) throw rejected();
+  const tokenHash = await hashToken(input.registrationToken);
+  const credential = generateToken("agent");
+  const now = ctx.clock.now();
+  const guards = [
+    eq(clusters.registrationTokenHash, tokenHash),
+    gt(clusters.registrationTokenExpiresAt, now),
+    isNull(clusters.deletedAt),
+  ];
+  // a mismatched name leaves the token unused: the operator can still register the right cluster
+  if (input.clusterName !== undefined) guards.push(eq(clusters.name, input.clusterName));
+
+  const [row] = await ctx.db
+    .update(clusters)
+    .set({
+      registrationTokenHash: null,
+      registrationTokenExpiresAt: null,
+      agentCredentialHash: await hashToken(credential),
+      agentCredentialRotatedAt: now,
+      status: "active",
+      registeredAt: now,
+      agentVersion: input.agentVersion,
+      kubernetesVersion: input.kubernetesVersion,
+      updatedAt: now,
+    })
+    .where(and(...guards))
+    .returning({ id: clusters.id, name: clusters.name });
+  if (!row) throw rejected();
+  ctx.logger.info("agent registered", { clusterId: row.id, agentVersion: input.agentVersion });
+  return { clusterId: row.id, clusterName: row.name, credential };
+}

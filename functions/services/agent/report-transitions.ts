@@ -1,0 +1,112 @@
+/**
+ * The agent reports machine transitions in batches (it writes ahead: a
+ * transition is reported before the agent acts on it). Each item is its own
+ * guarded transition in its own transaction, so one conflict does not block
+ * the others. An item may only touch a machine of the caller's cluster:
+ * anything else is not_found, as if it did not exist.
+ *
+ * Agents never reserve through this route (only allocations do, which check
+ * the pool's limits). A machine that leaves the cluster for `available` loses
+ * its provider id and node name, and returns to the free inventory when that
+ * is where its reservation took it from (release-patch.ts).
+ */
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../../../drizzle/client.ts";
+import { machines } from "../../../drizzle/schema/index.ts";
+import type { TransitionItem, TransitionResult, TransitionsResponse } from "../../../proto/agent-api.ts";
+import { IN_USE_STATES } from "../../../proto/machine-states.ts";
+import { AppError, isAppError } from "../../lib/errors.ts";
+import { publishStateVersions } from "../clusters/state-version.ts";
+import type { ServiceCall, ServiceContext } from "../context.ts";
+import { mapDbError } from "../db-errors.ts";
+import { applyTransitions, type MachinePatch, type TransitionInput } from "../machines/transition-machine.ts";
+import { releasePatch } from "./release-patch.ts";
+
+export interface ReportTransitionsInput {
+  clusterId: string;
+  items: TransitionItem[];
+}
+
+export async function reportTransitions({
+  ctx,
+  input,
+}: ServiceCall<ReportTransitionsInput>): Promise<TransitionsResponse> {
+  const stateVersions = new Map<string, number>();
+  const results: TransitionResult[] = [];
+  try {
+    for (const item of input.items) {
+      results.push(await applyItem(ctx, input.clusterId, item, stateVersions));
+    }
+  } finally {
+    // versions only grow, so the map holds the newest one per cluster
+    await publishStateVersions(ctx, stateVersions);
+  }
+  const applied = results.filter((r) => r.ok).length;
+  return { results, summary: { applied, failed: results.length - applied } };
+}
+
+async function applyItem(
+  ctx: ServiceContext,
+  clusterId: string,
+  item: TransitionItem,
+  stateVersions: Map<string, number>,
+): Promise<TransitionResult> {
+  try {
+    if (item.to === "reserved") {
+      throw new AppError("illegal_transition", "machines are reserved through /v1/agent/allocations", {
+        from: item.from,
+        to: item.to,
+      });
+    }
+    const machine = await ctx.db.transaction(async (tx) => {
+      await lockOwnMachine(tx, clusterId, item.machineId);
+      const release = leavesCluster(item) ? await releasePatch(tx, item.machineId) : {};
+      const [row] = await applyTransitions(tx, ctx, [transitionOf(item, release)], { stateVersions });
+      return row!;
+    });
+    return {
+      machineId: item.machineId,
+      ok: true,
+      machine: { status: machine.status, version: machine.version },
+    };
+  } catch (err) {
+    const appError = isAppError(err) ? err : mapDbError(err);
+    if (!appError) throw err;
+    return {
+      machineId: item.machineId,
+      ok: false,
+      error: {
+        code: appError.code,
+        message: appError.message,
+        ...(appError.details ? { details: appError.details } : {}),
+      },
+    };
+  }
+}
+
+/** Holds the row until commit, so it cannot move to another cluster between this check and the update. */
+async function lockOwnMachine(tx: Db, clusterId: string, machineId: string): Promise<void> {
+  const [row] = await tx
+    .select({ id: machines.id })
+    .from(machines)
+    .where(and(eq(machines.id, machineId), eq(machines.clusterId, clusterId)))
+    .for("update");
+  if (!row) throw new AppError("not_found", `machine ${machineId} not found`, { id: machineId });
+}
+
+const leavesCluster = (item: TransitionItem) => item.to === "available" && IN_USE_STATES.includes(item.from);
+
+function transitionOf(item: TransitionItem, release: MachinePatch): TransitionInput {
+  const patch: MachinePatch = { ...release };
+  if (item.nodeName !== undefined) patch.nodeName = item.nodeName;
+  if (item.lastError !== undefined) patch.lastError = item.lastError;
+  return {
+    machineId: item.machineId,
+    from: item.from,
+    to: item.to,
+    ...(item.expectedVersion !== undefined ? { expectedVersion: item.expectedVersion } : {}),
+    ...(item.reason !== undefined ? { reason: item.reason } : {}),
+    patch,
+    metadata: { source: "agent" },
+  };
+}

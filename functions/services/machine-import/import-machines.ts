@@ -1,0 +1,111 @@
+/**
+ * Bulk machine import. Every row gets a result; what is written depends on
+ * the mode:
+ *  - all-or-nothing (default): one row in error and nothing is written; the
+ *    other rows report `skipped`. The write itself is one transaction, so a
+ *    database failure half-way (or an address taken concurrently) rolls back
+ *    every row and the request fails with an error envelope.
+ *  - best-effort: valid rows are written, invalid rows reported. An address
+ *    taken concurrently turns its row into an error; any other database
+ *    failure still rolls back the whole write, so an import never half-applies.
+ * A dry run plans exactly as a real run does (including address clashes with
+ * the database) and writes nothing; created rows then have no machine id yet.
+ */
+import { and, eq, isNull } from "drizzle-orm";
+import type { Db } from "../../../drizzle/client.ts";
+import { clusters, type NodePool, nodePools } from "../../../drizzle/schema/index.ts";
+import { AppError } from "../../lib/errors.ts";
+import { publishStateVersions } from "../clusters/state-version.ts";
+import type { ServiceCall } from "../context.ts";
+import { withDbErrors } from "../db-errors.ts";
+import { applyImport } from "./apply.ts";
+import type { MachineRowSchema } from "./machine-fields.ts";
+import { addressesOf, planImport } from "./plan.ts";
+import { type ImportSummary, type RowResult, resultOf, summarize } from "./report.ts";
+import { type ImportDocument, readRows } from "./rows.ts";
+import { findLiveByAddress } from "./write.ts";
+
+export const IMPORT_MODES = ["all-or-nothing", "best-effort"] as const;
+export type ImportMode = (typeof IMPORT_MODES)[number];
+
+export interface ImportMachinesInput {
+  document: ImportDocument;
+  schema: MachineRowSchema;
+  dryRun: boolean;
+  mode: ImportMode;
+  overwrite: boolean;
+  /** assign every created machine to this pool (checked against its requirements) */
+  target: { clusterId: string; poolId: string } | null;
+  /** the only cluster a scoped caller may touch; null for every cluster */
+  scopeClusterId: string | null;
+}
+
+export interface ImportReport {
+  dryRun: boolean;
+  mode: ImportMode;
+  overwrite: boolean;
+  /** whether the import was written (false for dry runs and refused all-or-nothing imports) */
+  applied: boolean;
+  operationId: string | null;
+  summary: ImportSummary;
+  results: RowResult[];
+}
+
+export async function importMachines({
+  ctx,
+  input,
+}: ServiceCall<ImportMachinesInput>): Promise<ImportReport> {
+  const started = ctx.clock.now();
+  const rows = readRows(input.document, input.schema.fieldKinds);
+  if (rows.length === 0) throw new AppError("validation_failed", "the file has no machines");
+  const pool = input.target ? await targetPool(ctx.db, input.target) : null;
+  const existing = await findLiveByAddress(ctx.db, addressesOf(rows));
+  const plans = planImport({
+    rows,
+    schema: input.schema,
+    existing,
+    overwrite: input.overwrite,
+    pool,
+    scopeClusterId: input.scopeClusterId,
+  });
+
+  const refused = input.mode === "all-or-nothing" && plans.some((p) => p.status === "error");
+  let results = plans.map((plan) => resultOf(plan, refused));
+  let operationId: string | null = null;
+  const applied = !input.dryRun && !refused;
+  if (applied) {
+    const stateVersions = new Map<string, number>();
+    ({ results, operationId } = await withDbErrors(() =>
+      ctx.db.transaction((tx) => applyImport(tx, ctx, input, plans, started, stateVersions)),
+    ));
+    await publishStateVersions(ctx, stateVersions);
+  }
+  const summary = summarize(results);
+  ctx.logger.info("machine import", { ...summary, dryRun: input.dryRun, mode: input.mode, applied });
+  return {
+    dryRun: input.dryRun,
+    mode: input.mode,
+    overwrite: input.overwrite,
+    applied,
+    operationId,
+    summary,
+    results,
+  };
+}
+
+async function targetPool(db: Db, target: { clusterId: string; poolId: string }): Promise<NodePool> {
+  const [row] = await db
+    .select({ pool: nodePools })
+    .from(nodePools)
+    .innerJoin(clusters, eq(clusters.id, nodePools.clusterId))
+    .where(
+      and(
+        eq(nodePools.id, target.poolId),
+        eq(nodePools.clusterId, target.clusterId),
+        isNull(clusters.deletedAt),
+      ),
+    );
+  if (!row)
+    throw new AppError("not_found", `pool ${target.poolId} not found in cluster ${target.clusterId}`, target);
+  return row.pool;
+}

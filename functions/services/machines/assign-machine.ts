@@ -1,0 +1,112 @@
+/**
+ * Assignment of machines to pools by an operator:
+ *  - assign: a free, available machine into a pool (it must meet the pool's requirements);
+ *  - unassign: an assigned machine back to the free inventory, unless it is in use;
+ *  - move: an available machine to another pool, possibly of another cluster.
+ * None of them changes the status; all go through one guarded write.
+ */
+import type { Db } from "../../../drizzle/client.ts";
+import type { Machine } from "../../../drizzle/schema/index.ts";
+import { IN_USE_STATES } from "../../../proto/machine-states.ts";
+import { AppError } from "../../lib/errors.ts";
+import type { ServiceCall } from "../context.ts";
+import { writeAssignment } from "./assignment-write.ts";
+import {
+  assertExpectedVersion,
+  assertFits,
+  findMachine,
+  findTargetPool,
+  type MachineScope,
+} from "./machine-lookup.ts";
+
+export const MACHINE_ASSIGN_EVENT = "machine.assign";
+export const MACHINE_UNASSIGN_EVENT = "machine.unassign";
+export const MACHINE_MOVE_EVENT = "machine.move";
+
+export interface MachineRef {
+  machineId: string;
+  scopeClusterId: MachineScope;
+  expectedVersion?: number | undefined;
+}
+
+export interface AssignMachineInput extends MachineRef {
+  clusterId: string;
+  poolId: string;
+}
+
+function assertAvailable(machine: Machine, verb: string): void {
+  if (machine.status !== "available") {
+    throw new AppError(
+      "conflict",
+      `only an available machine can be ${verb}; this one is ${machine.status}`,
+      {
+        machineId: machine.id,
+        status: machine.status,
+      },
+    );
+  }
+}
+
+/** Inside the write's transaction: the target pool exists in a live cluster and the machine fits it. */
+async function fitsTarget(tx: Db, machine: Machine, target: { clusterId: string; poolId: string }) {
+  assertFits(machine, await findTargetPool(tx, target.clusterId, target.poolId, { lock: true }));
+}
+
+export async function assignMachine({ ctx, input }: ServiceCall<AssignMachineInput>): Promise<Machine> {
+  const machine = await findMachine(ctx.db, input.machineId, input.scopeClusterId);
+  assertExpectedVersion(machine, input.expectedVersion);
+  if (machine.clusterId !== null) {
+    throw new AppError("conflict", `machine ${machine.id} is already assigned; move or unassign it instead`, {
+      machineId: machine.id,
+      clusterId: machine.clusterId,
+      poolId: machine.poolId,
+    });
+  }
+  assertAvailable(machine, "assigned");
+  return writeAssignment(ctx, {
+    read: machine,
+    to: { clusterId: input.clusterId, poolId: input.poolId },
+    kind: MACHINE_ASSIGN_EVENT,
+    verify: (tx) => fitsTarget(tx, machine, input),
+  });
+}
+
+export async function unassignMachine({ ctx, input }: ServiceCall<MachineRef>): Promise<Machine> {
+  const machine = await findMachine(ctx.db, input.machineId, input.scopeClusterId);
+  assertExpectedVersion(machine, input.expectedVersion);
+  if (machine.clusterId === null) {
+    throw new AppError("conflict", `machine ${machine.id} is already in the free inventory`, {
+      machineId: machine.id,
+    });
+  }
+  if (IN_USE_STATES.includes(machine.status)) {
+    throw new AppError(
+      "conflict",
+      `machine ${machine.id} is in use (${machine.status}); scale its pool down first`,
+      { machineId: machine.id, status: machine.status },
+    );
+  }
+  return writeAssignment(ctx, {
+    read: machine,
+    to: { clusterId: null, poolId: null },
+    kind: MACHINE_UNASSIGN_EVENT,
+  });
+}
+
+export async function moveMachine({ ctx, input }: ServiceCall<AssignMachineInput>): Promise<Machine> {
+  const machine = await findMachine(ctx.db, input.machineId, input.scopeClusterId);
+  assertExpectedVersion(machine, input.expectedVersion);
+  if (machine.clusterId === null) {
+    throw new AppError("conflict", `machine ${machine.id} is in the free inventory; assign it instead`, {
+      machineId: machine.id,
+    });
+  }
+  assertAvailable(machine, "moved");
+  if (machine.clusterId === input.clusterId && machine.poolId === input.poolId) return machine;
+  return writeAssignment(ctx, {
+    read: machine,
+    to: { clusterId: input.clusterId, poolId: input.poolId },
+    kind: MACHINE_MOVE_EVENT,
+    verify: (tx) => fitsTarget(tx, machine, input),
+  });
+}

@@ -1,0 +1,63 @@
+/**
+ * Adds one machine to the free inventory: available, no cluster, no pool.
+ * A live machine with the same address is refused by the partial unique
+ * index (a racing duplicate included); archived machines free their address.
+ */
+import { type Machine, machines, type NewMachine } from "../../../drizzle/schema/index.ts";
+import type { ServiceCall } from "../context.ts";
+import { withMachineWriteErrors } from "./db-write-error.ts";
+import { recordMachineEvent } from "./machine-lookup.ts";
+
+export const MACHINE_CREATED_EVENT = "machine.created";
+
+/** What a caller may set on a new machine; status, assignment and history are not among them. */
+export type CreateMachineInput = Pick<NewMachine, "hostname" | "ip"> &
+  Partial<
+    Pick<
+      NewMachine,
+      | "sshUser"
+      | "sshPort"
+      | "sshKeyRef"
+      | "hostKeyFingerprint"
+      | "cpuCores"
+      | "memoryBytes"
+      | "gpuCount"
+      | "gpuType"
+      | "region"
+      | "zone"
+      | "rack"
+      | "osImage"
+      | "kernelVersion"
+      | "kubeletVersion"
+      | "containerRuntimeVersion"
+      | "labels"
+      | "taints"
+      | "tags"
+    >
+  >;
+
+export async function createMachine({ ctx, input }: ServiceCall<CreateMachineInput>): Promise<Machine> {
+  const now = ctx.clock.now();
+  return withMachineWriteErrors(input.ip, () =>
+    ctx.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(machines)
+        .values({
+          ...input,
+          status: "available",
+          clusterId: null,
+          poolId: null,
+          statusChangedAt: now,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning();
+      await recordMachineEvent(tx, ctx, {
+        kind: MACHINE_CREATED_EVENT,
+        machine: row!,
+        metadata: { hostname: row!.hostname, ip: row!.ip },
+      });
+      return row!;
+    }),
+  );
+}

@@ -1,0 +1,263 @@
+/**
+ * The agent ↔ control-plane protocol (`/v1/agent/*`): request and response
+ * schemas both sides import. The control plane validates requests with them
+ * and declares its responses with them; the agent parses responses with them.
+ * zod only: this file imports nothing from functions/ or agent/.
+ *
+ * Requests are strict (unknown keys are refused) and every string, number and
+ * array is bounded, so bad input is always a 4xx. Responses are plain objects,
+ * so a newer control plane may add fields without breaking older agents.
+ */
+import { z } from "zod";
+import { ERROR_CODES } from "./error-codes.ts";
+import { MACHINE_STATES } from "./machine-states.ts";
+
+const Uuid = z.uuid({ message: "must be a UUID" });
+const Version = z.string().min(1).max(64);
+const IsoTime = z.iso.datetime({ offset: true });
+const Count = z.number().int().min(0).max(1_000_000);
+/** CPU in millicores, memory in bytes: integers, up to what any cluster could hold. */
+const Millis = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+// ---------------------------------------------------------------- register
+
+export const RegisterAgentRequestSchema = z.strictObject({
+  registrationToken: z.string().min(1).max(300),
+  /** when given, must equal the cluster's name: guards against a token pasted into the wrong cluster */
+  clusterName: z.string().min(1).max(63).optional(),
+  agentVersion: Version,
+  kubernetesVersion: Version,
+});
+export type RegisterAgentRequest = z.infer<typeof RegisterAgentRequestSchema>;
+
+export const RegisterAgentResponseSchema = z.object({
+  clusterId: z.string(),
+  clusterName: z.string(),
+  /** the agent's bearer credential; shown only here, stored only as a hash */
+  credential: z.string(),
+});
+export type RegisterAgentResponse = z.infer<typeof RegisterAgentResponseSchema>;
+
+export const RotatedCredentialSchema = z.object({
+  clusterId: z.string(),
+  credential: z.string(),
+  rotatedAt: z.string(),
+});
+export type RotatedCredential = z.infer<typeof RotatedCredentialSchema>;
+
+// ---------------------------------------------------------------- heartbeat
+
+export const HeartbeatRequestSchema = z.strictObject({
+  agentVersion: Version,
+  kubernetesVersion: Version,
+  nodeCounts: z.strictObject({ total: Count, ready: Count }),
+  leader: z.strictObject({ identity: z.string().min(1).max(253), since: IsoTime }),
+});
+export type HeartbeatRequest = z.infer<typeof HeartbeatRequestSchema>;
+
+export const HeartbeatResponseSchema = z.object({
+  receivedAt: z.string(),
+  /** the cluster's state version: a change tells the agent to fetch /v1/agent/state */
+  stateVersion: z.number().int(),
+});
+export type HeartbeatResponse = z.infer<typeof HeartbeatResponseSchema>;
+
+// ---------------------------------------------------------------- state
+
+const Labels = z.record(z.string(), z.string());
+const Taint = z.object({
+  key: z.string(),
+  value: z.string().optional(),
+  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+});
+const Resources = z.object({
+  cpuMillis: z.number(),
+  memoryBytes: z.number(),
+  ephemeralStorageBytes: z.number(),
+  pods: z.number(),
+});
+
+export const AgentPoolSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  minSize: z.number().int(),
+  maxSize: z.number().int(),
+  autoscalingEnabled: z.boolean(),
+  template: z.object({
+    labels: Labels,
+    taints: z.array(Taint),
+    capacity: Resources,
+    allocatable: Resources,
+    gpuCount: z.number().int(),
+    gpuType: z.string().nullable(),
+  }),
+  scaleUpPolicy: z.string(),
+  scaleDownPolicy: z.string(),
+  scaleUpCooldownSeconds: z.number().int(),
+  scaleDownCooldownSeconds: z.number().int(),
+  prepareHosts: z.boolean(),
+  hooks: z.object({
+    preJoin: z.string().nullable(),
+    postJoin: z.string().nullable(),
+    preReset: z.string().nullable(),
+    postReset: z.string().nullable(),
+  }),
+  drain: z.object({
+    timeoutSeconds: z.number(),
+    gracePeriodSeconds: z.number(),
+    ignoreDaemonSets: z.boolean(),
+    deleteEmptyDirData: z.boolean(),
+    force: z.boolean(),
+  }),
+});
+export type AgentPool = z.infer<typeof AgentPoolSchema>;
+
+/**
+ * What the agent should make of a machine, derived from its status:
+ * joined — reserved/joining/ready: be (or become) a node of the cluster;
+ * absent — every other state: not (or no longer) a node.
+ */
+export const DESIRED_STATES = ["joined", "absent"] as const;
+export type DesiredState = (typeof DESIRED_STATES)[number];
+
+export const AgentMachineSchema = z.object({
+  id: z.string(),
+  hostname: z.string(),
+  ip: z.string(),
+  ssh: z.object({ user: z.string(), port: z.number().int(), keyRef: z.string().nullable() }),
+  hostKeyFingerprint: z.string().nullable(),
+  status: z.enum(MACHINE_STATES),
+  statusReason: z.string().nullable(),
+  desiredState: z.enum(DESIRED_STATES),
+  providerId: z.string().nullable(),
+  nodeName: z.string().nullable(),
+  poolId: z.string().nullable(),
+  version: z.number().int(),
+  labels: Labels,
+  taints: z.array(Taint),
+});
+export type AgentMachine = z.infer<typeof AgentMachineSchema>;
+
+export const AgentStateSchema = z.object({
+  clusterId: z.string(),
+  stateVersion: z.number().int(),
+  pools: z.array(AgentPoolSchema),
+  machines: z.array(AgentMachineSchema),
+});
+export type AgentState = z.infer<typeof AgentStateSchema>;
+
+// ---------------------------------------------------------------- allocations
+
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+export const MAX_ALLOCATION_DELTA = 500;
+
+export const AllocationRequestSchema = z.strictObject({
+  poolId: Uuid,
+  delta: z.number().int().min(1).max(MAX_ALLOCATION_DELTA),
+  /** chosen by the agent and reused on every retry of the same scale-up */
+  requestId: z.string().regex(REQUEST_ID_PATTERN, { message: "1..128 characters of A-Z a-z 0-9 . _ : -" }),
+});
+export type AllocationRequest = z.infer<typeof AllocationRequestSchema>;
+
+export const AllocatedMachineSchema = z.object({
+  id: z.string(),
+  providerId: z.string().nullable(),
+  hostname: z.string(),
+  ip: z.string(),
+  ssh: z.object({ user: z.string(), port: z.number().int(), keyRef: z.string().nullable() }),
+  hostKeyFingerprint: z.string().nullable(),
+  status: z.enum(MACHINE_STATES),
+  version: z.number().int(),
+  labels: Labels,
+  taints: z.array(Taint),
+});
+export type AllocatedMachine = z.infer<typeof AllocatedMachineSchema>;
+
+export const AllocationResponseSchema = z.object({
+  allocationId: z.string(),
+  requestId: z.string(),
+  poolId: z.string(),
+  delta: z.number().int(),
+  /** false when this answer replays an earlier successful request with the same id */
+  created: z.boolean(),
+  createdAt: z.string(),
+  machines: z.array(AllocatedMachineSchema),
+});
+export type AllocationResponse = z.infer<typeof AllocationResponseSchema>;
+
+// ---------------------------------------------------------------- transitions
+
+export const MAX_TRANSITION_ITEMS = 200;
+
+export const TransitionItemSchema = z.strictObject({
+  machineId: Uuid,
+  from: z.enum(MACHINE_STATES),
+  to: z.enum(MACHINE_STATES),
+  expectedVersion: z.number().int().min(0).max(2_147_483_647).optional(),
+  reason: z.string().max(1024).optional(),
+  nodeName: z.string().min(1).max(253).optional(),
+  lastError: z.string().max(4096).optional(),
+});
+export type TransitionItem = z.infer<typeof TransitionItemSchema>;
+
+export const TransitionsRequestSchema = z.strictObject({
+  items: z.array(TransitionItemSchema).min(1).max(MAX_TRANSITION_ITEMS),
+});
+export type TransitionsRequest = z.infer<typeof TransitionsRequestSchema>;
+
+export const TransitionResultSchema = z.union([
+  z.object({
+    machineId: z.string(),
+    ok: z.literal(true),
+    machine: z.object({ status: z.enum(MACHINE_STATES), version: z.number().int() }),
+  }),
+  z.object({
+    machineId: z.string(),
+    ok: z.literal(false),
+    error: z.object({
+      code: z.enum(ERROR_CODES),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  }),
+]);
+export type TransitionResult = z.infer<typeof TransitionResultSchema>;
+
+export const TransitionsResponseSchema = z.object({
+  results: z.array(TransitionResultSchema),
+  summary: z.object({ applied: z.number().int(), failed: z.number().int() }),
+});
+export type TransitionsResponse = z.infer<typeof TransitionsResponseSchema>;
+
+// ---------------------------------------------------------------- snapshots
+
+const ResourceFigures = z.strictObject({ cpuMillis: Millis, memoryBytes: Millis });
+
+const SnapshotFiguresShape = {
+  nodeCount: Count,
+  capacity: ResourceFigures,
+  allocatable: ResourceFigures,
+  requested: ResourceFigures,
+  usage: ResourceFigures,
+};
+
+export const PoolSnapshotSchema = z.strictObject({ poolId: Uuid, ...SnapshotFiguresShape });
+export type PoolSnapshot = z.infer<typeof PoolSnapshotSchema>;
+
+export const MAX_SNAPSHOT_POOLS = 500;
+
+export const SnapshotsRequestSchema = z
+  .strictObject({
+    capturedAt: IsoTime.optional(),
+    pools: z.array(PoolSnapshotSchema).max(MAX_SNAPSHOT_POOLS),
+    /** the whole cluster's figures (stored with no pool) */
+    cluster: z.strictObject(SnapshotFiguresShape).optional(),
+  })
+  .refine((body) => new Set(body.pools.map((p) => p.poolId)).size === body.pools.length, {
+    message: "each pool at most once per snapshot",
+    path: ["pools"],
+  });
+export type SnapshotsRequest = z.infer<typeof SnapshotsRequestSchema>;
+
+export const SnapshotsResponseSchema = z.object({ capturedAt: z.string(), recorded: z.number().int() });
+export type SnapshotsResponse = z.infer<typeof SnapshotsResponseSchema>;
