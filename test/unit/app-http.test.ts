@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
+import { EXPECTED_MIGRATIONS } from "../../drizzle/migration-status.ts";
 import { createApp } from "../../functions/app.ts";
 import { MemoryCoordination } from "../../functions/lib/coordination/memory.ts";
 import { AppError } from "../../functions/lib/errors.ts";
@@ -174,7 +175,7 @@ describe("/healthz and /readyz", () => {
     expect(body.status).toBe("ready");
     expect(body.checks).toMatchObject({
       database: { ok: true },
-      migrations: { ok: true, applied: 1, expected: 1 },
+      migrations: { ok: true, applied: EXPECTED_MIGRATIONS.length, expected: EXPECTED_MIGRATIONS.length },
       coordination: { ok: true },
     });
     expect(deps.leases).toEqual({ acquired: 1, released: 1 });

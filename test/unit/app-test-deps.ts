@@ -11,14 +11,13 @@ import type { Coordination } from "../../functions/lib/coordination/types.ts";
 import { createMemoryLogger } from "../../functions/lib/logger.ts";
 import { DEFAULT_POLICY } from "../../functions/policy.ts";
 
-/** Answers every query with one row that satisfies both `select 1` and migrationStatus. */
+/** Answers every query with rows that satisfy both `select 1` and migrationStatus (one per migration). */
 export function fakeDatabase(
   opts: { migrationsApplied?: boolean; execute?: () => Promise<unknown> } = {},
 ): Database {
-  const appliedWhen = opts.migrationsApplied === false ? -1 : EXPECTED_MIGRATIONS[0]!.when;
-  const execute =
-    opts.execute ??
-    (async () => ({ rows: [{ t: "drizzle.__drizzle_migrations", created_at: String(appliedWhen) }] }));
+  const applied = opts.migrationsApplied === false ? [-1] : EXPECTED_MIGRATIONS.map((m) => m.when);
+  const rows = applied.map((when) => ({ t: "drizzle.__drizzle_migrations", created_at: String(when) }));
+  const execute = opts.execute ?? (async () => ({ rows }));
   return {
     db: { execute } as unknown as Db,
     driver: "pglite",

@@ -210,7 +210,7 @@ describe.skipIf(!servicesOk)("worker on Postgres (via the Neon proxy) and Upstas
           kubernetesVersion: "v1.31.2",
         }),
       });
-      expect(registered.status).toBe(200);
+      expect(registered.status).toBe(201);
       const { credential } = (await registered.json()) as { credential: string };
 
       const state = await call("GET", "/v1/agent/state", credential);
