@@ -9,6 +9,7 @@ import { clusters } from "../../../drizzle/schema/clusters.ts";
 import type { RegisterAgentRequest, RegisterAgentResponse } from "../../../proto/agent-api.ts";
 import { AppError } from "../../lib/errors.ts";
 import { generateToken, hashToken, isGeneratedToken } from "../../lib/tokens.ts";
+import { forgetAgentCredential } from "../auth/agent-credential-cache.ts";
 import type { ServiceCall } from "../context.ts";
 
 /** One answer for unknown, used, expired and mismatched tokens: the caller learns nothing about which. */
@@ -47,6 +48,8 @@ export async function registerAgent({
     .where(and(...guards))
     .returning({ id: clusters.id, name: clusters.name });
   if (!row) throw rejected();
+  // a re-registration replaces the credential: the previous one must stop working now
+  await forgetAgentCredential(ctx, row.id);
   ctx.logger.info("agent registered", { clusterId: row.id, agentVersion: input.agentVersion });
   return { clusterId: row.id, clusterName: row.name, credential };
 }

@@ -8,6 +8,7 @@ import { clusters } from "../../../drizzle/schema/clusters.ts";
 import type { RotatedCredential } from "../../../proto/agent-api.ts";
 import { AppError } from "../../lib/errors.ts";
 import { generateToken, hashToken } from "../../lib/tokens.ts";
+import { forgetAgentCredential } from "../auth/agent-credential-cache.ts";
 import type { ServiceCall } from "../context.ts";
 
 export async function rotateAgentCredential({
@@ -22,5 +23,6 @@ export async function rotateAgentCredential({
     .where(and(eq(clusters.id, input.clusterId), isNull(clusters.deletedAt)))
     .returning({ id: clusters.id });
   if (!row) throw new AppError("not_found", `cluster ${input.clusterId} not found`, input);
+  await forgetAgentCredential(ctx, row.id);
   return { clusterId: row.id, credential, rotatedAt: now.toISOString() };
 }

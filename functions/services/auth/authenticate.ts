@@ -10,7 +10,8 @@ import { clusters } from "../../../drizzle/schema/clusters.ts";
 import type { Principal } from "../../http/principal.ts";
 import { AppError } from "../../lib/errors.ts";
 import { hashToken, isGeneratedToken, TOKEN_PREFIXES } from "../../lib/tokens.ts";
-import type { ServiceCall } from "../context.ts";
+import type { ServiceCall, ServiceContext } from "../context.ts";
+import { cachedAgentCluster, rememberAgentCredential } from "./agent-credential-cache.ts";
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -20,7 +21,7 @@ const rejected = () =>
 export async function authenticate({ ctx, input }: ServiceCall<{ token: string }>): Promise<Principal> {
   const { token } = input;
   if (token.length > 300) throw rejected();
-  if (isGeneratedToken(token, "agent")) return authenticateAgent(ctx.db, await hashToken(token));
+  if (isGeneratedToken(token, "agent")) return authenticateAgent(ctx, await hashToken(token));
   // API tokens may be operator-chosen (KSP_ADMIN_TOKEN), so only the prefix is required.
   if (!token.startsWith(TOKEN_PREFIXES.api)) throw rejected();
   const hash = await hashToken(token);
@@ -40,12 +41,21 @@ export async function authenticate({ ctx, input }: ServiceCall<{ token: string }
   };
 }
 
-async function authenticateAgent(db: ServiceCall<unknown>["ctx"]["db"], hash: string): Promise<Principal> {
-  const [cluster] = await db
+async function authenticateAgent(ctx: ServiceContext, hash: string): Promise<Principal> {
+  const cached = await cachedAgentCluster(ctx, hash);
+  if (cached) return agentPrincipal(cached);
+  const [cluster] = await ctx.db
     .select({ id: clusters.id })
     .from(clusters)
     .where(and(eq(clusters.agentCredentialHash, hash), isNull(clusters.deletedAt)))
     .limit(1);
   if (!cluster) throw rejected();
-  return { kind: "agent", clusterId: cluster.id, actor: `agent:${cluster.id}` };
+  await rememberAgentCredential(ctx, hash, cluster.id);
+  return agentPrincipal(cluster.id);
 }
+
+const agentPrincipal = (clusterId: string): Principal => ({
+  kind: "agent",
+  clusterId,
+  actor: `agent:${clusterId}`,
+});

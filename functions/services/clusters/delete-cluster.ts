@@ -17,6 +17,7 @@ import type { Db } from "../../../drizzle/client.ts";
 import { apiTokens, clusters, machines, nodePools, operations } from "../../../drizzle/schema/index.ts";
 import { IN_USE_STATES, type MachineState } from "../../../proto/machine-states.ts";
 import { AppError } from "../../lib/errors.ts";
+import { forgetAgentCredential } from "../auth/agent-credential-cache.ts";
 import type { ServiceCall, ServiceContext } from "../context.ts";
 import { applyTransitions } from "../machines/transition-machine.ts";
 import { clusterNotFound, liveCluster } from "./cluster-view.ts";
@@ -128,6 +129,7 @@ export async function deleteCluster({
     };
   });
   await publishStateVersions(ctx, stateVersions);
+  await forgetAgentCredential(ctx, input.clusterId);
   return result;
 }
 
