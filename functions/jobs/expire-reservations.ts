@@ -7,23 +7,16 @@
  * enqueues one `job.cluster` message each; the queue consumer does the
  * per-cluster work (with retries and parking), under a per-cluster lock.
  *
- * Assignment on expiry: a machine taken from free inventory goes back to it
- * (cluster, pool and provider id cleared); a machine an operator had put in
- * the pool beforehand stays in the pool (only the provider id is cleared).
- * The reservation's event says which: `metadata.fromFreeInventory === true`.
- * Without that flag the assignment is kept, the cautious choice: a kept
- * assignment can be undone by an operator, a lost one cannot be recovered.
+ * What a released machine keeps (its pool, or nothing when it came from free
+ * inventory) is the one rule in services/machines/release-patch.ts.
  */
-import { and, asc, desc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
+import { and, asc, eq, isNotNull, lte } from "drizzle-orm";
 import type { Db } from "../../drizzle/client.ts";
-import { machines, operations } from "../../drizzle/schema/index.ts";
+import { machines } from "../../drizzle/schema/index.ts";
 import { publishStateVersions } from "../services/clusters/state-version.ts";
 import type { ServiceContext } from "../services/context.ts";
-import {
-  applyTransitions,
-  MACHINE_TRANSITION_EVENT,
-  type TransitionInput,
-} from "../services/machines/transition-machine.ts";
+import { releasePatches, releasesAssignment } from "../services/machines/release-patch.ts";
+import { applyTransitions, type TransitionInput } from "../services/machines/transition-machine.ts";
 import { jobServiceContext } from "./job-context.ts";
 import type { Job } from "./types.ts";
 
@@ -45,26 +38,6 @@ export async function clustersWithExpiredReservations(db: Db, cutoff: Date): Pro
       ),
     );
   return rows.map((r) => r.clusterId).filter((id): id is string => id !== null);
-}
-
-/** Whether each machine's latest reservation took it from free inventory. */
-async function reservedFromFreeInventory(tx: Db, machineIds: string[]): Promise<Set<string>> {
-  if (machineIds.length === 0) return new Set();
-  const rows = await tx
-    .selectDistinctOn([operations.machineId], {
-      machineId: operations.machineId,
-      metadata: operations.metadata,
-    })
-    .from(operations)
-    .where(
-      and(
-        inArray(operations.machineId, machineIds),
-        eq(operations.kind, MACHINE_TRANSITION_EVENT),
-        sql`${operations.metadata}->>'to' = 'reserved'`,
-      ),
-    )
-    .orderBy(operations.machineId, desc(operations.createdAt));
-  return new Set(rows.filter((r) => r.metadata.fromFreeInventory === true).map((r) => r.machineId!));
 }
 
 /**
@@ -94,7 +67,7 @@ export async function expireClusterReservations(
         .orderBy(asc(machines.statusChangedAt), asc(machines.id))
         .limit(BATCH_SIZE)
         .for("update", { skipLocked: true });
-      const free = await reservedFromFreeInventory(
+      const patches = await releasePatches(
         tx,
         due.map((m) => m.id),
       );
@@ -104,8 +77,8 @@ export async function expireClusterReservations(
         to: "available",
         expectedVersion: m.version,
         reason: RESERVATION_EXPIRED_REASON,
-        patch: free.has(m.id) ? { clusterId: null, poolId: null, providerId: null } : { providerId: null },
-        metadata: { ttlMs: input.ttlMs, releasedAssignment: free.has(m.id) },
+        patch: patches.get(m.id),
+        metadata: { ttlMs: input.ttlMs, releasedAssignment: releasesAssignment(patches.get(m.id)!) },
       }));
       if (transitions.length > 0) await applyTransitions(tx, ctx, transitions, { stateVersions });
       return transitions.length;

@@ -19,8 +19,8 @@ import { AppError, isAppError } from "../../lib/errors.ts";
 import { publishStateVersions } from "../clusters/state-version.ts";
 import type { ServiceCall, ServiceContext } from "../context.ts";
 import { mapDbError } from "../db-errors.ts";
+import { releasePatches } from "../machines/release-patch.ts";
 import { applyTransitions, type MachinePatch, type TransitionInput } from "../machines/transition-machine.ts";
-import { releasePatch } from "./release-patch.ts";
 
 export interface ReportTransitionsInput {
   clusterId: string;
@@ -60,7 +60,10 @@ async function applyItem(
     }
     const machine = await ctx.db.transaction(async (tx) => {
       await lockOwnMachine(tx, clusterId, item.machineId);
-      const release = leavesCluster(item) ? await releasePatch(tx, item.machineId) : {};
+      const release = leavesCluster(item)
+        ? // releasePatches answers for every id it is given
+          (await releasePatches(tx, [item.machineId])).get(item.machineId)!
+        : {};
       const [row] = await applyTransitions(tx, ctx, [transitionOf(item, release)], { stateVersions });
       return row!;
     });
