@@ -84,3 +84,23 @@ function firstLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return (text.split("\n")[0] ?? "").trim() || "unknown error";
 }
+
+/** What both pg's and Neon's pools offer for a start-up check. */
+interface CheckablePool {
+  query(text: string): Promise<unknown>;
+  end(): Promise<void>;
+}
+
+/** `select 1` through a fresh pool; on failure the pool is closed and a password-free one-line error thrown. */
+export async function verifyReachable(
+  pool: CheckablePool,
+  url: string,
+  target: PostgresTarget,
+): Promise<void> {
+  try {
+    await pool.query("select 1");
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw unavailableError(target, err, urlSecrets(url));
+  }
+}

@@ -1,7 +1,7 @@
 import { Client, Pool } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import * as schema from "../schema/index.ts";
-import { describeTarget, parsePostgresUrl, unavailableError, urlSecrets } from "./connection-url.ts";
+import { describeTarget, parsePostgresUrl, verifyReachable } from "./connection-url.ts";
 import type { ConnectionOptions, Database, Db, NeonOptions } from "./types.ts";
 
 /**
@@ -24,14 +24,7 @@ export async function openNeon(
   const pool = new Pool({ connectionString: url, max: options.maxConnections ?? 10 });
   pool.Client = clientWith(neon);
   pool.on("error", () => {});
-  if (options.verify) {
-    try {
-      await pool.query("select 1");
-    } catch (err) {
-      await pool.end().catch(() => {});
-      throw unavailableError(target, err, urlSecrets(url));
-    }
-  }
+  if (options.verify) await verifyReachable(pool, url, target);
   const db = drizzle({ client: pool, schema }) as unknown as Db;
   return {
     db,

@@ -1,7 +1,7 @@
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import * as schema from "../schema/index.ts";
-import { describeTarget, parsePostgresUrl, unavailableError, urlSecrets } from "./connection-url.ts";
+import { describeTarget, parsePostgresUrl, verifyReachable } from "./connection-url.ts";
 import type { ConnectionOptions, Database, Db } from "./types.ts";
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -16,12 +16,7 @@ export async function openNodePostgres(url: string, options: ConnectionOptions =
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on("error", () => {});
-  try {
-    await pool.query("select 1");
-  } catch (err) {
-    await pool.end().catch(() => {});
-    throw unavailableError(target, err, urlSecrets(url));
-  }
+  await verifyReachable(pool, url, target);
   const db = drizzle({ client: pool, schema }) as unknown as Db;
   return {
     db,
