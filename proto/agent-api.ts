@@ -70,6 +70,22 @@ const Taint = z.object({
   value: z.string().optional(),
   effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
 });
+/**
+ * Per-pool overrides of Cluster Autoscaler's node-group options (what
+ * NodeGroupGetOptions answers). Every field is optional: an unset one keeps
+ * CA's own default. Durations are whole seconds.
+ */
+export const PoolAutoscalingOptionsSchema = z.strictObject({
+  scaleDownUtilizationThreshold: z.number().min(0).max(1).optional(),
+  scaleDownGpuUtilizationThreshold: z.number().min(0).max(1).optional(),
+  scaleDownUnneededSeconds: z.number().int().min(1).max(86_400).optional(),
+  scaleDownUnreadySeconds: z.number().int().min(1).max(86_400).optional(),
+  maxNodeProvisionSeconds: z.number().int().min(1).max(86_400).optional(),
+  zeroOrMaxNodeScaling: z.boolean().optional(),
+  ignoreDaemonSetsUtilization: z.boolean().optional(),
+});
+export type PoolAutoscalingOptions = z.infer<typeof PoolAutoscalingOptionsSchema>;
+
 const Resources = z.object({
   cpuMillis: z.number(),
   memoryBytes: z.number(),
@@ -102,6 +118,10 @@ export const AgentPoolSchema = z.object({
     preReset: z.string().nullable(),
     postReset: z.string().nullable(),
   }),
+  /** null: the pool does not override CA's options, and NodeGroupGetOptions answers Unimplemented */
+  autoscalingOptions: z.object(PoolAutoscalingOptionsSchema.shape).nullable(),
+  /** price of one node per hour, in the operator's currency; null: pricing is Unimplemented */
+  hourlyPrice: z.number().nullable(),
   drain: z.object({
     timeoutSeconds: z.number(),
     gracePeriodSeconds: z.number(),
@@ -135,6 +155,18 @@ export const AgentMachineSchema = z.object({
   version: z.number().int(),
   labels: Labels,
   taints: z.array(Taint),
+  /** the hardware, for the template node when the pool's template is empty */
+  resources: z.object({
+    cpuCores: z.number().int(),
+    memoryBytes: z.number(),
+    gpuCount: z.number().int(),
+    gpuType: z.string().nullable(),
+  }),
+  region: z.string().nullable(),
+  zone: z.string().nullable(),
+  /** why the last action failed (e.g. a join), for CA's InstanceStatus.errorInfo */
+  lastError: z.string().nullable(),
+  statusChangedAt: z.string(),
 });
 export type AgentMachine = z.infer<typeof AgentMachineSchema>;
 

@@ -31,6 +31,11 @@ export function agentMachineView(m: Machine): AgentMachine {
     desiredState: desiredStateOf(m.status),
     nodeName: m.nodeName,
     poolId: m.poolId,
+    resources: { cpuCores: m.cpuCores, memoryBytes: m.memoryBytes, gpuCount: m.gpuCount, gpuType: m.gpuType },
+    region: m.region,
+    zone: m.zone,
+    lastError: m.lastError,
+    statusChangedAt: m.statusChangedAt.toISOString(),
   };
 }
 
@@ -70,6 +75,9 @@ export function agentPoolView(p: NodePool): AgentPool {
       preReset: p.preResetHook,
       postReset: p.postResetHook,
     },
+    // TODO(issue 4, control-plane helper): the pool columns behind these two
+    autoscalingOptions: null,
+    hourlyPrice: null,
     drain: { ...p.drainSettings },
   };
 }
