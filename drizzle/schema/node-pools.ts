@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   check,
+  doublePrecision,
   integer,
   jsonb,
   pgTable,
@@ -10,6 +11,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import type { PoolAutoscalingOptions } from "../../proto/agent-api.ts";
 import { clusters } from "./clusters.ts";
 import { createdAt, type Labels, type Taint, updatedAt } from "./columns.ts";
 import { machines } from "./machines.ts";
@@ -38,6 +40,13 @@ export interface DrainSettings {
   /** evict pods not managed by a controller */
   force: boolean;
 }
+
+/**
+ * Upper bound of a node's hourly price, in the operator's currency. Far above
+ * any real machine; it exists so the column never holds Infinity or NaN
+ * (Postgres sorts NaN above every number, so `<=` refuses both).
+ */
+export const MAX_HOURLY_PRICE = 1_000_000;
 
 export const DEFAULT_DRAIN_SETTINGS: DrainSettings = {
   timeoutSeconds: 600,
@@ -88,6 +97,11 @@ export const nodePools = pgTable(
     postResetHook: text("post_reset_hook"),
     scaleUpCooldownSeconds: integer("scale_up_cooldown_seconds").notNull().default(0),
     scaleDownCooldownSeconds: integer("scale_down_cooldown_seconds").notNull().default(600),
+    // Cluster Autoscaler's per-node-group options; null: the agent answers GetOptions Unimplemented
+    // and CA keeps its own defaults
+    autoscalingOptions: jsonb("autoscaling_options").$type<PoolAutoscalingOptions>(),
+    // price of one node per hour for CA's price expander; null: pricing is Unimplemented
+    hourlyPrice: doublePrecision("hourly_price"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -103,6 +117,11 @@ export const nodePools = pgTable(
       "node_pools_scale_down_policy_ck",
       sql`${t.scaleDownPolicy} in ('least-used', 'newest-first', 'oldest-first')`,
     ),
+    check(
+      "node_pools_hourly_price_ck",
+      sql`${t.hourlyPrice} >= 0 and ${t.hourlyPrice} <= ${sql.raw(String(MAX_HOURLY_PRICE))}`,
+    ),
+    check("node_pools_autoscaling_options_ck", sql`jsonb_typeof(${t.autoscalingOptions}) = 'object'`),
   ],
 );
 

@@ -75,9 +75,8 @@ export function agentPoolView(p: NodePool): AgentPool {
       preReset: p.preResetHook,
       postReset: p.postResetHook,
     },
-    // TODO(issue 4, control-plane helper): the pool columns behind these two
-    autoscalingOptions: null,
-    hourlyPrice: null,
+    autoscalingOptions: p.autoscalingOptions,
+    hourlyPrice: p.hourlyPrice,
     drain: { ...p.drainSettings },
   };
 }

@@ -11,6 +11,7 @@ import {
 } from "../../../../drizzle/schema/index.ts";
 import { MACHINE_STATES } from "../../../../proto/machine-states.ts";
 import { LabelsSchema, TaintSchema } from "../../../http/params.ts";
+import { AutoscalingOptionsInput, HourlyPriceInput, PoolAutoscalingOptions } from "./autoscaling-options.ts";
 
 export const HOOK_MAX_BYTES = 64 * 1024;
 const MAX_SIZE = 10_000;
@@ -106,6 +107,8 @@ const settableFields = {
   postResetHook: HookSchema.optional(),
   scaleUpCooldownSeconds: seconds.optional(),
   scaleDownCooldownSeconds: seconds.optional(),
+  autoscalingOptions: AutoscalingOptionsInput.optional(),
+  hourlyPrice: HourlyPriceInput.optional(),
 };
 
 export const CreatePoolBody = z
@@ -160,6 +163,10 @@ export const PoolSchema = z
     postResetHook: z.string().nullable(),
     scaleUpCooldownSeconds: z.number().int(),
     scaleDownCooldownSeconds: z.number().int(),
+    autoscalingOptions: PoolAutoscalingOptions.nullable().openapi({
+      description: "null: Cluster Autoscaler uses its defaults for this pool",
+    }),
+    hourlyPrice: z.number().nullable().openapi({ description: "price of one node per hour; null: unpriced" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
