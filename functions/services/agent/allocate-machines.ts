@@ -1,18 +1,21 @@
 /**
- * Agent scale-up, idempotent by (cluster, requestId). In ONE transaction:
- *   1. plan the reservation (planReservation: lock the pool, check disabled
- *      and max, lock the candidates with SKIP LOCKED in the pool's scale-up
- *      order); the typed refusals come from here, with their counts;
- *   2. record the allocation with the chosen machine ids:
- *      INSERT … ON CONFLICT (cluster_id, request_id) DO NOTHING. A concurrent
- *      request with the same id blocks here until the first one commits,
- *      then inserts nothing and replays the first one's answer;
- *   3. apply the reservation (applyReservation: available → reserved through
- *      the state machine, the cluster's state version bumped last).
- * A failure rolls everything back, so failed attempts are not remembered and
- * a later retry may succeed. The pool is locked before the insert because the
- * insert's foreign key takes a KEY SHARE lock on the pool row, which would
- * deadlock against another request's FOR UPDATE the other way round.
+ * Agent scale-up, idempotent by (cluster, requestId), in ONE transaction:
+ * reserveMachinesIn locks the pool, then one statement locks the candidates
+ * (SKIP LOCKED, the pool's scale-up order), checks room under max, records
+ * the allocation with the chosen machine ids (INSERT … ON CONFLICT
+ * (cluster_id, request_id) DO NOTHING) and, only when that row was written,
+ * moves the machines available → reserved with their events and the state
+ * version bump. The typed refusals carry their counts.
+ *
+ * A concurrent request with the same id blocks on the insert until the first
+ * one commits, then writes nothing and replays the first one's answer. A
+ * failure rolls everything back, so failed attempts are not remembered and a
+ * later retry may succeed. There is no lookup before the transaction: fresh
+ * requests are the common case, and a retry finds its earlier row through
+ * the insert (or, when the pool has filled up since, through the refusal).
+ * The pool is locked before the insert because the insert's foreign key
+ * takes a KEY SHARE lock on the pool row, which would deadlock against
+ * another request's FOR UPDATE the other way round.
  */
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
@@ -22,7 +25,7 @@ import { AppError, isAppError } from "../../lib/errors.ts";
 import { publishStateVersions } from "../clusters/state-version.ts";
 import type { ServiceCall } from "../context.ts";
 import { withDbErrors } from "../db-errors.ts";
-import { applyReservation, planReservation } from "../machines/reserve-machines.ts";
+import { type ReservationOutcome, reserveMachinesIn } from "../machines/reserve-machines.ts";
 import { allocatedMachineView } from "./agent-views.ts";
 
 export interface AllocateInput extends AllocationRequest {
@@ -33,9 +36,6 @@ export async function allocateMachines({
   ctx,
   input,
 }: ServiceCall<AllocateInput>): Promise<AllocationResponse> {
-  const earlier = await findAllocation(ctx.db, input);
-  if (earlier) return replay(ctx.db, earlier, input);
-
   const reservation = {
     clusterId: input.clusterId,
     poolId: input.poolId,
@@ -43,28 +43,12 @@ export async function allocateMachines({
     requestId: input.requestId,
   };
   const stateVersions = new Map<string, number>();
-  let outcome: { allocation: Allocation; machines: Machine[] } | null;
+  let outcome: ReservationOutcome;
   try {
     outcome = await withDbErrors(() =>
-      ctx.db.transaction(async (tx) => {
-        const plan = await planReservation(tx, reservation);
-        const [allocation] = await tx
-          .insert(allocations)
-          .values({
-            clusterId: input.clusterId,
-            poolId: input.poolId,
-            requestId: input.requestId,
-            delta: input.delta,
-            status: "succeeded",
-            machineIds: plan.candidates.map((m) => m.id),
-            createdAt: ctx.clock.now(),
-          })
-          .onConflictDoNothing({ target: [allocations.clusterId, allocations.requestId] })
-          .returning();
-        if (!allocation) return null; // a concurrent request with this id committed first
-        const reserved = await applyReservation(tx, ctx, plan, reservation, stateVersions);
-        return { allocation, machines: reserved };
-      }),
+      ctx.db.transaction((tx) =>
+        reserveMachinesIn(tx, ctx, reservation, { stateVersions, recordAllocation: true }),
+      ),
     );
   } catch (err) {
     // a concurrent twin may have filled the pool with this very request: its answer is ours
@@ -74,7 +58,7 @@ export async function allocateMachines({
     throw err;
   }
   await publishStateVersions(ctx, stateVersions);
-  if (outcome) return responseOf(outcome.allocation, outcome.machines, true);
+  if (!outcome.duplicate && outcome.allocation) return responseOf(outcome.allocation, outcome.machines, true);
 
   const winner = await findAllocation(ctx.db, input);
   if (!winner) throw new AppError("conflict", "a concurrent allocation with this request id failed; retry");

@@ -5,7 +5,7 @@
  */
 import { and, asc, desc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
-import { type Machine, machines, type NodePool, type ScaleUpPolicy } from "../../../drizzle/schema/index.ts";
+import { machines, type NodePool, type ScaleUpPolicy } from "../../../drizzle/schema/index.ts";
 import { requirementsConditions } from "./requirements.ts";
 
 /**
@@ -44,11 +44,17 @@ export function scaleUpOrder(policy: ScaleUpPolicy): SQL[] {
   }
 }
 
-export function lockCandidates(tx: Db, pool: NodePool, count: number): Promise<Machine[]> {
+/**
+ * Up to `count` candidates in the pool's scale-up order, locked (FOR UPDATE
+ * SKIP LOCKED) when the statement embedding it runs. `ownOnly` asks for the
+ * pool's own machines alone, which the (pool_id, status) index answers
+ * without ordering the whole free inventory.
+ */
+export function candidatesQuery(tx: Db, pool: NodePool, count: number, { ownOnly }: { ownOnly: boolean }) {
   return tx
-    .select()
+    .select({ id: machines.id, version: machines.version, poolId: machines.poolId })
     .from(machines)
-    .where(assignableTo(pool))
+    .where(ownOnly ? and(eq(machines.status, "available"), eq(machines.poolId, pool.id)) : assignableTo(pool))
     .orderBy(...scaleUpOrder(pool.scaleUpPolicy))
     .limit(count)
     .for("update", { skipLocked: true });

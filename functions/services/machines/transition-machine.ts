@@ -1,17 +1,18 @@
 /**
- * The only way a machine changes state. Every change is one guarded UPDATE
+ * The only way a machine changes state. Every change is a guarded UPDATE
  * (the row must still be in `from`, and at `expectedVersion` when given) plus
- * one event row in `operations`, in the same transaction, so history and state
+ * one event row in `operations`, in the same statement, so history and state
  * never disagree. Legality comes from proto/machine-states.ts alone.
  */
-import { and, eq, type SQL, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
-import { type Machine, machines, type NewMachine, operations } from "../../../drizzle/schema/index.ts";
+import { type Machine, machines, type NewMachine } from "../../../drizzle/schema/index.ts";
 import { canTransition, type MachineState } from "../../../proto/machine-states.ts";
 import { AppError } from "../../lib/errors.ts";
-import { bumpStateVersions, publishStateVersions } from "../clusters/state-version.ts";
+import { publishStateVersions } from "../clusters/state-version.ts";
 import type { ServiceCall, ServiceContext } from "../context.ts";
 import { isUuid } from "./ids.ts";
+import { runTransitionBatch } from "./transition-statement.ts";
 
 /** Columns that may change together with the status (e.g. assignment on reserve, node name on join). */
 export type MachinePatch = Partial<
@@ -50,7 +51,7 @@ export interface TransitionOptions {
   stateVersions?: Map<string, number>;
 }
 
-export const MACHINE_TRANSITION_EVENT = "machine.transition";
+export { MACHINE_TRANSITION_EVENT } from "./transition-statement.ts";
 
 export function assertLegalTransition(from: MachineState, to: MachineState): void {
   if (!canTransition(from, to)) {
@@ -68,9 +69,11 @@ export async function transitionMachine({ ctx, input }: ServiceCall<TransitionIn
 }
 
 /**
- * N transitions inside a transaction the caller owns (`tx`). Legality of all
- * of them is checked before the first statement; any failure throws, and the
- * caller's transaction rolls every one of them back.
+ * N transitions inside a transaction the caller owns (`tx`), as one statement
+ * (transition-statement.ts). Legality of all of them is checked before it
+ * runs; if any guard fails, this throws (the first failing input, in order)
+ * and the caller's transaction rolls every one of them back. A machine may
+ * appear once per batch: one UPDATE cannot move a row twice.
  */
 export async function applyTransitions(
   tx: Db,
@@ -78,78 +81,28 @@ export async function applyTransitions(
   inputs: readonly TransitionInput[],
   options: TransitionOptions = {},
 ): Promise<Machine[]> {
-  for (const input of inputs) assertLegalTransition(input.from, input.to);
-  const updated: Machine[] = [];
-  const touched = new Set<string | null>();
+  if (inputs.length === 0) return [];
+  const seen = new Set<string>();
   for (const input of inputs) {
-    // a patch that moves the machine out of a cluster changes that cluster's state too
-    if (input.patch && "clusterId" in input.patch) touched.add(await currentClusterOf(tx, input.machineId));
-    const row = await applyOne(tx, ctx, input, options);
-    touched.add(row.clusterId);
-    updated.push(row);
+    assertLegalTransition(input.from, input.to);
+    if (!isUuid(input.machineId)) throw missing(input.machineId);
+    if (seen.has(input.machineId)) {
+      throw new AppError("validation_failed", `machine ${input.machineId} appears twice in one batch`, {
+        machineId: input.machineId,
+      });
+    }
+    seen.add(input.machineId);
   }
-  // last, so the cluster rows stay locked for as short a time as possible
-  const versions = await bumpStateVersions(tx, touched);
-  for (const [id, v] of versions) options.stateVersions?.set(id, v);
-  return updated;
-}
-
-async function currentClusterOf(tx: Db, machineId: string): Promise<string | null> {
-  if (!isUuid(machineId)) return null;
-  const [row] = await tx
-    .select({ clusterId: machines.clusterId })
-    .from(machines)
-    .where(eq(machines.id, machineId));
-  return row?.clusterId ?? null;
-}
-
-async function applyOne(
-  tx: Db,
-  ctx: ServiceContext,
-  input: TransitionInput,
-  options: TransitionOptions,
-): Promise<Machine> {
-  if (!isUuid(input.machineId)) throw missing(input.machineId);
-  const now = ctx.clock.now();
-  const guards: SQL[] = [eq(machines.id, input.machineId), eq(machines.status, input.from)];
-  if (input.expectedVersion !== undefined) guards.push(eq(machines.version, input.expectedVersion));
-
-  const [row] = await tx
-    .update(machines)
-    .set({
-      ...input.patch,
-      status: input.to,
-      statusReason: input.reason ?? null,
-      statusChangedAt: now,
-      updatedAt: now,
-      version: sql`${machines.version} + 1`,
-    })
-    .where(and(...guards))
-    .returning();
-  if (!row) throw await explainMiss(tx, input);
-
-  // The event carries the machine's assignment after the change; when a patch
-  // clears it (release), the patch in the metadata says what was cleared.
-  await tx.insert(operations).values({
-    kind: MACHINE_TRANSITION_EVENT,
-    status: "succeeded",
+  const { machines: changed, stateVersions } = await runTransitionBatch(tx, inputs, {
     requestId: options.requestId ?? ctx.requestId,
-    clusterId: row.clusterId,
-    poolId: row.poolId,
-    machineId: row.id,
-    metadata: {
-      ...input.metadata,
-      from: input.from,
-      to: input.to,
-      reason: input.reason ?? null,
-      actor: ctx.actor,
-      version: row.version,
-      ...(input.patch ? { patch: input.patch } : {}),
-    },
-    startedAt: now,
-    endedAt: now,
+    actor: ctx.actor,
+    now: ctx.clock.now(),
   });
-  return row;
+  const byId = new Map(changed.map((m) => [m.id, m]));
+  const firstMiss = inputs.find((input) => !byId.has(input.machineId));
+  if (firstMiss) throw await explainMiss(tx, firstMiss);
+  for (const [id, v] of stateVersions) options.stateVersions?.set(id, v);
+  return inputs.map((input) => byId.get(input.machineId)!);
 }
 
 /** Zero rows updated: tell "no such machine" from "someone changed it first". */
