@@ -9,10 +9,11 @@ export function resultRows<T>(result: unknown): T[] {
 }
 
 /**
- * A row that came back as JSON (`row_to_json` in a data-modifying CTE) → the
- * table's select type, through each column's own driver mapping: snake_case
- * names to keys, timestamps to Date, bigint-as-number to number. Keys the
- * table does not have are dropped.
+ * A row keyed by column name — from `select *` through `execute`, or as JSON
+ * (`row_to_json` in a data-modifying CTE) — → the table's select type,
+ * through each column's own driver mapping: snake_case names to keys,
+ * timestamps to Date, bigint-as-number to number. Keys the table does not
+ * have are dropped.
  */
 export function tableRowFromJson<T extends Table>(
   table: T,

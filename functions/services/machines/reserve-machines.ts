@@ -13,9 +13,11 @@
  * (reserve-statement.ts) that does the rest; a second one only when the
  * pool's own machines fall short and the free inventory must be searched.
  */
-import { and, eq } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
+import { resultRows, tableRowFromJson } from "../../../drizzle/drivers/rows.ts";
 import { type Allocation, type Machine, type NodePool, nodePools } from "../../../drizzle/schema/index.ts";
+import { renderOnce } from "../../../drizzle/static-sql.ts";
 import { AppError } from "../../lib/errors.ts";
 import { publishStateVersions } from "../clusters/state-version.ts";
 import type { ServiceCall, ServiceContext } from "../context.ts";
@@ -112,15 +114,16 @@ export async function reserveMachinesIn(
   return { duplicate: false, machines: result.machines, allocation: result.allocation };
 }
 
+const SELECT_POOLS = renderOnce(sql`select * from ${nodePools}`);
+
 /** Locks the pool row (FOR UPDATE): serialises every reservation for the pool. Not found: not_found. */
 async function lockPool(tx: Db, clusterId: string, poolId: string): Promise<NodePool> {
-  const [pool] = !(isUuid(clusterId) && isUuid(poolId))
+  const [row] = !(isUuid(clusterId) && isUuid(poolId))
     ? []
-    : await tx
-        .select()
-        .from(nodePools)
-        .where(and(eq(nodePools.id, poolId), eq(nodePools.clusterId, clusterId)))
-        .for("update");
+    : resultRows<Record<string, unknown>>(
+        await tx.execute(sql`${SELECT_POOLS} where id = ${poolId} and cluster_id = ${clusterId} for update`),
+      );
+  const pool = row ? tableRowFromJson(nodePools, row) : undefined;
   if (!pool)
     throw new AppError("not_found", `pool ${poolId} not found in cluster ${clusterId}`, {
       poolId,

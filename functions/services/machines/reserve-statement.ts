@@ -14,7 +14,7 @@
  * before ours (a statement that waited for the lock would still read its
  * older snapshot).
  */
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
 import { resultRows, tableRowFromJson } from "../../../drizzle/drivers/rows.ts";
 import {
@@ -23,10 +23,13 @@ import {
   type Machine,
   machines,
   type NodePool,
+  SCALE_UP_POLICIES,
+  type ScaleUpPolicy,
 } from "../../../drizzle/schema/index.ts";
+import { renderOnce } from "../../../drizzle/static-sql.ts";
 import { IN_USE_STATES } from "../../../proto/machine-states.ts";
 import type { ServiceContext } from "../context.ts";
-import { candidatesQuery } from "./candidates.ts";
+import { candidatesQuery, scaleUpOrder } from "./candidates.ts";
 import {
   TRANSITION_RESULT,
   type TransitionRows,
@@ -35,6 +38,21 @@ import {
 } from "./transition-statement.ts";
 
 export const PROVIDER_ID_PREFIX = "ksp://";
+
+const MACHINES = renderOnce(sql`${machines}`);
+const ALLOCATIONS = renderOnce(sql`${allocations}`);
+const IN_USE = sql.raw(IN_USE_STATES.map((s) => `'${s}'`).join(", "));
+/** The pool's own available machines in each policy's order: the common case, prebuilt. */
+const OWN_CANDIDATES_ORDER = Object.fromEntries(
+  SCALE_UP_POLICIES.map((policy) => [policy, renderOnce(sql.join(scaleUpOrder(policy), sql`, `))]),
+) as Record<ScaleUpPolicy, SQL>;
+
+function candidates(tx: Db, pool: NodePool, count: number, ownOnly: boolean): SQL {
+  if (!ownOnly) return sql`${candidatesQuery(tx, pool, count, { ownOnly })}`;
+  return sql`select id, version, pool_id from ${MACHINES}
+    where status = 'available' and pool_id = ${pool.id}
+    order by ${OWN_CANDIDATES_ORDER[pool.scaleUpPolicy]} limit ${count} for update skip locked`;
+}
 export const RESERVE_REASON = "reserved for scale-up";
 
 export interface ReservationStatementInput {
@@ -72,10 +90,6 @@ export async function runReservationStatement(
   const { pool, count } = input;
   const now = ctx.clock.now();
   const at = now.toISOString();
-  const inUseStates = sql.join(
-    IN_USE_STATES.map((s) => sql`${s}`),
-    sql`, `,
-  );
   const patch = sql`jsonb_build_object('clusterId', ${pool.clusterId}::text, 'poolId', ${pool.id}::text,
     'providerId', ${PROVIDER_ID_PREFIX}::text || c.id::text)`;
   // Whether a release should give the machine back to the free inventory (see release-patch.ts).
@@ -88,7 +102,7 @@ export async function runReservationStatement(
   });
   const recordAllocation = input.allocation
     ? sql`, alloc as (
-        insert into ${allocations} (cluster_id, pool_id, request_id, delta, status, machine_ids, created_at)
+        insert into ${ALLOCATIONS} (cluster_id, pool_id, request_id, delta, status, machine_ids, created_at)
         select ${pool.clusterId}, ${pool.id}, ${input.allocation.requestId}, ${count}, 'succeeded',
                (select jsonb_agg(id order by ord) from cand), ${at}::timestamptz
           from room where room.ok
@@ -100,12 +114,12 @@ export async function runReservationStatement(
   const result = await tx.execute(sql`
     with cand as (
       select c.*, row_number() over () as ord
-        from (${candidatesQuery(tx, pool, count, { ownOnly: input.ownOnly })}) as c
+        from (${candidates(tx, pool, count, input.ownOnly)}) as c
     ), room as (
       select (select count(*) from cand)::int as found, u.n as in_use,
              (select count(*) from cand) = ${count} and u.n + ${count} <= ${pool.maxSize} as ok
-        from (select count(*)::int as n from ${machines}
-               where pool_id = ${pool.id} and status in (${inUseStates})) as u
+        from (select count(*)::int as n from ${MACHINES}
+               where pool_id = ${pool.id} and status in (${IN_USE})) as u
     )${recordAllocation}, v as (
       select c.id, 'available'::text as from_status, 'reserved'::text as to_status,
              c.version as expected_version, ${RESERVE_REASON}::text as reason, ${patch} as patch,

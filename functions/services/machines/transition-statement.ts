@@ -13,6 +13,7 @@ import { getTableColumns, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
 import { resultRows, tableRowFromJson } from "../../../drizzle/drivers/rows.ts";
 import { clusters, type Machine, machines, operations } from "../../../drizzle/schema/index.ts";
+import { renderOnce } from "../../../drizzle/static-sql.ts";
 import type { MachinePatch, TransitionInput } from "./transition-machine.ts";
 
 export const MACHINE_TRANSITION_EVENT = "machine.transition";
@@ -33,15 +34,23 @@ const PATCHABLE = [
 const columns = getTableColumns(machines);
 
 /** `col = CASE WHEN the patch names it THEN its value ELSE unchanged END`, for every patchable column. */
-const patchAssignments: SQL = sql.join(
-  PATCHABLE.map((key) => {
-    const column = columns[key];
-    const type = sql.raw(column.getSQLType());
-    return sql`${sql.identifier(column.name)} = case when v.patch ? ${key}
-      then (v.patch ->> ${key})::${type} else m.${sql.identifier(column.name)} end`;
-  }),
-  sql`, `,
+const patchAssignments: SQL = renderOnce(
+  sql.join(
+    PATCHABLE.map((key) => {
+      const column = columns[key];
+      // the keys are the constant names above, safe as literals
+      const name = sql.raw(`'${key}'`);
+      return sql`${sql.identifier(column.name)} = case when v.patch ? ${name}
+      then (v.patch ->> ${name})::${sql.raw(column.getSQLType())} else m.${sql.identifier(column.name)} end`;
+    }),
+    sql`, `,
+  ),
 );
+
+const MACHINES = renderOnce(sql`${machines}`);
+const OPERATIONS = renderOnce(sql`${operations}`);
+const CLUSTERS = renderOnce(sql`${clusters}`);
+const EVENT_KIND = sql.raw(`'${MACHINE_TRANSITION_EVENT}'`);
 
 export interface TransitionEventContext {
   requestId: string;
@@ -66,22 +75,22 @@ export interface TransitionBatchResult {
 export function transitionCtes(event: TransitionEventContext): SQL {
   const at = event.now.toISOString();
   return sql`changed as (
-      update ${machines} as m
+      update ${MACHINES} as m
          set ${patchAssignments},
              status = v.to_status, status_reason = v.reason, status_changed_at = ${at}::timestamptz,
              updated_at = ${at}::timestamptz, version = m.version + 1
-        from v, ${machines} as before
+        from v, ${MACHINES} as before
        where m.id = v.id and before.id = m.id and m.status = v.from_status
          and (v.expected_version is null or m.version = v.expected_version)
    returning m.*, before.cluster_id as previous_cluster_id
     ), events as (
-      insert into ${operations} (kind, status, request_id, cluster_id, pool_id, machine_id, metadata, started_at, ended_at)
-      select ${MACHINE_TRANSITION_EVENT}, 'succeeded', ${event.requestId}, c.cluster_id, c.pool_id, c.id,
+      insert into ${OPERATIONS} (kind, status, request_id, cluster_id, pool_id, machine_id, metadata, started_at, ended_at)
+      select ${EVENT_KIND}, 'succeeded', ${event.requestId}, c.cluster_id, c.pool_id, c.id,
              v.metadata || jsonb_build_object('actor', ${event.actor}::text, 'version', c.version),
              ${at}::timestamptz, ${at}::timestamptz
         from changed c join v on v.id = c.id
     ), bumped as (
-      update ${clusters} set state_version = state_version + 1
+      update ${CLUSTERS} set state_version = state_version + 1
        where id in (select cluster_id from changed union select previous_cluster_id from changed)
    returning id, state_version
     )`;
