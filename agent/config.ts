@@ -15,6 +15,7 @@ import {
   formatDurationMs,
   formatListenAddress,
   type ListenAddress,
+  labelKeySchema,
   listenSchema,
   logLevelSchema,
   pathSchema,
@@ -47,6 +48,8 @@ export interface AgentConfig {
   sshKeyDir: string | null;
   logLevel: LogLevel;
   kubeconfig: string | null;
+  /** the node label CA reads the GPU type from (GPULabel RPC, template nodes) */
+  gpuLabel: string;
 }
 
 export type AgentConfigResult = { ok: true; config: AgentConfig } | { ok: false; errors: string[] };
@@ -72,6 +75,7 @@ const schema = z.object({
   sshKeyDir: pathSchema.optional(),
   logLevel: logLevelSchema,
   kubeconfig: pathSchema.optional(),
+  gpuLabel: labelKeySchema,
 });
 
 /** Flags the agent entry point understands besides the settings. */
@@ -187,6 +191,7 @@ export function parseAgentConfig(
       sshKeyDir: v.sshKeyDir ?? null,
       logLevel: v.logLevel,
       kubeconfig: v.kubeconfig ?? null,
+      gpuLabel: v.gpuLabel,
     },
   };
 }

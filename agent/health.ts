@@ -1,9 +1,9 @@
 /**
- * The agent's probe server for kubelet: `/healthz` says the process is alive,
- * `/readyz` asks a readiness check that later issues fill in (registered with
- * the control plane, state cache warm, leader or not). Until then the check
- * answers "not registered", so the Service never routes Cluster Autoscaler to
- * an agent that cannot serve it.
+ * The agent's probe and metrics server: `/healthz` says the process is alive,
+ * `/readyz` asks the readiness check (registered with the control plane and
+ * state cache warm; see agent/main.ts), so the Service never routes Cluster
+ * Autoscaler to an agent that cannot serve it. `/metrics` is the Prometheus
+ * text exposition when a metrics source is given.
  */
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,6 +18,12 @@ export interface Readiness {
 
 export type ReadinessCheck = () => Readiness;
 
+/** What /metrics serves; agent/metrics.ts provides it. */
+export interface MetricsSource {
+  render(): Promise<string>;
+  contentType: string;
+}
+
 export interface HealthServer {
   /** The bound address; differs from the configured one when port 0 was asked for. */
   address: ListenAddress;
@@ -30,11 +36,24 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+async function sendMetrics(res: ServerResponse, metrics: MetricsSource, logger: Logger): Promise<void> {
+  try {
+    const text = await metrics.render();
+    res.writeHead(200, { "content-type": metrics.contentType, "cache-control": "no-store" });
+    res.end(text);
+  } catch (err) {
+    logger.error("rendering metrics failed", { err });
+    sendJson(res, 500, { error: "metrics unavailable" });
+  }
+}
+
 export function startHealthServer(options: {
   listen: ListenAddress;
   readiness: ReadinessCheck;
+  metrics?: MetricsSource;
   logger: Logger;
 }): Promise<HealthServer> {
+  const { metrics, logger } = options;
   const server = createServer((req, res) => {
     if (req.method !== "GET" && req.method !== "HEAD")
       return sendJson(res, 405, { error: "method not allowed" });
@@ -44,13 +63,14 @@ export function startHealthServer(options: {
       const readiness = options.readiness();
       return sendJson(res, readiness.ready ? 200 : 503, readiness);
     }
+    if (path === "/metrics" && metrics) return void sendMetrics(res, metrics, logger);
     sendJson(res, 404, { error: "not found" });
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.listen.port, options.listen.host, () => {
       server.off("error", reject);
-      server.on("error", (err) => options.logger.error("health server error", { err }));
+      server.on("error", (err) => logger.error("health server error", { err }));
       const bound = server.address() as AddressInfo;
       resolve({
         address: { host: bound.address, port: bound.port },

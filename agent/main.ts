@@ -1,22 +1,38 @@
 /**
- * Agent entry point and composition root: config → adapters → run.
- * Later issues plug in here: the control-plane client (registration, ETag
- * sync), the Kubernetes client (Lease, node informer), SSH, and the
- * externalgrpc server. Each becomes an adapter built in `buildAgent` and
- * contributes to readiness and to the shutdown sequence.
+ * Agent entry point and composition root: config → probe/metrics server →
+ * credential (persisted, or registration) → control-plane client → core
+ * (state sync + CloudProviderService) → externalgrpc server. Every adapter
+ * with a side effect is built here and nowhere else, and each one takes part
+ * in readiness and in the shutdown sequence (reverse order of start).
  */
+import { readFile } from "node:fs/promises";
 import packageJson from "../package.json" with { type: "json" };
+import { obtainCredential } from "./bootstrap.ts";
+import { systemClock } from "./clock.ts";
 import { formatListenAddress } from "./config/values.ts";
 import { type AgentConfig, agentHelpText, maskedAgentConfig, parseAgentConfig } from "./config.ts";
+import { createFileCredentialStore } from "./control-plane/credential-store.ts";
+import { createHttpControlPlane } from "./control-plane/http-control-plane.ts";
+import { registerAgent } from "./control-plane/register.ts";
+import { type AgentCore, createAgentCore } from "./core.ts";
+import { type GrpcServer, startGrpcServer } from "./grpc/server.ts";
 import { type HealthServer, type Readiness, startHealthServer } from "./health.ts";
+import { alwaysLeader } from "./leadership.ts";
 import { createLogger, type Logger, maskSecrets } from "./log.ts";
+import { createAgentMetrics } from "./metrics.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME_FAILURE = 1;
 const EXIT_BAD_CONFIG = 2;
+// Kubernetes version discovery arrives with the Kubernetes client (a later issue).
+const KUBERNETES_VERSION_UNKNOWN = "unknown";
+/** One control-plane attempt; the overall budget per call (4 s) stays below CA's 5 s grpc_timeout. */
+const CONTROL_PLANE_ATTEMPT_TIMEOUT_MS = 2_000;
 
 interface Agent {
   start(): Promise<void>;
+  /** rejects when the agent cannot go on serving (e.g. its registration token was refused) */
+  readonly failed: Promise<never>;
   stop(): Promise<void>;
 }
 
@@ -25,17 +41,102 @@ function isLoopback(url: string): boolean {
   return host === "localhost" || host === "::1" || host === "[::1]" || host.startsWith("127.");
 }
 
+async function registrationToken(config: AgentConfig): Promise<string | null> {
+  if (config.registration.token !== null) return config.registration.token;
+  if (config.registration.tokenFile === null) return null;
+  const text = (await readFile(config.registration.tokenFile, "utf8")).trim();
+  return text === "" ? null : text;
+}
+
 function buildAgent(config: AgentConfig, logger: Logger): Agent {
-  // Until registration lands there is nothing that could make the agent ready.
-  const readiness = (): Readiness => ({ ready: false, reason: "not registered" });
+  const metrics = createAgentMetrics();
+  const stopping = new AbortController();
+  let notReady = "not registered";
+  let core: AgentCore | undefined;
+  let grpc: GrpcServer | undefined;
   let health: HealthServer | undefined;
+  let running: Promise<void> | undefined;
+
+  let fail: (err: unknown) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  failed.catch(() => {}); // observed by main(); this only keeps Node from calling it unhandled meanwhile
+  // Ready only once the gRPC port is open too, so the Service never routes CA to a closed port.
+  const readiness = (): Readiness => (core && grpc ? core.readiness() : { ready: false, reason: notReady });
+
+  /** Registration may wait on the control plane for a long time; the probe server is up meanwhile. */
+  async function run(): Promise<void> {
+    const credential = await obtainCredential({
+      store: createFileCredentialStore(config.credentialFile),
+      registrationToken: () => registrationToken(config),
+      register: (token) =>
+        registerAgent({
+          baseUrl: config.controlPlaneUrl,
+          registrationToken: token,
+          clusterName: config.cluster,
+          agentVersion: packageJson.version,
+          kubernetesVersion: KUBERNETES_VERSION_UNKNOWN,
+        }),
+      logger,
+      signal: stopping.signal,
+    });
+    if (stopping.signal.aborted) return;
+    const controlPlane = createHttpControlPlane({
+      baseUrl: config.controlPlaneUrl,
+      credential: () => credential.credential,
+      timeoutMs: CONTROL_PLANE_ATTEMPT_TIMEOUT_MS,
+    });
+    notReady = "loading state from the control plane";
+    const created = createAgentCore({
+      controlPlane,
+      clock: systemClock,
+      logger,
+      leadership: alwaysLeader(config.lease.identity),
+      gpuLabel: config.gpuLabel,
+      syncIntervalMs: config.syncIntervalMs,
+    });
+    core = created;
+    await created.start();
+    if (stopping.signal.aborted) return;
+    notReady = "starting the gRPC server";
+    grpc = await startGrpcServer({
+      listen: config.grpc.listen,
+      tls: config.grpc.tls,
+      service: created.service,
+      metrics,
+      logger,
+      health: () => created.readiness().ready,
+    });
+  }
+
   return {
+    failed,
     async start() {
-      health = await startHealthServer({ listen: config.healthListen, readiness, logger });
+      health = await startHealthServer({
+        listen: config.healthListen,
+        readiness,
+        logger,
+        metrics: {
+          contentType: metrics.contentType,
+          render: async () => {
+            if (core) metrics.setPoolGauges(core.metrics());
+            return metrics.render();
+          },
+        },
+      });
       logger.info("health server listening", { address: formatListenAddress(health.address) });
-      logger.warn("not implemented yet: control-plane sync and gRPC server land in later issues");
+      running = run().catch((err: unknown) => {
+        if (!stopping.signal.aborted) fail(err);
+      });
     },
     async stop() {
+      stopping.abort(new Error("agent stopping"));
+      await grpc?.close();
+      await core?.stop();
+      await running;
+      // A gRPC server that finished starting after the abort is closed too.
+      await grpc?.close();
       await health?.close();
     },
   };
@@ -87,8 +188,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     await agent.stop();
     return EXIT_RUNTIME_FAILURE;
   }
-  await stopped;
+  // A start-up failure (refused token, port taken) ends the process, so Kubernetes shows it and restarts it.
+  const outcome = await Promise.race([stopped, agent.failed.catch((err: unknown) => err)]);
   await agent.stop();
+  if (typeof outcome !== "string") {
+    logger.error("agent cannot serve; stopped", { err: outcome });
+    return EXIT_RUNTIME_FAILURE;
+  }
   logger.info("agent stopped");
   return EXIT_OK;
 }

@@ -20,7 +20,8 @@ export type FieldKey =
   | "podName"
   | "sshKeyDir"
   | "logLevel"
-  | "kubeconfig";
+  | "kubeconfig"
+  | "gpuLabel";
 
 export interface FieldSpec {
   key: FieldKey;
@@ -161,6 +162,14 @@ export const AGENT_FIELDS: readonly FieldSpec[] = [
     env: "KSP_KUBECONFIG",
     value: "PATH",
     help: "Kubeconfig file (default: the in-cluster service account).",
+  },
+  {
+    key: "gpuLabel",
+    flag: "gpu-label",
+    env: "KSP_GPU_LABEL",
+    value: "LABEL",
+    default: "nvidia.com/gpu.product",
+    help: "Node label that carries the GPU type; Cluster Autoscaler uses it to recognise GPU nodes.",
   },
 ];
 

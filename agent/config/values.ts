@@ -13,6 +13,8 @@ export interface ListenAddress {
 }
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** The name part of a Kubernetes label key (after the optional "prefix/"). */
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -48,6 +50,15 @@ function isDns1123Subdomain(text: string): boolean {
   );
 }
 
+/** A Kubernetes label key: `[prefix/]name`, prefix a DNS-1123 subdomain, name at most 63 characters. */
+export function isLabelKey(text: string): boolean {
+  const slash = text.lastIndexOf("/");
+  const prefix = slash === -1 ? null : text.slice(0, slash);
+  const name = text.slice(slash + 1);
+  if (prefix !== null && (prefix === "" || !isDns1123Subdomain(prefix))) return false;
+  return name.length <= 63 && LABEL_NAME.test(name);
+}
+
 const REQUIRED = { error: "is required" };
 
 export const controlPlaneUrlSchema = z
@@ -68,6 +79,10 @@ export const dnsLabelSchema = z
 
 export const dnsSubdomainSchema = z.string(REQUIRED).refine(isDns1123Subdomain, {
   error: "must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253 characters)",
+});
+
+export const labelKeySchema = z.string(REQUIRED).refine(isLabelKey, {
+  error: "must be a Kubernetes label key such as nvidia.com/gpu.product",
 });
 
 export const pathSchema = z

@@ -34,7 +34,22 @@ describe("parseAgentConfig", () => {
       sshKeyDir: null,
       logLevel: "info",
       kubeconfig: null,
+      gpuLabel: "nvidia.com/gpu.product",
     } satisfies AgentConfig);
+  });
+
+  it("takes the GPU label from --gpu-label or KSP_GPU_LABEL", () => {
+    expect(parseOk(["--gpu-label", "example.com/accelerator"]).gpuLabel).toBe("example.com/accelerator");
+    expect(parseOk([], { ...baseEnv, KSP_GPU_LABEL: "gpu-type" }).gpuLabel).toBe("gpu-type");
+    expect(parseOk(["--gpu-label=a.b/c"], { ...baseEnv, KSP_GPU_LABEL: "gpu-type" }).gpuLabel).toBe("a.b/c");
+  });
+
+  it("rejects a GPU label that is not a Kubernetes label key", () => {
+    const message = "must be a Kubernetes label key such as nvidia.com/gpu.product";
+    for (const bad of ["has space", "/name", "Bad_Prefix/name", "prefix/", `x/${"n".repeat(64)}`, "a/b/c"]) {
+      expect(parseErrors(["--gpu-label", bad])).toEqual([`--gpu-label: ${message}`]);
+    }
+    expect(parseErrors([], { ...baseEnv, KSP_GPU_LABEL: "-x" })).toEqual([`KSP_GPU_LABEL: ${message}`]);
   });
 
   it("lets flags win over environment variables", () => {

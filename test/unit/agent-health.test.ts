@@ -33,6 +33,34 @@ describe("agent health server", () => {
     }
   });
 
+  it("serves /metrics from the metrics source, and 500 when it fails", async () => {
+    let broken = false;
+    const server = await startHealthServer({
+      listen: { host: "127.0.0.1", port: 0 },
+      readiness: () => ({ ready: true }),
+      metrics: {
+        contentType: "text/plain; version=0.0.4; charset=utf-8",
+        render: async () => {
+          if (broken) throw new Error("collector failed");
+          return "ksp_agent_up 1\n";
+        },
+      },
+      logger: silent,
+    });
+    try {
+      const res = await fetch(`http://127.0.0.1:${server.address.port}/metrics`);
+      expect([res.status, res.headers.get("content-type"), await res.text()]).toEqual([
+        200,
+        "text/plain; version=0.0.4; charset=utf-8",
+        "ksp_agent_up 1\n",
+      ]);
+      broken = true;
+      expect((await fetch(`http://127.0.0.1:${server.address.port}/metrics`)).status).toBe(500);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("fails to start, rather than hang, when the port is taken", async () => {
     const first = await startHealthServer({
       listen: { host: "127.0.0.1", port: 0 },

@@ -1,0 +1,81 @@
+/**
+ * NodeGroupDeleteNodes. Each node is found by providerID, then by name (fake
+ * nodes for instances that never registered carry the instance id as both).
+ * Registered machines go ready → draining, written ahead through the control
+ * plane; unregistered ones (reserved, joining) are cancelled → available; a
+ * failed join CA gives up on is only forgotten here (nothing runs on it).
+ * Nodes already deleting are left alone, so a retried call is harmless.
+ */
+import type { TransitionItem } from "../../proto/agent-api.ts";
+import { AgentError } from "../errors.ts";
+import { TARGET_STATES } from "../state/instances.ts";
+import { nodeLabel, type ResolvedInstance, requireGroup, requireLeader, resolveNode } from "./lookup.ts";
+import type { MutationDeps } from "./mutation-deps.ts";
+import { reportTransitions } from "./report-transitions.ts";
+import type { CaNode } from "./types.ts";
+
+const REASON = "cluster-autoscaler: node deleted";
+
+export async function deleteNodes(
+  deps: MutationDeps,
+  groupId: string,
+  nodes: readonly CaNode[],
+  deadline?: Date,
+): Promise<void> {
+  const what = `DeleteNodes on node group "${groupId}"`;
+  requireLeader(deps.leadership, what);
+  const view = deps.store.view();
+  const pool = requireGroup(view, groupId);
+  if (nodes.length === 0) throw new AgentError("invalid_argument", `${what}: no nodes given`);
+
+  const picked = new Map<string, ResolvedInstance>();
+  const names = new Map<string, string>();
+  const outside: string[] = [];
+  const duplicates: string[] = [];
+  for (const node of nodes) {
+    const found = resolveNode(view, node);
+    if (!found || found.pool.pool.id !== pool.pool.id) outside.push(nodeLabel(node));
+    else if (picked.has(found.machine.id)) duplicates.push(nodeLabel(node));
+    else {
+      picked.set(found.machine.id, found);
+      names.set(found.machine.id, nodeLabel(node));
+    }
+  }
+  if (outside.length > 0 || duplicates.length > 0) {
+    const parts = [
+      outside.length > 0 ? `not in this node group: ${outside.join(", ")}` : "",
+      duplicates.length > 0 ? `listed more than once: ${duplicates.join(", ")}` : "",
+    ].filter(Boolean);
+    throw new AgentError("invalid_argument", `${what}: ${parts.join("; ")}`, { outside, duplicates });
+  }
+
+  const counted = [...picked.values()].filter((p) => TARGET_STATES.includes(p.machine.status)).length;
+  const remaining = pool.targetSize - counted;
+  if (remaining < pool.pool.minSize) {
+    throw new AgentError(
+      "failed_precondition",
+      `${what}: deleting ${counted} nodes would leave ${remaining}, below the minimum ${pool.pool.minSize}`,
+      { targetSize: pool.targetSize, deleting: counted, minSize: pool.pool.minSize },
+    );
+  }
+
+  const items: TransitionItem[] = [];
+  for (const { machine } of picked.values()) {
+    const base = {
+      machineId: machine.id,
+      from: machine.status,
+      expectedVersion: machine.version,
+      reason: REASON,
+    };
+    if (machine.status === "ready") items.push({ ...base, to: "draining" });
+    else if (machine.status === "reserved" || machine.status === "joining")
+      items.push({ ...base, to: "available" });
+    else if (machine.status === "fault") deps.store.hide(machine.id, machine.version);
+  }
+  deps.logger.info("deleting nodes", {
+    group: groupId,
+    nodes: [...names.values()],
+    transitions: items.length,
+  });
+  await reportTransitions(deps, items, names, what, deadline);
+}

@@ -1,0 +1,80 @@
+/**
+ * The ControlPlane over HTTP: bearer credential (read on every call, so a
+ * rotated credential is picked up), responses parsed with the protocol's
+ * schemas. Every call here may be retried: state and heartbeat are reads or
+ * overwrites, allocations are idempotent by requestId, and transitions carry
+ * expectedVersion, so a replay never applies twice (it reports stale_version).
+ */
+import type { z } from "zod";
+import {
+  AgentStateSchema,
+  AllocationResponseSchema,
+  HeartbeatResponseSchema,
+  TransitionsResponseSchema,
+} from "../../proto/agent-api.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import { callControlPlane, type HttpSettings } from "./http-request.ts";
+import type { CallOptions, ControlPlane } from "./types.ts";
+
+export interface HttpControlPlaneOptions {
+  baseUrl: string;
+  /** the agent credential; a function so a rotation or re-registration takes effect at once */
+  credential: () => string;
+  fetch?: typeof fetch;
+  /** one attempt's timeout */
+  timeoutMs: number;
+  clock?: Clock;
+  /** overall budget per call (retries included) when the caller gives no deadline; default 4 s */
+  budgetMs?: number;
+  /** attempts per call when the caller says nothing; default 3 */
+  attempts?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+export function createHttpControlPlane(options: HttpControlPlaneOptions): ControlPlane {
+  const settings: HttpSettings = {
+    baseUrl: options.baseUrl,
+    fetch: options.fetch ?? globalThis.fetch,
+    clock: options.clock ?? systemClock,
+    timeoutMs: options.timeoutMs,
+    budgetMs: options.budgetMs ?? 4_000,
+    attempts: options.attempts ?? 3,
+    backoffBaseMs: options.backoffBaseMs ?? 100,
+    backoffMaxMs: options.backoffMaxMs ?? 1_000,
+  };
+  const auth = () => ({ authorization: `Bearer ${options.credential()}` });
+  const post = async <T>(path: string, body: unknown, schema: z.ZodType<T>, callOptions?: CallOptions) => {
+    const answer = await callControlPlane(
+      settings,
+      { method: "POST", path, headers: auth(), body, schema },
+      callOptions,
+    );
+    // without allowNotModified a 304 is an error, so every answer here has a body
+    return (answer as { body: T }).body;
+  };
+
+  return {
+    async state(etag, callOptions) {
+      const answer = await callControlPlane(
+        settings,
+        {
+          method: "GET",
+          path: "/v1/agent/state",
+          headers: { ...auth(), ...(etag ? { "if-none-match": etag } : {}) },
+          schema: AgentStateSchema,
+          allowNotModified: true,
+        },
+        callOptions,
+      );
+      if (!("body" in answer)) return { notModified: true };
+      return { notModified: false, state: answer.body, etag: answer.headers.get("etag") };
+    },
+    allocate: (request, callOptions) =>
+      post("/v1/agent/allocations", request, AllocationResponseSchema, callOptions),
+    transitions: (items, callOptions) =>
+      post("/v1/agent/transitions", { items }, TransitionsResponseSchema, callOptions),
+    heartbeat: (request, callOptions) =>
+      post("/v1/agent/heartbeat", request, HeartbeatResponseSchema, callOptions),
+  };
+}

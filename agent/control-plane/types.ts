@@ -1,0 +1,36 @@
+/**
+ * What the agent needs from the control plane (`/v1/agent/*`), as one small
+ * interface: the domain depends on this, the composition root wires the HTTP
+ * implementation (http-control-plane.ts), and tests an in-memory one.
+ * Registration is separate (register.ts): it runs before a credential exists.
+ */
+import type {
+  AgentState,
+  AllocationRequest,
+  AllocationResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  TransitionItem,
+  TransitionsResponse,
+} from "../../proto/agent-api.ts";
+
+export interface CallOptions {
+  /** give up (retries included) at this time; default: the implementation's own budget */
+  deadline?: Date;
+  /** at most this many attempts (1: no retry); default: the implementation's own */
+  attempts?: number;
+}
+
+export type StateResult =
+  | { notModified: true }
+  | { notModified: false; state: AgentState; etag: string | null };
+
+export interface ControlPlane {
+  /** GET /v1/agent/state; `etag` from the last full answer turns an unchanged state into `notModified` */
+  state(etag: string | null, options?: CallOptions): Promise<StateResult>;
+  /** POST /v1/agent/allocations; idempotent by requestId, so safe to retry */
+  allocate(request: AllocationRequest, options?: CallOptions): Promise<AllocationResponse>;
+  /** POST /v1/agent/transitions; per-item results, never a whole-batch conflict */
+  transitions(items: TransitionItem[], options?: CallOptions): Promise<TransitionsResponse>;
+  heartbeat(request: HeartbeatRequest, options?: CallOptions): Promise<HeartbeatResponse>;
+}

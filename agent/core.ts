@@ -1,0 +1,109 @@
+/**
+ * The agent's domain assembled: state store, sync loop and the
+ * CloudProviderService, plus what the probes and metrics need. The
+ * composition root (main.ts) and the test harnesses build it the same way;
+ * only the ControlPlane, Clock and Leadership they pass differ.
+ */
+import type { Clock } from "./clock.ts";
+import { createCloudProviderService } from "./cloud-provider/service.ts";
+import type { CloudProviderService } from "./cloud-provider/types.ts";
+import type { ControlPlane } from "./control-plane/types.ts";
+import type { Readiness } from "./health.ts";
+import type { Leadership } from "./leadership.ts";
+import type { Logger } from "./log.ts";
+import { createStateStore } from "./state/store.ts";
+import { createSyncLoop } from "./state/sync-loop.ts";
+
+export interface AgentCoreDeps {
+  controlPlane: ControlPlane;
+  clock: Clock;
+  logger: Logger;
+  leadership: Leadership;
+  gpuLabel: string;
+  syncIntervalMs: number;
+}
+
+export interface PoolMetrics {
+  name: string;
+  ready: number;
+  creating: number;
+  deleting: number;
+  target: number;
+  min: number;
+  max: number;
+}
+
+export interface AgentCoreMetrics {
+  /** seconds since the last successful sync; null before the first */
+  syncAgeSeconds: number | null;
+  /** the node groups (enabled pools) */
+  pools: PoolMetrics[];
+}
+
+export interface AgentCore {
+  service: CloudProviderService;
+  /** the first sync (its failure is not fatal: readiness waits for a success), then polling */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readiness(): Readiness;
+  metrics(): AgentCoreMetrics;
+}
+
+export function createAgentCore(deps: AgentCoreDeps): AgentCore {
+  const logger = deps.logger.child({ component: "agent-core" });
+  const store = createStateStore();
+  const sync = createSyncLoop({
+    controlPlane: deps.controlPlane,
+    store,
+    clock: deps.clock,
+    logger,
+    intervalMs: deps.syncIntervalMs,
+  });
+  const service = createCloudProviderService({
+    store,
+    controlPlane: deps.controlPlane,
+    leadership: deps.leadership,
+    clock: deps.clock,
+    logger,
+    gpuLabel: deps.gpuLabel,
+    sync: () => sync.trigger(),
+  });
+
+  return {
+    service,
+    start: () => sync.start(),
+    stop: () => sync.stop(),
+    readiness() {
+      if (sync.lastSuccessAt() !== null) return { ready: true };
+      const why = sync.lastError();
+      return {
+        ready: false,
+        reason: why
+          ? `no state from the control plane yet: ${why}`
+          : "waiting for the first state from the control plane",
+      };
+    },
+    metrics() {
+      const last = sync.lastSuccessAt();
+      const pools = store.view().pools.flatMap((p): PoolMetrics[] => {
+        if (!p.group) return [];
+        const creating = p.instances.filter((i) => i.info.state === "creating").length;
+        return [
+          {
+            name: p.pool.name,
+            ready: p.counts.ready,
+            creating,
+            deleting: p.counts.draining + p.counts.leaving,
+            target: p.targetSize,
+            min: p.pool.minSize,
+            max: p.pool.maxSize,
+          },
+        ];
+      });
+      return {
+        syncAgeSeconds: last ? Math.max(0, (deps.clock.now().getTime() - last.getTime()) / 1000) : null,
+        pools,
+      };
+    },
+  };
+}

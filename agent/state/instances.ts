@@ -1,0 +1,49 @@
+/**
+ * How a machine's status reads to Cluster Autoscaler (issue 4 decisions):
+ * reserved/joining → creating, ready → running, draining/leaving → deleting,
+ * a fault that carries a provider id (a failed create or join) → creating
+ * with errorInfo; anything else is not an instance at all.
+ */
+import type { AgentMachine } from "../../proto/agent-api.ts";
+import type { MachineState } from "../../proto/machine-states.ts";
+import { INSTANCE_ERROR_CLASS, type InstanceInfo } from "../cloud-provider/types.ts";
+
+/** A Node exists for these. */
+export const REGISTERED_STATES: readonly MachineState[] = ["ready", "draining", "leaving"];
+/** Reserved for the cluster, but no Node yet: the only ones DecreaseTargetSize may cancel. */
+export const UNREGISTERED_STATES: readonly MachineState[] = ["reserved", "joining"];
+/** What NodeGroupTargetSize counts. */
+export const TARGET_STATES: readonly MachineState[] = ["ready", "joining", "reserved"];
+
+export const JOIN_FAILED_CODE = "join-failed";
+
+/** The instance id, equal to the Node's spec.providerID; fixed at reservation. */
+export function providerIdOf(machine: AgentMachine): string {
+  return machine.providerId ?? `ksp://${machine.id}`;
+}
+
+export function instanceOf(machine: AgentMachine): InstanceInfo | null {
+  switch (machine.status) {
+    case "reserved":
+    case "joining":
+      return { id: providerIdOf(machine), state: "creating" };
+    case "ready":
+      return { id: providerIdOf(machine), state: "running" };
+    case "draining":
+    case "leaving":
+      return { id: providerIdOf(machine), state: "deleting" };
+    case "fault":
+      if (!machine.providerId) return null;
+      return {
+        id: machine.providerId,
+        state: "creating",
+        errorInfo: {
+          errorCode: JOIN_FAILED_CODE,
+          errorMessage: machine.lastError ?? machine.statusReason ?? "the machine failed to join",
+          instanceErrorClass: INSTANCE_ERROR_CLASS.other,
+        },
+      };
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Keeps the store current: polls /v1/agent/state with the last ETag every
+ * `intervalMs` (an unchanged state costs a 304), backs off exponentially with
+ * jitter while the control plane fails, and keeps serving the last good view
+ * meanwhile. `trigger()` asks for a sync now; triggers that arrive while one
+ * is running share the next one, so a burst of Refresh calls costs one poll.
+ */
+import type { Clock } from "../clock.ts";
+import type { ControlPlane } from "../control-plane/types.ts";
+import type { Logger } from "../log.ts";
+import type { StateStore } from "./store.ts";
+
+export interface SyncLoopOptions {
+  controlPlane: ControlPlane;
+  store: StateStore;
+  clock: Clock;
+  logger: Logger;
+  intervalMs: number;
+  /** one poll's deadline; default 10 s */
+  requestTimeoutMs?: number;
+  /** first retry delay after a failure; default 500 ms */
+  backoffBaseMs?: number;
+  /** longest retry delay; default 30 s */
+  backoffMaxMs?: number;
+}
+
+export interface SyncLoop {
+  /** the first sync (success or not), then polling in the background; never rejects */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** resolves once a sync that started after this call has finished; never rejects */
+  trigger(): Promise<void>;
+  /** when the last sync succeeded (200 or 304); null before the first success */
+  lastSuccessAt(): Date | null;
+  /** why the last sync failed; null after a success */
+  lastError(): string | null;
+}
+
+export function createSyncLoop(options: SyncLoopOptions): SyncLoop {
+  const { controlPlane, store, clock, logger, intervalMs } = options;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+  const backoffBaseMs = options.backoffBaseMs ?? 500;
+  const backoffMaxMs = options.backoffMaxMs ?? 30_000;
+  let running: Promise<void> | null = null;
+  let queued: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = true;
+  let failures = 0;
+  let lastSuccess: Date | null = null;
+  let lastFailure: string | null = null;
+
+  async function syncOnce(): Promise<void> {
+    const mark = store.mutationMark();
+    const deadline = new Date(clock.now().getTime() + requestTimeoutMs);
+    try {
+      // one attempt: this loop's own backoff is the retry policy
+      const answer = await controlPlane.state(store.etag(), { deadline, attempts: 1 });
+      if (!answer.notModified) store.replace(answer.state, answer.etag, mark);
+      if (failures > 0) logger.info("control-plane sync recovered", { afterFailures: failures });
+      failures = 0;
+      lastFailure = null;
+      lastSuccess = clock.now();
+    } catch (err) {
+      failures++;
+      lastFailure = err instanceof Error ? err.message : String(err);
+      // 1st, 2nd, 4th, 8th… failure: an outage is visible without flooding the log
+      if ((failures & (failures - 1)) === 0) {
+        logger.warn("control-plane sync failed; serving the last known state", {
+          failures,
+          err: lastFailure,
+        });
+      }
+    }
+  }
+
+  function nextDelay(): number {
+    if (failures === 0) return intervalMs;
+    const step = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (failures - 1));
+    return step / 2 + Math.random() * (step / 2);
+  }
+
+  function run(): Promise<void> {
+    clearTimeout(timer);
+    const current = syncOnce().finally(() => {
+      running = null;
+      if (stopped || queued) return;
+      timer = setTimeout(run, nextDelay());
+      // the servers keep the process alive, not a poll timer
+      timer.unref();
+    });
+    running = current;
+    return current;
+  }
+
+  function trigger(): Promise<void> {
+    if (stopped) return Promise.resolve();
+    if (!running) return run();
+    queued ??= running.then(() => {
+      queued = null;
+      return stopped ? undefined : run();
+    });
+    return queued;
+  }
+
+  return {
+    async start() {
+      stopped = false;
+      await trigger();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+    trigger,
+    lastSuccessAt: () => lastSuccess,
+    lastError: () => lastFailure,
+  };
+}

@@ -1,0 +1,81 @@
+/** The test double follows the control plane's rules the agent relies on. */
+import { describe, expect, it } from "vitest";
+import { ControlPlaneError } from "../../../agent/control-plane/errors.ts";
+import { FakeControlPlane } from "../../support/agent/fake-control-plane.ts";
+import { fixtureMachines, fixturePool } from "../../support/agent/fixtures.ts";
+
+describe("FakeControlPlane", () => {
+  it("answers 304 for the current ETag and a full state after any change", async () => {
+    const fake = new FakeControlPlane({ pools: [fixturePool()] });
+    const first = await fake.state(null);
+    if (first.notModified) throw new Error("expected a full state");
+    expect(first.etag).toBe(fake.etag());
+    expect(await fake.state(first.etag)).toEqual({ notModified: true });
+    fake.change((f) => {
+      f.pools[0]!.maxSize = 3;
+    });
+    const after = await fake.state(first.etag);
+    expect(after.notModified).toBe(false);
+  });
+
+  it("reserves idempotently by request id and refuses with counts", async () => {
+    const pool = fixturePool({ maxSize: 3 });
+    const fake = new FakeControlPlane({ pools: [pool], machines: fixtureMachines(2) });
+    const first = await fake.allocate({ poolId: pool.id, delta: 2, requestId: "r1" });
+    expect(first.machines.map((m) => m.status)).toEqual(["reserved", "reserved"]);
+    const replay = await fake.allocate({ poolId: pool.id, delta: 2, requestId: "r1" });
+    expect(replay.created).toBe(false);
+    expect(replay.machines.map((m) => m.id)).toEqual(first.machines.map((m) => m.id));
+    await expect(fake.allocate({ poolId: pool.id, delta: 1, requestId: "r2" })).rejects.toMatchObject({
+      code: "not_enough_machines",
+      details: { requested: 1, available: 0 },
+    });
+    await expect(fake.allocate({ poolId: pool.id, delta: 2, requestId: "r3" })).rejects.toMatchObject({
+      code: "pool_at_max",
+      details: { current: 2, max: 3, requested: 2 },
+    });
+  });
+
+  it("guards transitions by status and version and reports stale ones with the actual state", async () => {
+    const pool = fixturePool();
+    const [m] = fixtureMachines(1, { poolId: pool.id, status: "ready", version: 4 });
+    const fake = new FakeControlPlane({ pools: [pool], machines: [m!] });
+    const stale = await fake.transitions([
+      { machineId: m!.id, from: "ready", to: "draining", expectedVersion: 3 },
+    ]);
+    expect(stale.results[0]).toMatchObject({
+      ok: false,
+      error: { code: "stale_version", details: { actualStatus: "ready", actualVersion: 4 } },
+    });
+    const ok = await fake.transitions([
+      { machineId: m!.id, from: "ready", to: "draining", expectedVersion: 4 },
+    ]);
+    expect(ok.results[0]).toMatchObject({ ok: true, machine: { status: "draining", version: 5 } });
+  });
+
+  it("fails on demand: an outage, a one-off failure, a held state answer", async () => {
+    const fake = new FakeControlPlane();
+    fake.failNext("heartbeat");
+    const beat = {
+      agentVersion: "1",
+      kubernetesVersion: "v1.31.0",
+      nodeCounts: { total: 0, ready: 0 },
+      leader: { identity: "a", since: new Date().toISOString() },
+    };
+    await expect(fake.heartbeat(beat)).rejects.toBeInstanceOf(ControlPlaneError);
+    await expect(fake.heartbeat(beat)).resolves.toMatchObject({ stateVersion: 1 });
+    fake.setOutage(true);
+    await expect(fake.state(null)).rejects.toMatchObject({ kind: "unreachable" });
+    fake.setOutage(false);
+
+    const release = fake.holdStateAnswers();
+    const held = fake.state(null);
+    fake.change((f) => {
+      f.stateVersion += 10;
+    });
+    release();
+    const answer = await held;
+    expect(answer.notModified === false && answer.state.stateVersion).toBe(1);
+    expect(fake.count("state")).toBe(2);
+  });
+});
