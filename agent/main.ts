@@ -17,6 +17,7 @@ import { registerAgent } from "./control-plane/register.ts";
 import { type AgentCore, createAgentCore } from "./core.ts";
 import { type GrpcServer, startGrpcServer } from "./grpc/server.ts";
 import { type HealthServer, type Readiness, startHealthServer } from "./health.ts";
+import { type HeartbeatLoop, startHeartbeatLoop } from "./heartbeat.ts";
 import { alwaysLeader } from "./leadership.ts";
 import { createLogger, type Logger, maskSecrets } from "./log.ts";
 import { createAgentMetrics } from "./metrics.ts";
@@ -53,6 +54,7 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
   const stopping = new AbortController();
   let notReady = "not registered";
   let core: AgentCore | undefined;
+  let heartbeat: HeartbeatLoop | undefined;
   let grpc: GrpcServer | undefined;
   let health: HealthServer | undefined;
   let running: Promise<void> | undefined;
@@ -88,17 +90,32 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
       timeoutMs: CONTROL_PLANE_ATTEMPT_TIMEOUT_MS,
     });
     notReady = "loading state from the control plane";
+    const leadership = alwaysLeader(config.lease.identity);
     const created = createAgentCore({
       controlPlane,
       clock: systemClock,
       logger,
-      leadership: alwaysLeader(config.lease.identity),
+      leadership,
       gpuLabel: config.gpuLabel,
       syncIntervalMs: config.syncIntervalMs,
     });
     core = created;
     await created.start();
     if (stopping.signal.aborted) return;
+    heartbeat = startHeartbeatLoop({
+      controlPlane,
+      logger,
+      leadership,
+      leaderSince: systemClock.now(),
+      agentVersion: packageJson.version,
+      kubernetesVersion: KUBERNETES_VERSION_UNKNOWN,
+      // until the node informer lands: the registered machines of the node groups
+      nodeCounts: () => {
+        const pools = created.metrics().pools;
+        const ready = pools.reduce((n, p) => n + p.ready, 0);
+        return { total: ready + pools.reduce((n, p) => n + p.deleting, 0), ready };
+      },
+    });
     notReady = "starting the gRPC server";
     grpc = await startGrpcServer({
       listen: config.grpc.listen,
@@ -133,10 +150,12 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
     async stop() {
       stopping.abort(new Error("agent stopping"));
       await grpc?.close();
+      await heartbeat?.stop();
       await core?.stop();
       await running;
       // A gRPC server that finished starting after the abort is closed too.
       await grpc?.close();
+      await heartbeat?.stop();
       await health?.close();
     },
   };
