@@ -18,7 +18,8 @@ export const MACHINE_STATES = [
 export type MachineState = (typeof MACHINE_STATES)[number];
 
 export const MACHINE_TRANSITIONS: Readonly<Record<MachineState, readonly MachineState[]>> = {
-  available: ["reserved", "maintenance", "archived"],
+  // fault: a free machine can be found broken too (a failed probe, a host key that changed)
+  available: ["reserved", "maintenance", "archived", "fault"],
   // back to available when a reservation is cancelled or expires
   reserved: ["joining", "available", "fault"],
   // back to available when a join is rolled back

@@ -21,8 +21,7 @@ const MAX_LAST_ERROR = 4096;
 /**
  * The `→ fault` transition for a host-key failure, or null when the result
  * holds none, or when the lifecycle has no edge to `fault` from the machine's
- * status (e.g. `available`: proto/machine-states.ts allows none; the caller
- * then keeps the machine out of use another way).
+ * status (already `fault`, or `maintenance`/`archived`: out of use anyway).
  */
 export function hostKeyFaultTransition(result: HostResult, machine: MachineVersion): TransitionItem | null {
   if (result.hostId !== machine.id) {

@@ -92,7 +92,6 @@ describe.skipIf(!ok)("machine status actions", () => {
     ["maintenance", "reserved"],
     ["maintenance", "joining"],
     ["maintenance", "archived"],
-    ["fault", "available"],
     ["fault", "maintenance"],
     ["fault", "archived"],
     ["restore", "available"],

@@ -59,8 +59,17 @@ describe("hostKeyFaultTransition", () => {
     const machine = { id: MACHINE_ID, status: "reserved" as const, version: 2 };
     expect(hostKeyFaultTransition(failedResult("auth"), machine)).toBeNull();
     expect(hostKeyFaultTransition({ hostId: MACHINE_ID, ok: true, steps: [] }, machine)).toBeNull();
-    expect(hostKeyFaultTransition(failedResult("host-key"), { ...machine, status: "available" })).toBeNull();
+    expect(hostKeyFaultTransition(failedResult("host-key"), { ...machine, status: "maintenance" })).toBeNull();
     expect(hostKeyFaultTransition(failedResult("host-key"), { ...machine, status: "fault" })).toBeNull();
+  });
+
+  it("takes a free machine out of the inventory too", () => {
+    const item = hostKeyFaultTransition(failedResult("host-key"), {
+      id: MACHINE_ID,
+      status: "available",
+      version: 7,
+    });
+    expect(item).toMatchObject({ from: "available", to: "fault", expectedVersion: 7 });
   });
 
   it("refuses a result paired with another machine", () => {
