@@ -4,10 +4,12 @@
  * baseline measured in the same run (absolute times vary with the machine).
  */
 import { benchApi } from "./api.ts";
+import { benchGrpc } from "./grpc.ts";
 import { benchStartup } from "./startup.ts";
 
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   api: benchApi,
+  grpc: benchGrpc,
   startup: benchStartup,
 };
 
