@@ -81,9 +81,9 @@ export async function runStep(planned: PlannedStep, run: StepRunContext): Promis
     const durationMs = run.clock.now().getTime() - startedAt;
     const result = buildResult(planned, run, verdict, { durationMs, attempts: attempt, stdout, stderr });
     logResult(run.logger, result);
-    return verdict.status === "failed" || verdict.facts === undefined
-      ? { result }
-      : { result, facts: verdict.facts };
+    if (verdict.status === "failed" || verdict.facts === undefined) return { result };
+    result.facts = verdict.facts;
+    return { result, facts: verdict.facts };
   }
 }
 

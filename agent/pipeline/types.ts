@@ -75,6 +75,8 @@ export interface StepResult {
   errorMessage?: string;
   retryable?: boolean;
   attempts: number;
+  /** what a successful step learned (StepOutcome.facts), e.g. the facts pipeline's HostFacts */
+  facts?: Record<string, unknown>;
 }
 
 export interface HostResult {

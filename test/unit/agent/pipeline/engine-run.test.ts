@@ -132,6 +132,8 @@ describe("runPipeline", () => {
     });
     expect(results[0]?.ok).toBe(true);
     expect(seen).toEqual(["arm64"]);
+    // and the caller (machine import, discovery) gets them in the step's result
+    expect(results[0]?.steps.map((s) => s.facts)).toEqual([{ arch: "arm64" }, undefined]);
   });
 
   it("reports a host-key refusal before any command, and a pinned key learned on first use", async () => {
