@@ -5,11 +5,13 @@
  */
 import { benchApi } from "./api.ts";
 import { benchGrpc } from "./grpc.ts";
+import { benchSsh } from "./ssh.ts";
 import { benchStartup } from "./startup.ts";
 
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   api: benchApi,
   grpc: benchGrpc,
+  ssh: benchSsh,
   startup: benchStartup,
 };
 

@@ -81,7 +81,11 @@ export interface PooledSession extends SshSession {
 export class SshError extends Error {
   readonly errorClass: SshErrorClass;
   readonly retryable: boolean;
-  constructor(errorClass: SshErrorClass, message: string, options?: { retryable?: boolean; cause?: unknown }) {
+  constructor(
+    errorClass: SshErrorClass,
+    message: string,
+    options?: { retryable?: boolean; cause?: unknown },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "SshError";
     this.errorClass = errorClass;
