@@ -22,6 +22,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { AGENT_NODE_FLAGS } from "../agent/node-flags.ts";
 import { createCaClient } from "../test/support/ca-emulator/client.ts";
 import { type KubeApiServer, startKubeApiServer } from "../test/support/kube-api/index.ts";
 import { type SshHosts, sshdUsable, startSshHosts } from "../test/support/ssh-hosts/index.ts";
@@ -51,11 +52,16 @@ const children: SandboxChild[] = [];
 const work = mkdtempSync(path.join(tmpdir(), "ksp-sandbox-"));
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !FOREIGN_ENV.test(key)));
 
-function runTs(name: string, entry: string, env: Record<string, string>): SandboxChild {
+function runTs(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  nodeFlags: readonly string[] = [],
+): SandboxChild {
   // a signal during start-up: nothing new may appear after down() took its list
   if (stopping) throw new Error(`not starting ${name}: the sandbox is stopping`);
   // node --import tsx: one process per component (the tsx CLI would add a wrapper process).
-  const child = spawnChild(name, process.execPath, ["--import", "tsx", entry], {
+  const child = spawnChild(name, process.execPath, [...nodeFlags, "--import", "tsx", entry], {
     cwd: REPO,
     env: { ...baseEnv, ...env },
     logFile: path.join(work, `${name}.log`),
@@ -137,18 +143,23 @@ async function up() {
   writeFileSync(tokenFile, inventory.registrationToken, { mode: 0o600 });
   const [grpcPort, healthPort] = [await freePort(), await freePort()];
   const grpcAddress = `127.0.0.1:${grpcPort}`;
-  const agent = runTs("agent", "agent/main.ts", {
-    KSP_CONTROL_PLANE_URL: apiUrl,
-    KSP_CLUSTER: SANDBOX_CLUSTER,
-    KSP_REGISTRATION_TOKEN_FILE: tokenFile,
-    KSP_AGENT_CREDENTIAL_FILE: path.join(work, "agent-credential"),
-    KSP_GRPC_LISTEN: grpcAddress,
-    KSP_HEALTH_LISTEN: `127.0.0.1:${healthPort}`,
-    KSP_KUBECONFIG: kubeconfig,
-    KSP_SSH_KEY_DIR: keyDir,
-    KSP_SYNC_INTERVAL: "1s",
-    KSP_POD_NAME: "sandbox-agent",
-  });
+  const agent = runTs(
+    "agent",
+    "agent/main.ts",
+    {
+      KSP_CONTROL_PLANE_URL: apiUrl,
+      KSP_CLUSTER: SANDBOX_CLUSTER,
+      KSP_REGISTRATION_TOKEN_FILE: tokenFile,
+      KSP_AGENT_CREDENTIAL_FILE: path.join(work, "agent-credential"),
+      KSP_GRPC_LISTEN: grpcAddress,
+      KSP_HEALTH_LISTEN: `127.0.0.1:${healthPort}`,
+      KSP_KUBECONFIG: kubeconfig,
+      KSP_SSH_KEY_DIR: keyDir,
+      KSP_SYNC_INTERVAL: "1s",
+      KSP_POD_NAME: "sandbox-agent",
+    },
+    AGENT_NODE_FLAGS,
+  );
   await waitFor(
     `the agent to serve NodeGroups with "${SANDBOX_POOL}" on ${grpcAddress}`,
     async () => (await nodeGroupIds(grpcAddress)).includes(SANDBOX_POOL),

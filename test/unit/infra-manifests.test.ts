@@ -9,6 +9,8 @@ import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { AGENT_FIELDS } from "../../agent/config/fields.ts";
 import { parseListenAddress } from "../../agent/config/values.ts";
+import { AGENT_NODE_FLAGS } from "../../agent/node-flags.ts";
+import packageJson from "../../package.json" with { type: "json" };
 
 const INFRA = path.resolve(import.meta.dirname, "../../infra");
 
@@ -66,7 +68,9 @@ describe("infra manifests", () => {
     const pod = deployment.spec.template.spec;
     const container = pod.containers[0];
     const env = Object.fromEntries(container.env.map((e: Manifest) => [e.name, e.value ?? e.valueFrom]));
-    const known = new Set(AGENT_FIELDS.map((field) => field.env));
+    const known = new Set([...AGENT_FIELDS.map((field) => field.env), "NODE_OPTIONS"]);
+    expect(env.NODE_OPTIONS).toBe(AGENT_NODE_FLAGS.join(" "));
+    expect(packageJson.scripts.agent).toBe(`node ${AGENT_NODE_FLAGS.join(" ")} --import tsx agent/main.ts`);
     for (const name of Object.keys(env)) expect(known, `unknown agent variable ${name}`).toContain(name);
     const ports = Object.fromEntries(container.ports.map((p: Manifest) => [p.name, p.containerPort]));
     expect(ports).toEqual({
