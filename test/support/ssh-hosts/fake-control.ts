@@ -1,6 +1,7 @@
 /**
- * The test side of the fakes: reads what they recorded and plants faults and
- * behaviours in the host's /var/log/ksp-fake, straight from disk.
+ * The test side of the fakes: reads what they recorded and plants faults,
+ * behaviours and state (clock, firewall) in the host's /var/log/ksp-fake,
+ * straight from disk.
  */
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -34,6 +35,14 @@ export interface UnitState {
   active: boolean;
   enabled: boolean;
 }
+
+/** What the fake timedatectl reports; both true until a test changes them. */
+export interface ClockState {
+  ntp: boolean;
+  synchronized: boolean;
+}
+
+export type IptablesFamily = "iptables" | "ip6tables";
 
 export interface Behaviour {
   /** Sleep before doing anything, e.g. to exercise timeouts. */
@@ -102,6 +111,41 @@ export class FakeControl {
       containerd: { active: true, enabled: true },
     };
     return { ...defaults, ...(await readJson<Record<string, UnitState>>(this.state("units.json"))) };
+  }
+
+  /** Plants or changes a unit the fake systemctl knows, e.g. an active chrony for a host without NTP sync. */
+  async setUnit(name: string, state: UnitState): Promise<void> {
+    const units = (await readJson<Record<string, UnitState>>(this.state("units.json"))) ?? {};
+    await writeFile(this.state("units.json"), `${JSON.stringify({ ...units, [name]: state }, null, 2)}\n`);
+  }
+
+  /** The clock timedatectl reports, e.g. `setClock({ synchronized: false })` for a host whose NTP never synced. */
+  async setClock(change: Partial<ClockState>): Promise<void> {
+    const clock = {
+      ntp: true,
+      synchronized: true,
+      ...(await readJson<ClockState>(this.state("clock.json"))),
+    };
+    await writeFile(this.state("clock.json"), JSON.stringify({ ...clock, ...change }));
+  }
+
+  /** The host's ruleset in iptables-save format (no comments); "" while no table is loaded. */
+  async iptablesRules(family: IptablesFamily = "iptables"): Promise<string> {
+    return readFile(this.state(`${family}.rules`), "utf8").catch(() => "");
+  }
+
+  /** Replaces the host's ruleset with iptables-save text, which the fakes parse on their next call. */
+  async setIptablesRules(rules: string, family: IptablesFamily = "iptables"): Promise<void> {
+    await writeFile(this.state(`${family}.rules`), rules.endsWith("\n") ? rules : `${rules}\n`);
+  }
+
+  /** The host's IPVS table in `ipvsadm -S` format; "" when empty. */
+  async ipvsRules(): Promise<string> {
+    return readFile(this.state("ipvs.rules"), "utf8").catch(() => "");
+  }
+
+  async setIpvsRules(rules: string): Promise<void> {
+    await writeFile(this.state("ipvs.rules"), rules);
   }
 
   async clearCalls(): Promise<void> {

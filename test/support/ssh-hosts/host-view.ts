@@ -4,7 +4,7 @@
  * per-host directories under the host's root, so production scripts run
  * unchanged and hosts cannot see each other's (or the machine's) state.
  */
-import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { chmod, copyFile, cp, mkdir, symlink, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import path from "node:path";
@@ -20,6 +20,8 @@ interface Mount {
   target: string;
   /** Start from a copy of the real content (config dirs a distro ships) rather than empty. */
   copyReal: boolean;
+  /** A single file rather than a directory; `initial` gives its first content (else empty or the copy). */
+  file?: { initial?: (config: FakeConfig) => string };
 }
 
 const HOME = userInfo().homedir;
@@ -34,23 +36,40 @@ export const VIEW_MOUNTS: readonly Mount[] = [
   { target: "/etc/sysctl.d", copyReal: true },
   { target: "/etc/modules-load.d", copyReal: true },
   { target: "/etc/default", copyReal: true },
-  { target: "/etc/fstab", copyReal: true },
+  { target: "/etc/fstab", copyReal: true, file: {} },
+  // The host's own static hostname (hostnamectl writes it), never the machine's.
+  { target: "/etc/hostname", copyReal: false, file: { initial: (c) => `${c.hostName}\n` } },
   { target: "/usr/local/bin", copyReal: false },
   { target: FAKE_STATE_PATH, copyReal: false },
   // A fresh home: the machine's own shell rc files would put their PATH before /usr/local/bin.
   { target: HOME, copyReal: false },
 ];
 
-/** Fake commands placed in the host's /usr/local/bin, ahead of anything else on PATH. */
+/**
+ * Fake commands placed in the host's /usr/local/bin, ahead of anything else on PATH.
+ * `name` is how the fake records itself; "$0" means the name it was called by, for
+ * families that one multi-call binary may serve (xtables): every bind mount over that
+ * binary is the same wrapper, so whichever lands last still answers to each name.
+ */
 const FAKE_COMMANDS: Record<string, { script: string; name?: string }> = {
   kubeadm: { script: "kubeadm.mjs" },
   kubelet: { script: "kubelet.mjs" },
   systemctl: { script: "systemctl.mjs" },
   "nvidia-smi": { script: "nvidia-smi.mjs" },
+  crictl: { script: "crictl.mjs" },
+  // These would change the real machine's hostname and clock settings.
+  hostnamectl: { script: "hostnamectl.mjs" },
+  timedatectl: { script: "timedatectl.mjs" },
   // Loopback hosts share the real kernel: these must not touch it.
   sysctl: { script: "noop.mjs", name: "sysctl" },
   modprobe: { script: "noop.mjs", name: "modprobe" },
   swapoff: { script: "noop.mjs", name: "swapoff" },
+  ...Object.fromEntries(
+    ["iptables", "ip6tables"].flatMap((family) =>
+      ["", "-save", "-restore"].map((verb) => [`${family}${verb}`, { script: "iptables.mjs", name: "$0" }]),
+    ),
+  ),
+  ipvsadm: { script: "ipvsadm.mjs" },
 };
 
 export const hostPath = (root: string, target: string) => path.join(root, "fs", target);
@@ -60,9 +79,9 @@ const mountsFor = (root: string) => VIEW_MOUNTS.filter((m) => !root.startsWith(`
 
 /** Bind mounts need existing targets: create missing ones (empty) on the real machine, once. */
 export async function ensureMountTargets(): Promise<void> {
-  for (const { target } of VIEW_MOUNTS) {
+  for (const { target, file } of VIEW_MOUNTS) {
     if (existsSync(target)) continue;
-    if (target === "/etc/fstab") await writeFile(target, "");
+    if (file) await writeFile(target, "");
     else await mkdir(target, { recursive: true });
   }
 }
@@ -87,7 +106,12 @@ async function writeBin(binDir: string): Promise<void> {
   }
   for (const [command, { script, name }] of Object.entries(FAKE_COMMANDS)) {
     const file = path.join(binDir, command);
-    const env = name ? `export KSP_FAKE_NAME='${name}'\n` : "";
+    const env =
+      name === "$0"
+        ? 'export KSP_FAKE_NAME="$(basename "$0")"\n'
+        : name
+          ? `export KSP_FAKE_NAME='${name}'\n`
+          : "";
     await writeFile(
       file,
       `#!/bin/sh\n${env}exec '${process.execPath}' '${path.join(FAKES_DIR, script)}' "$@"\n`,
@@ -98,12 +122,12 @@ async function writeBin(binDir: string): Promise<void> {
 
 /** Lays out <root>/fs/<target> for every mount and writes the fakes' config. */
 export async function prepareHostView(root: string, config: FakeConfig): Promise<void> {
-  for (const { target, copyReal } of mountsFor(root)) {
+  for (const { target, copyReal, file } of mountsFor(root)) {
     const dir = hostPath(root, target);
-    if (target === "/etc/fstab") {
+    if (file) {
       await mkdir(path.dirname(dir), { recursive: true });
       if (copyReal && existsSync(target)) await copyFile(target, dir);
-      else await writeFile(dir, "");
+      else await writeFile(dir, file.initial?.(config) ?? "");
       continue;
     }
     await mkdir(dir, { recursive: true });
@@ -112,7 +136,9 @@ export async function prepareHostView(root: string, config: FakeConfig): Promise
   await writeBin(hostPath(root, "/usr/local/bin"));
   const state = hostPath(root, FAKE_STATE_PATH);
   await mkdir(path.join(state, "faults"), { recursive: true });
-  await writeFile(path.join(state, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+  // The fake hostnamectl refuses to rename a host still in this (the machine's) UTS namespace.
+  const withGuard = { ...config, machineUtsNamespace: readlinkSync("/proc/self/ns/uts") };
+  await writeFile(path.join(state, "config.json"), `${JSON.stringify(withGuard, null, 2)}\n`);
   await writeFile(path.join(state, "calls.jsonl"), "");
 }
 
@@ -135,7 +161,11 @@ function systemCopies(command: string): string[] {
 
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
-/** The shell run inside the new namespaces: bind the view, name the host, become sshd. */
+/**
+ * The shell run inside the new namespaces: bind the view, name the host, become sshd.
+ * Like a booting machine, the host takes its name from its /etc/hostname, so a
+ * hostname set by a test survives restart().
+ */
 export function namespaceScript(root: string, hostName: string, sshdConfig: string): string {
   const lines = ["set -e"];
   for (const { target } of mountsFor(root))
@@ -144,7 +174,9 @@ export function namespaceScript(root: string, hostName: string, sshdConfig: stri
     const fake = path.join(hostPath(root, "/usr/local/bin"), command);
     for (const copy of systemCopies(command)) lines.push(`mount --bind ${quote(fake)} ${quote(copy)}`);
   }
-  lines.push(`hostname ${quote(hostName)}`);
+  lines.push("name=$(head -n 1 /etc/hostname 2>/dev/null || true)");
+  lines.push(`[ -n "$name" ] || name=${quote(hostName)}`);
+  lines.push(`hostname "$name" || hostname ${quote(hostName)}`);
   lines.push(`exec /usr/sbin/sshd -D -e -f ${quote(sshdConfig)}`);
   return lines.join("\n");
 }

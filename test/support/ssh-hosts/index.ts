@@ -7,8 +7,10 @@
  * Each host is an sshd (own host key, own authorized client key) in a private
  * mount + UTS namespace whose /etc/kubernetes, /var/lib/kubelet, CNI dirs,
  * sysctl/modules dirs, /etc/default, /etc/fstab, /usr/local/bin and home are
- * per-host directories; fake kubeadm/kubelet/systemctl in its /usr/local/bin
- * record calls and emulate state. Needs root (namespaces, bind mounts).
+ * per-host directories, and /etc/hostname a per-host file; fake kubeadm,
+ * kubelet, systemctl, crictl, hostnamectl, timedatectl, iptables(-save,
+ * -restore) and ipvsadm in its /usr/local/bin (and bound over the machine's
+ * own copies) record calls and emulate state. Needs root (namespaces, bind mounts).
  */
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
@@ -19,7 +21,15 @@ import { ensureMountTargets } from "./host-view.ts";
 import { createNetns, destroyNetnsSync, MAX_NETNS_HOSTS, pickSubnet, relayTo } from "./netns.ts";
 import { TestHost } from "./test-host.ts";
 
-export type { Behaviour, FakeCall, JoinState, RegisteredNode, UnitState } from "./fake-control.ts";
+export type {
+  Behaviour,
+  ClockState,
+  FakeCall,
+  IptablesFamily,
+  JoinState,
+  RegisteredNode,
+  UnitState,
+} from "./fake-control.ts";
 export { fingerprint, fingerprintOfBlob } from "./keys.ts";
 export { connectionConfig, TestHost } from "./test-host.ts";
 
@@ -74,7 +84,7 @@ function loopbackAddress(index: number): string {
 }
 
 export async function startSshHosts(opts: SshHostsOptions): Promise<SshHosts> {
-  recordUsage("stand-in", "fake kubeadm/kubelet/systemctl");
+  recordUsage("stand-in", "fake kubeadm/kubelet/systemctl/crictl/hostnamectl/timedatectl/iptables");
   const network = opts.network ?? "loopback";
   if (opts.count < 1 || opts.count > (network === "netns" ? MAX_NETNS_HOSTS : 250)) {
     throw new Error(`startSshHosts: count ${opts.count} out of range for ${network} mode`);
