@@ -72,7 +72,8 @@ describe.skipIf(!ok)("reset cleans Kubernetes iptables rules on ssh test hosts",
 
   beforeAll(async () => {
     machineBefore = machineNetfilter();
-    run = await startSshHosts({ count: 1 });
+    // netns: the reset deletes CNI interfaces with `ip link`; in its own network namespace a host cannot touch the machine's
+    run = await startSshHosts({ count: 1, network: "netns" });
     runner = pipelineRunner();
   });
   afterAll(async () => {

@@ -33,7 +33,8 @@ describe.skipIf(!ok)("reset, prepare and probe pipelines on ssh test hosts", () 
   let runner: PipelineRunner;
 
   beforeAll(async () => {
-    run = await startSshHosts({ count: 3, kubeVersion: "v1.30.5" });
+    // netns: the reset deletes CNI interfaces with `ip link`; in its own network namespace a host cannot touch the machine's
+    run = await startSshHosts({ count: 3, kubeVersion: "v1.30.5", network: "netns" });
     runner = pipelineRunner();
   });
   afterAll(async () => {
