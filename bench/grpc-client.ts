@@ -15,7 +15,7 @@
 import http2 from "node:http2";
 import { parentPort, workerData } from "node:worker_threads";
 import type { MethodDefinition } from "@grpc/grpc-js";
-import { CA_SERVICE_NAME, caServiceConstructor } from "../test/support/ca-emulator/reference-protos.ts";
+import { CA_SERVICE_NAME, caServiceConstructor } from "../test/support/reference-protos.ts";
 
 export interface LoadRequest {
   address: string;

@@ -19,9 +19,9 @@ import {
   createCaClient,
   type EmulatedNode,
 } from "../../support/ca-emulator/index.ts";
-import { createTestPki, opensslAvailable, type TestPki } from "../../support/ca-emulator/test-certs.ts";
 import { requirePostgres } from "../../support/postgres.ts";
 import { requireService } from "../../support/services.ts";
+import { createMtlsPki, type MtlsPki, opensslAvailable } from "../../support/test-pki.ts";
 import { type ConformanceCluster, startConformanceCluster } from "./ca-conformance-cluster.ts";
 
 const ok = await requirePostgres();
@@ -60,12 +60,12 @@ describe.skipIf(!ok)("CA against the agent: control-plane outage and mTLS", () =
   });
 
   describe.skipIf(!hasOpenssl)("mTLS", () => {
-    let pki: TestPki;
+    let pki: MtlsPki;
     let server: GrpcServer;
     let address: string;
 
     beforeAll(async () => {
-      pki = createTestPki();
+      pki = await createMtlsPki();
       server = await startGrpcServer({
         listen: { host: "127.0.0.1", port: 0 },
         tls: { certFile: pki.server.certPath, keyFile: pki.server.keyPath, clientCaFile: pki.ca.certPath },

@@ -9,15 +9,8 @@ import * as grpc from "@grpc/grpc-js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type GrpcServer, startGrpcServer } from "../../../agent/grpc/server.ts";
 import { requireService } from "../../support/services.ts";
-import {
-  callError,
-  captureLogger,
-  connect,
-  createTestPki,
-  opensslAvailable,
-  stubService,
-  type TestPki,
-} from "./grpc-test-support.ts";
+import { createTestPki, opensslAvailable, type TestPki } from "../../support/test-pki.ts";
+import { callError, captureLogger, connect, stubService } from "./grpc-test-support.ts";
 
 const hasOpenssl = await requireService("openssl", opensslAvailable);
 

@@ -19,8 +19,8 @@ import {
   parseQuantity,
   templateNodeProblems,
 } from "../../support/ca-emulator/index.ts";
-import { createTestPki, opensslAvailable, type TestPki } from "../../support/ca-emulator/test-certs.ts";
 import { requireService } from "../../support/services.ts";
+import { createMtlsPki, type MtlsPki, opensslAvailable } from "../../support/test-pki.ts";
 
 const hasOpenssl = await requireService("openssl", opensslAvailable);
 
@@ -355,12 +355,12 @@ describe("CA emulator decoding nodeBytes (current proto)", () => {
 });
 
 describe.skipIf(!hasOpenssl)("CA emulator over mTLS", () => {
-  let pki: TestPki;
+  let pki: MtlsPki;
   let server: grpc.Server;
   let address: string;
 
   beforeAll(async () => {
-    pki = createTestPki();
+    pki = await createMtlsPki();
     const credentials = grpc.ServerCredentials.createSsl(
       pki.ca.cert,
       [{ cert_chain: pki.server.cert, private_key: pki.server.key }],

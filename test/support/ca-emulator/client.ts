@@ -6,29 +6,13 @@
  * tolerated Unimplemented answers from real failures.
  */
 import * as grpc from "@grpc/grpc-js";
-import { type CaProtoVersion, caServiceConstructor } from "./reference-protos.ts";
+import { type CaRpc, caServiceConstructor, type ExternalgrpcLayout } from "../reference-protos.ts";
 
 /** CA's `--grpc-timeout`/cloud-config `grpc_timeout` default. */
 export const CA_DEFAULT_GRPC_TIMEOUT_MS = 5_000;
 
-export const CA_RPCS = [
-  "NodeGroups",
-  "NodeGroupForNode",
-  "PricingNodePrice",
-  "PricingPodPrice",
-  "GPULabel",
-  "GetAvailableGPUTypes",
-  "Cleanup",
-  "Refresh",
-  "NodeGroupTargetSize",
-  "NodeGroupIncreaseSize",
-  "NodeGroupDeleteNodes",
-  "NodeGroupDecreaseTargetSize",
-  "NodeGroupNodes",
-  "NodeGroupTemplateNodeInfo",
-  "NodeGroupGetOptions",
-] as const;
-export type CaRpc = (typeof CA_RPCS)[number];
+/** The externalgrpc layouts the emulator speaks: CA ≥ 1.35 and CA ≤ 1.34.1. */
+export type CaProtoVersion = Extract<ExternalgrpcLayout, "current" | "legacy">;
 
 /** The only RPCs whose Unimplemented CA treats as "feature not offered" rather than an error. */
 export const UNIMPLEMENTED_TOLERATED: ReadonlySet<CaRpc> = new Set<CaRpc>([

@@ -19,7 +19,8 @@
  * anything else that fails rejects with `CaRpcError`.
  */
 import { status } from "@grpc/grpc-js";
-import { type CaClient, type CaRpc, CaRpcError, UNIMPLEMENTED_TOLERATED } from "./client.ts";
+import type { CaRpc } from "../reference-protos.ts";
+import { type CaClient, CaRpcError, UNIMPLEMENTED_TOLERATED } from "./client.ts";
 import { fromGroupOptions, type GroupOptions, toGroupOptions } from "./options.ts";
 import { decodeNodeBytes, type TemplateNode, templateNodeFromObject } from "./template-node.ts";
 

@@ -6,8 +6,8 @@
  *   const emulator = new CaEmulator(createCaClient({ address, version: "legacy" }));
  *   const loop = await emulator.runOnce(nodes);
  */
+export * from "../reference-protos.ts";
 export * from "./client.ts";
 export * from "./emulator.ts";
 export * from "./options.ts";
-export * from "./reference-protos.ts";
 export * from "./template-node.ts";

@@ -5,7 +5,7 @@
  * the group's options, so a duration the server leaves unset reads as 0 —
  * exactly what `toGroupOptions` returns, so tests see what CA would see.
  */
-import type { CaProtoVersion } from "./reference-protos.ts";
+import type { CaProtoVersion } from "./client.ts";
 
 export interface GroupOptions {
   scaleDownUtilizationThreshold: number;

@@ -5,7 +5,7 @@
  * proto-loader has already decoded with the reference Kubernetes protos. Both
  * become one `TemplateNode`, so one check covers every CA version.
  */
-import { k8sNodeMessageType } from "./reference-protos.ts";
+import { k8sNodeMessageType } from "../reference-protos.ts";
 
 export interface TemplateNode {
   name: string;

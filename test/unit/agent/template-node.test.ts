@@ -10,7 +10,7 @@ import { buildView } from "../../../agent/state/view.ts";
 import type { AgentMachine, AgentPool } from "../../../proto/agent-api.ts";
 import { fixtureMachine, fixturePool, fixtureState } from "../../support/agent/fixtures.ts";
 import { type FakeAgent, startFakeAgent } from "../../support/agent/harness.ts";
-import { loadReference } from "../proto/reference-protos.ts";
+import { loadReference } from "../../support/reference-protos.ts";
 
 const GiB = 2 ** 30;
 const NOW = new Date("2026-02-03T04:05:06Z");

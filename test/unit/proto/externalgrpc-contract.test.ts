@@ -8,7 +8,12 @@
 import protobuf from "protobufjs";
 import { describe, expect, it } from "vitest";
 import { EXTERNALGRPC_PROTO_PATH } from "../../../proto/externalgrpc-paths.ts";
-import { EXTERNALGRPC_PACKAGE, loadProtoRoot, loadReference, REFERENCE_FILES } from "./reference-protos.ts";
+import {
+  EXTERNALGRPC_PACKAGE,
+  loadProtoRoot,
+  loadReference,
+  REFERENCE_FILES,
+} from "../../support/reference-protos.ts";
 
 const ours = loadProtoRoot(EXTERNALGRPC_PROTO_PATH);
 

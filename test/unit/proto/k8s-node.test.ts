@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { encodeNode, type NodeSubset } from "../../../proto/k8s-node.ts";
-import { loadReference } from "./reference-protos.ts";
+import { loadReference } from "../../support/reference-protos.ts";
 
 const k8s = loadReference("k8sCore");
 const NodeType = k8s.lookupType("k8s.io.api.core.v1.Node");

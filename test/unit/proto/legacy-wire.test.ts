@@ -3,7 +3,6 @@
  * does) read by clients built from each upstream layout, and the reverse for
  * requests: every CA version must see what it expects.
  */
-import path from "node:path";
 import * as protoLoader from "@grpc/proto-loader";
 import { describe, expect, it } from "vitest";
 import {
@@ -12,12 +11,11 @@ import {
   PROTO_LOADER_OPTIONS,
 } from "../../../proto/externalgrpc-paths.ts";
 import { encodeNode, type NodeSubset } from "../../../proto/k8s-node.ts";
-import { EXTERNALGRPC_PACKAGE, loadReference, REFERENCE_DIR, REFERENCE_FILES } from "./reference-protos.ts";
-
-function cloudProvider(file: string): protoLoader.ServiceDefinition {
-  const definition = protoLoader.loadSync(file, { ...PROTO_LOADER_OPTIONS, includeDirs: [REFERENCE_DIR] });
-  return definition[CLOUD_PROVIDER_SERVICE] as protoLoader.ServiceDefinition;
-}
+import {
+  EXTERNALGRPC_PACKAGE,
+  loadReference,
+  referenceServiceDefinition,
+} from "../../support/reference-protos.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: decoded messages are checked field by field below.
 type Decoded = any;
@@ -30,10 +28,12 @@ function readRequest(service: protoLoader.ServiceDefinition, method: string, wir
   return service[method]!.requestDeserialize(wire);
 }
 
-const ours = cloudProvider(EXTERNALGRPC_PROTO_PATH);
-const current = cloudProvider(path.join(REFERENCE_DIR, REFERENCE_FILES.current));
-const transitional = cloudProvider(path.join(REFERENCE_DIR, REFERENCE_FILES.transitional));
-const legacy = cloudProvider(path.join(REFERENCE_DIR, REFERENCE_FILES.legacy));
+const ours = protoLoader.loadSync(EXTERNALGRPC_PROTO_PATH, PROTO_LOADER_OPTIONS)[
+  CLOUD_PROVIDER_SERVICE
+] as protoLoader.ServiceDefinition;
+const current = referenceServiceDefinition("current");
+const transitional = referenceServiceDefinition("transitional");
+const legacy = referenceServiceDefinition("legacy");
 
 const templateNode: NodeSubset = {
   name: "template-default-1",

@@ -10,24 +10,7 @@ import {
   HEALTH_SERVICE,
   PROTO_LOADER_OPTIONS,
 } from "../../../proto/externalgrpc-paths.ts";
-
-const CA_METHODS = [
-  "NodeGroups",
-  "NodeGroupForNode",
-  "PricingNodePrice",
-  "PricingPodPrice",
-  "GPULabel",
-  "GetAvailableGPUTypes",
-  "Cleanup",
-  "Refresh",
-  "NodeGroupTargetSize",
-  "NodeGroupIncreaseSize",
-  "NodeGroupDeleteNodes",
-  "NodeGroupDecreaseTargetSize",
-  "NodeGroupNodes",
-  "NodeGroupTemplateNodeInfo",
-  "NodeGroupGetOptions",
-];
+import { CA_RPCS } from "../../support/reference-protos.ts";
 
 describe("proto paths and loader options", () => {
   it("points at existing absolute files", () => {
@@ -53,8 +36,8 @@ describe("proto-loader with PROTO_LOADER_OPTIONS", () => {
   const service = definition[CLOUD_PROVIDER_SERVICE] as protoLoader.ServiceDefinition;
 
   it("loads CloudProvider with its 15 unary methods at upstream paths", () => {
-    expect(Object.keys(service)).toEqual(CA_METHODS);
-    for (const name of CA_METHODS) {
+    expect(Object.keys(service)).toEqual(CA_RPCS);
+    for (const name of CA_RPCS) {
       const method = service[name]!;
       expect(method.path).toBe(`/${CLOUD_PROVIDER_SERVICE}/${name}`);
       expect(method.requestStream || method.responseStream).toBe(false);
