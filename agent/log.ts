@@ -13,6 +13,8 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+  /** whether a line at `level` would be written: lets hot paths skip building fields nobody reads */
+  enabled(level: LogLevel): boolean;
 }
 
 export const MASK = "****";
@@ -64,5 +66,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     warn: (m, f) => write("warn", m, f),
     error: (m, f) => write("error", m, f),
     child: (fields) => createLogger({ ...options, base: { ...base, ...fields } }),
+    enabled: (level) => LOG_LEVELS.indexOf(level) >= min,
   };
 }

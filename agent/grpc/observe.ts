@@ -1,37 +1,34 @@
 /**
- * One server interceptor that sees every call's final status, so each RPC is
- * counted and timed once (agent/metrics.ts) and written to the JSON access
- * log at debug level. A call the client cancels (or whose deadline passes)
- * is recorded as CANCELLED.
+ * Every CloudProvider call is counted and timed once (agent/metrics.ts) and,
+ * at debug level, written to the JSON access log. This runs inside the unary
+ * wrapper (server.ts) rather than as a grpc-js interceptor: an interceptor
+ * wraps every call in another call object, and on CA's hot path (one
+ * NodeGroupForNode per node, back to back) that garbage showed up in the
+ * tail latency. A call the client cancelled (or whose deadline passed) is
+ * recorded as CANCELLED.
  */
-import { ServerInterceptingCall, type ServerInterceptor, status } from "@grpc/grpc-js";
+import { type ServerUnaryCall, status } from "@grpc/grpc-js";
 import type { Logger } from "../log.ts";
 import type { AgentMetrics } from "../metrics.ts";
 import { statusName } from "./status-map.ts";
 
-export function observingInterceptor(logger: Logger, metrics: AgentMetrics | undefined): ServerInterceptor {
-  return (descriptor, call) => {
-    const method = descriptor.path.slice(descriptor.path.lastIndexOf("/") + 1);
+/** Starts observing one call; the returned function records its final status code. */
+export type CallObserver = (
+  method: string,
+  call: ServerUnaryCall<unknown, unknown>,
+) => (code: number) => void;
+
+export function callObserver(logger: Logger, metrics: AgentMetrics | undefined): CallObserver {
+  const accessLog = logger.enabled("debug");
+  return (method, call) => {
     const started = performance.now();
-    let recorded = false;
-    const record = (code: number) => {
-      if (recorded) return;
-      recorded = true;
+    return (code) => {
       const ms = performance.now() - started;
-      metrics?.observeRpc(method, statusName(code), ms / 1000);
-      logger.debug("rpc", {
-        method,
-        code: statusName(code),
-        ms: Math.round(ms * 1000) / 1000,
-        peer: call.getPeer(),
-      });
+      const name = statusName(call.cancelled ? status.CANCELLED : code);
+      metrics?.observeRpc(method, name, ms / 1000);
+      if (accessLog) {
+        logger.debug("rpc", { method, code: name, ms: Math.round(ms * 1000) / 1000, peer: call.getPeer() });
+      }
     };
-    return new ServerInterceptingCall(call, {
-      start: (next) => next({ onCancel: () => record(status.CANCELLED) }),
-      sendStatus: (sent, next) => {
-        record(sent.code ?? status.UNKNOWN);
-        next(sent);
-      },
-    });
   };
 }

@@ -9,6 +9,7 @@ import {
   type Deadline,
   type handleUnaryCall,
   Server,
+  status,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import type { CloudProviderService } from "../cloud-provider/types.ts";
@@ -20,7 +21,7 @@ import type { AgentMetrics } from "../metrics.ts";
 import { createCloudProviderHandlers, type RpcHandler } from "./cloud-provider-handlers.ts";
 import { MalformedRequest, serviceDefinitions } from "./definitions.ts";
 import { createHealthService } from "./health.ts";
-import { observingInterceptor } from "./observe.ts";
+import { type CallObserver, callObserver } from "./observe.ts";
 import { toGrpcStatus } from "./status-map.ts";
 import { createGrpcServerCredentials } from "./tls.ts";
 
@@ -52,27 +53,48 @@ function toDate(deadline: Deadline): Date | undefined {
   return Number.isFinite(deadline) ? new Date(deadline) : undefined;
 }
 
-function unary(method: string, handler: RpcHandler, logger: Logger): handleUnaryCall<unknown, unknown> {
+function unary(
+  method: string,
+  handler: RpcHandler,
+  logger: Logger,
+  observe: CallObserver,
+): handleUnaryCall<unknown, unknown> {
   return (call, callback) => {
-    const run = async () => {
+    const done = observe(method, call);
+    const ok = (response: unknown) => {
+      done(status.OK);
+      callback(null, response);
+    };
+    const fail = (err: unknown) => {
+      const grpcStatus = toGrpcStatus(err, logger, method);
+      done(grpcStatus.code ?? status.UNKNOWN);
+      callback(grpcStatus);
+    };
+    try {
       if (call.request instanceof MalformedRequest) {
         throw new AgentError("invalid_argument", `malformed request: not a valid ${method} request message`);
       }
-      return handler(call.request, { deadline: toDate(call.getDeadline()) });
-    };
-    run().then(
-      (response) => callback(null, response),
-      (err: unknown) => callback(toGrpcStatus(err, logger, method)),
-    );
+      // reads answer synchronously: no promise per call on CA's hot path
+      const result = handler(call.request, { deadline: toDate(call.getDeadline()) });
+      if (result instanceof Promise) result.then(ok, fail);
+      else ok(result);
+    } catch (err) {
+      fail(err);
+    }
   };
 }
 
-function cloudProviderImplementation(service: CloudProviderService, logger: Logger, methods: string[]) {
+function cloudProviderImplementation(
+  service: CloudProviderService,
+  logger: Logger,
+  observe: CallObserver,
+  methods: string[],
+) {
   const handlers = createCloudProviderHandlers(service);
   const missing = methods.filter((method) => !handlers[method]);
   if (missing.length > 0) throw new Error(`no handler for ${missing.join(", ")}`);
   return Object.fromEntries(
-    methods.map((method) => [method, unary(method, handlers[method]!, logger)]),
+    methods.map((method) => [method, unary(method, handlers[method]!, logger, observe)]),
   ) as UntypedServiceImplementation;
 }
 
@@ -94,10 +116,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     reloadIntervalMs: options.tlsReloadIntervalMs,
   });
   const health = createHealthService(options.health ?? (() => true));
-  const server = new Server({ interceptors: [observingInterceptor(logger, options.metrics)] });
+  const server = new Server();
+  const observe = callObserver(logger, options.metrics);
   server.addService(
     cloudProvider,
-    cloudProviderImplementation(options.service, logger, Object.keys(cloudProvider)),
+    cloudProviderImplementation(options.service, logger, observe, Object.keys(cloudProvider)),
   );
   server.addService(healthDefinition, health.handlers as unknown as UntypedServiceImplementation);
 
