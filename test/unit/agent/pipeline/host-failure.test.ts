@@ -59,7 +59,9 @@ describe("hostKeyFaultTransition", () => {
     const machine = { id: MACHINE_ID, status: "reserved" as const, version: 2 };
     expect(hostKeyFaultTransition(failedResult("auth"), machine)).toBeNull();
     expect(hostKeyFaultTransition({ hostId: MACHINE_ID, ok: true, steps: [] }, machine)).toBeNull();
-    expect(hostKeyFaultTransition(failedResult("host-key"), { ...machine, status: "maintenance" })).toBeNull();
+    expect(
+      hostKeyFaultTransition(failedResult("host-key"), { ...machine, status: "maintenance" }),
+    ).toBeNull();
     expect(hostKeyFaultTransition(failedResult("host-key"), { ...machine, status: "fault" })).toBeNull();
   });
 
