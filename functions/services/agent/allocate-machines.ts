@@ -12,7 +12,8 @@
  * failure rolls everything back, so failed attempts are not remembered and a
  * later retry may succeed. There is no lookup before the transaction: fresh
  * requests are the common case, and a retry finds its earlier row through
- * the insert (or, when the pool has filled up since, through the refusal).
+ * the insert (or through the refusal, when the pool has filled up since or
+ * the retry names another pool).
  * The pool is locked before the insert because the insert's foreign key
  * takes a KEY SHARE lock on the pool row, which would deadlock against
  * another request's FOR UPDATE the other way round.
@@ -51,9 +52,9 @@ export async function allocateMachines({
       ),
     );
   } catch (err) {
-    // a concurrent twin may have filled the pool with this very request: its answer is ours
-    const twin =
-      isAppError(err) && err.code !== "not_found" ? await findAllocation(ctx.db, input) : undefined;
+    // A refusal may be for a request id that already succeeded: a concurrent twin filled the pool
+    // with this very request, or a retry names another pool (replay answers that with a conflict).
+    const twin = isAppError(err) ? await findAllocation(ctx.db, input) : undefined;
     if (twin) return replay(ctx.db, twin, input);
     throw err;
   }
