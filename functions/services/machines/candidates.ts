@@ -5,7 +5,13 @@
  */
 import { and, asc, desc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
-import { machines, type NodePool, type ScaleUpPolicy } from "../../../drizzle/schema/index.ts";
+import {
+  machines,
+  type NodePool,
+  SCALE_UP_POLICIES,
+  type ScaleUpPolicy,
+} from "../../../drizzle/schema/index.ts";
+import { renderOnce } from "../../../drizzle/static-sql.ts";
 import { requirementsConditions } from "./requirements.ts";
 
 /**
@@ -44,18 +50,30 @@ export function scaleUpOrder(policy: ScaleUpPolicy): SQL[] {
   }
 }
 
+/** The pool's own available machines in each policy's order: the common case, prebuilt. */
+const OWN_ORDER = Object.fromEntries(
+  SCALE_UP_POLICIES.map((policy) => [policy, renderOnce(sql.join(scaleUpOrder(policy), sql`, `))]),
+) as Record<ScaleUpPolicy, SQL>;
+const MACHINES = renderOnce(sql`${machines}`);
+
 /**
- * Up to `count` candidates in the pool's scale-up order, locked (FOR UPDATE
- * SKIP LOCKED) when the statement embedding it runs. `ownOnly` asks for the
- * pool's own machines alone, which the (pool_id, status) index answers
- * without ordering the whole free inventory.
+ * Up to `count` candidates (id, version, pool_id) in the pool's scale-up
+ * order, locked (FOR UPDATE SKIP LOCKED) when the statement embedding it
+ * runs. `ownOnly` asks for the pool's own machines alone, which the
+ * (pool_id, status) index answers without ordering the whole free
+ * inventory; otherwise every machine assignableTo the pool competes.
  */
-export function candidatesQuery(tx: Db, pool: NodePool, count: number, { ownOnly }: { ownOnly: boolean }) {
-  return tx
+export function candidatesSql(tx: Db, pool: NodePool, count: number, { ownOnly }: { ownOnly: boolean }): SQL {
+  if (ownOnly) {
+    return sql`select id, version, pool_id from ${MACHINES}
+      where status = 'available' and pool_id = ${pool.id}
+      order by ${OWN_ORDER[pool.scaleUpPolicy]} limit ${count} for update skip locked`;
+  }
+  return sql`${tx
     .select({ id: machines.id, version: machines.version, poolId: machines.poolId })
     .from(machines)
-    .where(ownOnly ? and(eq(machines.status, "available"), eq(machines.poolId, pool.id)) : assignableTo(pool))
+    .where(assignableTo(pool))
     .orderBy(...scaleUpOrder(pool.scaleUpPolicy))
     .limit(count)
-    .for("update", { skipLocked: true });
+    .for("update", { skipLocked: true })}`;
 }

@@ -14,7 +14,7 @@
  * before ours (a statement that waited for the lock would still read its
  * older snapshot).
  */
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
 import { resultRows, tableRowFromJson } from "../../../drizzle/drivers/rows.ts";
 import {
@@ -23,13 +23,11 @@ import {
   type Machine,
   machines,
   type NodePool,
-  SCALE_UP_POLICIES,
-  type ScaleUpPolicy,
 } from "../../../drizzle/schema/index.ts";
 import { renderOnce } from "../../../drizzle/static-sql.ts";
 import { IN_USE_STATES } from "../../../proto/machine-states.ts";
 import type { ServiceContext } from "../context.ts";
-import { candidatesQuery, scaleUpOrder } from "./candidates.ts";
+import { candidatesSql } from "./candidates.ts";
 import {
   TRANSITION_RESULT,
   type TransitionRows,
@@ -42,17 +40,6 @@ export const PROVIDER_ID_PREFIX = "ksp://";
 const MACHINES = renderOnce(sql`${machines}`);
 const ALLOCATIONS = renderOnce(sql`${allocations}`);
 const IN_USE = sql.raw(IN_USE_STATES.map((s) => `'${s}'`).join(", "));
-/** The pool's own available machines in each policy's order: the common case, prebuilt. */
-const OWN_CANDIDATES_ORDER = Object.fromEntries(
-  SCALE_UP_POLICIES.map((policy) => [policy, renderOnce(sql.join(scaleUpOrder(policy), sql`, `))]),
-) as Record<ScaleUpPolicy, SQL>;
-
-function candidates(tx: Db, pool: NodePool, count: number, ownOnly: boolean): SQL {
-  if (!ownOnly) return sql`${candidatesQuery(tx, pool, count, { ownOnly })}`;
-  return sql`select id, version, pool_id from ${MACHINES}
-    where status = 'available' and pool_id = ${pool.id}
-    order by ${OWN_CANDIDATES_ORDER[pool.scaleUpPolicy]} limit ${count} for update skip locked`;
-}
 export const RESERVE_REASON = "reserved for scale-up";
 
 export interface ReservationStatementInput {
@@ -114,7 +101,7 @@ export async function runReservationStatement(
   const result = await tx.execute(sql`
     with cand as (
       select c.*, row_number() over () as ord
-        from (${candidates(tx, pool, count, input.ownOnly)}) as c
+        from (${candidatesSql(tx, pool, count, { ownOnly: input.ownOnly })}) as c
     ), room as (
       select (select count(*) from cand)::int as found, u.n as in_use,
              (select count(*) from cand) = ${count} and u.n + ${count} <= ${pool.maxSize} as ok
