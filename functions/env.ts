@@ -8,6 +8,7 @@
  * chooses that (containers set HOST=0.0.0.0).
  */
 import { z } from "zod";
+import { DEFAULT_STATEMENT_CACHE_SIZE } from "../drizzle/drivers/statement-cache.ts";
 import type { LogLevel } from "./lib/logger.ts";
 import { type PolicySettings, policyEnvShape, policyFrom, policyProblems } from "./policy.ts";
 
@@ -100,6 +101,7 @@ const nodeSchema = z.object({
   PORT: optional(intIn(0, 65535)),
   HOST: optional(z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, { message: "must be a host name or IP address" })),
   DATABASE_URL: optional(postgresUrl),
+  DATABASE_STATEMENT_CACHE_SIZE: optional(intIn(0, 10_000)),
   KSP_DATA_DIR: optional(z.string()),
   KSP_ADMIN_TOKEN: optional(adminToken),
   KSP_SCHEDULER_INTERVAL_SECONDS: optional(intIn(1, 86_400)),
@@ -147,6 +149,8 @@ export interface NodeSettings extends SharedSettings {
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  /** named prepared statements per connection (node-postgres); 0 turns them off */
+  databaseStatementCacheSize: number;
   dataDir: string;
   adminToken: string | undefined;
   schedulerIntervalMs: number;
@@ -189,6 +193,7 @@ export function parseNodeEnv(raw: Record<string, string | undefined>): EnvResult
       port: env.PORT ?? DEFAULT_PORT,
       host: env.HOST ?? DEFAULT_HOST,
       databaseUrl: env.DATABASE_URL,
+      databaseStatementCacheSize: env.DATABASE_STATEMENT_CACHE_SIZE ?? DEFAULT_STATEMENT_CACHE_SIZE,
       dataDir: env.KSP_DATA_DIR ?? DEFAULT_DATA_DIR,
       adminToken: env.KSP_ADMIN_TOKEN,
       schedulerIntervalMs: (env.KSP_SCHEDULER_INTERVAL_SECONDS ?? DEFAULT_SCHEDULER_INTERVAL_SECONDS) * 1000,

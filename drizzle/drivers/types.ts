@@ -31,4 +31,10 @@ export interface NeonOptions {
 export interface ConnectionOptions {
   /** Upper bound of pooled connections (node-postgres and neon). */
   maxConnections?: number;
+  /**
+   * node-postgres only: how many statement texts each connection may keep as
+   * named prepared statements (0 = none, e.g. behind a transaction-mode
+   * pooler that cannot keep them). See statement-cache.ts.
+   */
+  statementCacheSize?: number;
 }

@@ -51,6 +51,7 @@ export async function composeNode(
     runtime: "node",
     databaseUrl: settings.databaseUrl,
     dataDir: settings.dataDir,
+    statementCacheSize: settings.databaseStatementCacheSize,
   });
   try {
     await migrateDatabase(database);

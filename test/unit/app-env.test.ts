@@ -20,6 +20,7 @@ describe("Node environment", () => {
         port: 8787,
         host: "127.0.0.1",
         databaseUrl: undefined,
+        databaseStatementCacheSize: 256,
         dataDir: ".data",
         adminToken: undefined,
         schedulerIntervalMs: 60_000,
@@ -63,6 +64,7 @@ describe("Node environment", () => {
       PORT: "9000",
       HOST: "0.0.0.0",
       DATABASE_URL: "postgresql://ksp@127.0.0.1/ksp",
+      DATABASE_STATEMENT_CACHE_SIZE: "0",
       KSP_DATA_DIR: "/var/lib/ksp",
       KSP_ADMIN_TOKEN: token,
       UPSTASH_REDIS_REST_URL: "https://x.upstash.io",
@@ -75,6 +77,7 @@ describe("Node environment", () => {
       port: 9000,
       host: "0.0.0.0",
       databaseUrl: "postgresql://ksp@127.0.0.1/ksp",
+      databaseStatementCacheSize: 0,
       dataDir: "/var/lib/ksp",
       adminToken: token,
       upstash: { url: "https://x.upstash.io", token: "abc" },
@@ -91,6 +94,7 @@ describe("Node environment", () => {
       UPSTASH_REDIS_REST_URL: "https://x.upstash.io",
       LOG_LEVEL: "loud",
       KSP_MAX_BODY_BYTES: "10",
+      DATABASE_STATEMENT_CACHE_SIZE: "-1",
     });
     expect(r.ok).toBe(false);
     const problems = r.ok ? [] : r.problems;
@@ -101,6 +105,7 @@ describe("Node environment", () => {
         "KSP_ADMIN_TOKEN: must be ksp_adm_ followed by 32 to 256 characters of A-Z a-z 0-9 _ -",
         "LOG_LEVEL: must be one of debug, info, warn, error",
         "KSP_MAX_BODY_BYTES: must be a whole number between 1024 and 67108864",
+        "DATABASE_STATEMENT_CACHE_SIZE: must be a whole number between 0 and 10000",
         "UPSTASH_REDIS_REST_TOKEN: is required when UPSTASH_REDIS_REST_URL is set",
       ].toSorted(),
     );
