@@ -38,9 +38,12 @@ export interface GrpcTlsConfig {
 export interface AgentConfig {
   controlPlaneUrl: string;
   cluster: string;
-  /** Either may be absent once a credential has been persisted at `credentialFile`. */
+  /** Either may be absent once a credential has been persisted. */
   registration: { token: string | null; tokenFile: string | null };
+  /** where the credential is persisted: this file, unless `credentialSecret` names a Secret */
   credentialFile: string;
+  /** a Secret in `lease.namespace`, written through the Kubernetes API */
+  credentialSecret: string | null;
   grpc: { listen: ListenAddress; tls: GrpcTlsConfig | null };
   healthListen: ListenAddress;
   syncIntervalMs: number;
@@ -63,6 +66,7 @@ const schema = z.object({
   registrationToken: secretTokenSchema.optional(),
   registrationTokenFile: pathSchema.optional(),
   credentialFile: pathSchema,
+  credentialSecret: dnsSubdomainSchema.optional(),
   grpcListen: listenSchema,
   grpcTlsCert: pathSchema.optional(),
   grpcTlsKey: pathSchema.optional(),
@@ -184,6 +188,7 @@ export function parseAgentConfig(
       cluster: v.cluster,
       registration: { token: v.registrationToken ?? null, tokenFile: v.registrationTokenFile ?? null },
       credentialFile: v.credentialFile,
+      credentialSecret: v.credentialSecret ?? null,
       grpc: { listen: v.grpcListen, tls },
       healthListen: v.healthListen,
       syncIntervalMs: v.syncInterval,

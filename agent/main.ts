@@ -6,18 +6,23 @@
  * in readiness and in the shutdown sequence (reverse order of start).
  */
 import { readFile } from "node:fs/promises";
+import { CoreV1Api, type KubeConfig, VersionApi } from "@kubernetes/client-node";
 import packageJson from "../package.json" with { type: "json" };
 import { obtainCredential } from "./bootstrap.ts";
 import { systemClock } from "./clock.ts";
 import { formatListenAddress } from "./config/values.ts";
 import { type AgentConfig, agentHelpText, maskedAgentConfig, parseAgentConfig } from "./config.ts";
-import { createFileCredentialStore } from "./control-plane/credential-store.ts";
+import { type CredentialStore, createFileCredentialStore } from "./control-plane/credential-store.ts";
 import { createHttpControlPlane } from "./control-plane/http-control-plane.ts";
 import { registerAgent } from "./control-plane/register.ts";
+import { createSecretCredentialStore } from "./control-plane/secret-credential-store.ts";
 import { type AgentCore, createAgentCore } from "./core.ts";
+import { AgentError } from "./errors.ts";
 import { type GrpcServer, startGrpcServer } from "./grpc/server.ts";
 import { type HealthServer, type Readiness, startHealthServer } from "./health.ts";
 import { type HeartbeatLoop, startHeartbeatLoop } from "./heartbeat.ts";
+import { kubeConfigIfAvailable } from "./kubernetes/kube-config.ts";
+import { discoverKubernetesVersion } from "./kubernetes/version.ts";
 import { alwaysLeader } from "./leadership.ts";
 import { createLogger, type Logger, maskSecrets } from "./log.ts";
 import { createAgentMetrics } from "./metrics.ts";
@@ -25,8 +30,6 @@ import { createAgentMetrics } from "./metrics.ts";
 const EXIT_OK = 0;
 const EXIT_RUNTIME_FAILURE = 1;
 const EXIT_BAD_CONFIG = 2;
-// Kubernetes version discovery arrives with the Kubernetes client (a later issue).
-const KUBERNETES_VERSION_UNKNOWN = "unknown";
 /** One control-plane attempt; the overall budget per call (4 s) stays below CA's 5 s grpc_timeout. */
 const CONTROL_PLANE_ATTEMPT_TIMEOUT_MS = 2_000;
 
@@ -40,6 +43,22 @@ interface Agent {
 function isLoopback(url: string): boolean {
   const host = new URL(url).hostname;
   return host === "localhost" || host === "::1" || host === "[::1]" || host.startsWith("127.");
+}
+
+/** A Secret when one is named (in a cluster), else the file. */
+function credentialStore(config: AgentConfig, kubeConfig: KubeConfig | null): CredentialStore {
+  if (config.credentialSecret === null) return createFileCredentialStore(config.credentialFile);
+  if (kubeConfig === null) {
+    throw new AgentError(
+      "failed_precondition",
+      "--credential-secret needs the Kubernetes API: run in a pod or set --kubeconfig",
+    );
+  }
+  const secrets = kubeConfig.makeApiClient(CoreV1Api);
+  return createSecretCredentialStore(secrets, {
+    namespace: config.lease.namespace,
+    name: config.credentialSecret,
+  });
 }
 
 async function registrationToken(config: AgentConfig): Promise<string | null> {
@@ -69,8 +88,13 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
 
   /** Registration may wait on the control plane for a long time; the probe server is up meanwhile. */
   async function run(): Promise<void> {
+    const kubeConfig = kubeConfigIfAvailable(config.kubeconfig, process.env);
+    const kubernetesVersion = await discoverKubernetesVersion(
+      kubeConfig?.makeApiClient(VersionApi) ?? null,
+      logger,
+    );
     const credential = await obtainCredential({
-      store: createFileCredentialStore(config.credentialFile),
+      store: credentialStore(config, kubeConfig),
       registrationToken: () => registrationToken(config),
       register: (token) =>
         registerAgent({
@@ -78,7 +102,7 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
           registrationToken: token,
           clusterName: config.cluster,
           agentVersion: packageJson.version,
-          kubernetesVersion: KUBERNETES_VERSION_UNKNOWN,
+          kubernetesVersion,
         }),
       logger,
       signal: stopping.signal,
@@ -108,7 +132,7 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
       leadership,
       leaderSince: systemClock.now(),
       agentVersion: packageJson.version,
-      kubernetesVersion: KUBERNETES_VERSION_UNKNOWN,
+      kubernetesVersion,
       // until the node informer lands: the registered machines of the node groups
       nodeCounts: () => {
         const pools = created.metrics().pools;

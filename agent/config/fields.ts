@@ -9,6 +9,7 @@ export type FieldKey =
   | "registrationToken"
   | "registrationTokenFile"
   | "credentialFile"
+  | "credentialSecret"
   | "grpcListen"
   | "grpcTlsCert"
   | "grpcTlsKey"
@@ -72,6 +73,13 @@ export const AGENT_FIELDS: readonly FieldSpec[] = [
     value: "PATH",
     default: "/var/run/ksp/credential",
     help: "Where the agent credential obtained at registration is persisted.",
+  },
+  {
+    key: "credentialSecret",
+    flag: "credential-secret",
+    env: "KSP_AGENT_CREDENTIAL_SECRET",
+    value: "NAME",
+    help: "Kubernetes Secret in --lease-namespace that keeps the agent credential instead of --credential-file (in a cluster, where files do not survive the pod); needs get and update on it.",
   },
   {
     key: "grpcListen",

@@ -31,7 +31,7 @@ export function createFileCredentialStore(path: string): CredentialStore {
         if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
         throw err;
       }
-      return parseStored(path, text);
+      return parseStored(`credential file ${path}`, text);
     },
     async save(credential) {
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
@@ -56,16 +56,17 @@ export function createFileCredentialStore(path: string): CredentialStore {
   };
 }
 
-function parseStored(path: string, text: string): StoredCredential {
+/** `where` names the source in errors, e.g. "credential file /var/run/ksp/credential". */
+export function parseStored(where: string, text: string): StoredCredential {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new Error(`credential file ${path} is not JSON; delete it and register again`);
+    throw new Error(`${where} is not JSON; delete it and register again`);
   }
   const v = value as Partial<StoredCredential> | null;
   if (!v || typeof v.clusterId !== "string" || typeof v.credential !== "string" || !v.credential) {
-    throw new Error(`credential file ${path} lacks clusterId or credential; delete it and register again`);
+    throw new Error(`${where} lacks clusterId or credential; delete it and register again`);
   }
   return { clusterId: v.clusterId, credential: v.credential };
 }

@@ -135,6 +135,8 @@ describe.skipIf(!ok)("npm run sandbox", () => {
       headers: { authorization: `Bearer ${summary.adminToken}` },
     });
     expect(cluster.status).toBe(200);
+    // the agent registered with the version it read from the sandbox's Kubernetes API
+    expect(await cluster.json()).toMatchObject({ kubernetesVersion: "v1.31.0-ksp-stand-in" });
 
     processes = [sandbox.pid!, ...descendants(sandbox.pid!)];
     // npm, sh, the sandbox, the control plane, the agent and three sshds at least

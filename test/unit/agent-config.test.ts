@@ -27,6 +27,7 @@ describe("parseAgentConfig", () => {
       cluster: "prod-1",
       registration: { token: null, tokenFile: null },
       credentialFile: "/var/run/ksp/credential",
+      credentialSecret: null,
       grpc: { listen: { host: "0.0.0.0", port: 8086 }, tls: null },
       healthListen: { host: "0.0.0.0", port: 8087 },
       syncIntervalMs: 5000,
@@ -50,6 +51,16 @@ describe("parseAgentConfig", () => {
       expect(parseErrors(["--gpu-label", bad])).toEqual([`--gpu-label: ${message}`]);
     }
     expect(parseErrors([], { ...baseEnv, KSP_GPU_LABEL: "-x" })).toEqual([`KSP_GPU_LABEL: ${message}`]);
+  });
+
+  it("keeps the credential in a Secret when --credential-secret or KSP_AGENT_CREDENTIAL_SECRET names one", () => {
+    expect(parseOk(["--credential-secret", "ksp-agent-credential"]).credentialSecret).toBe(
+      "ksp-agent-credential",
+    );
+    expect(parseOk([], { ...baseEnv, KSP_AGENT_CREDENTIAL_SECRET: "creds" }).credentialSecret).toBe("creds");
+    expect(parseErrors(["--credential-secret", "Not_A_Name"])).toEqual([
+      expect.stringMatching(/^--credential-secret: /),
+    ]);
   });
 
   it("lets flags win over environment variables", () => {
