@@ -2,7 +2,7 @@
  * Control-plane start-up: time from spawning `functions/node.ts` (embedded
  * PGlite, no env) to the first `/healthz` 200, on a fresh data dir (migrations
  * and admin-token bootstrap run) and on a warm one. The baseline is a bare
- * node:http server started the same way (tsx), so the ratio shows what our
+ * node:http server started the same way (`node --import tsx`, as `npm start`), so the ratio shows what our
  * start-up adds over the runtime's own.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -11,7 +11,6 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-const TSX = path.resolve("node_modules/.bin/tsx");
 const TARGET_MS = 15_000;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -29,7 +28,7 @@ function freePort(): Promise<number> {
 async function timeToHealthz(script: string, env: Record<string, string>): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const child: ChildProcess = spawn(TSX, [script], {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", script], {
     env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "error" },
     stdio: "ignore",
   });

@@ -1,7 +1,8 @@
 /**
- * The Node entry as people run it: a child process of `tsx functions/node.ts`
- * (what `npm start` runs; tsx is called directly so npm's own warnings do not
- * mix into stderr), on a free port, with its own data directory.
+ * The Node entry as people run it: a child process of `node --import tsx
+ * functions/node.ts` (what `npm start` runs; node is called directly so npm's
+ * own warnings do not mix into stderr), on a free port, with its own data
+ * directory. SIGTERM goes straight to the server, as it does under `npm start`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -18,7 +19,6 @@ import { createTestDatabase, requirePostgres, type TestDatabase } from "../suppo
 import { recordUsage } from "../support/usage.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 // A generous ceiling for "it comes up at all"; the 15 s start-up target is measured by
 // `npm run bench -- startup`, not asserted here, because a loaded CI machine must not flake it.
 const HEALTHZ_BUDGET_MS = 90_000;
@@ -45,7 +45,7 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   const port = await closedPort();
   // Only what the test chooses: the developer's own DATABASE_URL or Upstash settings must not leak in.
   const base = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production" };
-  const child = spawn(TSX, ["functions/node.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "functions/node.ts"], {
     cwd: ROOT,
     env: { ...base, PORT: String(port), KSP_SCHEDULER_INTERVAL_SECONDS: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
