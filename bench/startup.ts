@@ -2,8 +2,8 @@
  * Control-plane start-up: time from spawning `functions/node.ts` (embedded
  * PGlite, no env) to the first `/healthz` 200, on a fresh data dir (migrations
  * and admin-token bootstrap run) and on a warm one. The baseline is a bare
- * node:http server started the same way (`node --import tsx`, as `npm start`), so the ratio shows what our
- * start-up adds over the runtime's own.
+ * node:http server started the same way (`node --import tsx`, as `npm start`
+ * does), so the ratio shows what our start-up adds over the runtime's own.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
