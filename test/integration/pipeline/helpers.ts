@@ -8,10 +8,29 @@ import { runPipeline } from "../../../agent/pipeline/engine.ts";
 import type { HostResult, Pipeline, StepResult } from "../../../agent/pipeline/types.ts";
 import { createSshConnector } from "../../../agent/ssh/connector.ts";
 import type { SshConnector, SshTarget } from "../../../agent/ssh/types.ts";
+import {
+  CLUSTER_CA_CERT_HASH,
+  createBootstrapToken,
+  type KubeApiServer,
+  startKubeApiServer,
+} from "../../support/kube-api/index.ts";
 import type { TestHost } from "../../support/ssh-hosts/index.ts";
 
 export const TOKEN = "q7x2kd.9f8e7d6c5b4a3f2e";
-export const CA_HASH = `sha256:${"0f1e2d3c".repeat(8)}`;
+/** The stand-in cluster's CA pin: the fake kubeadm refuses any other. */
+export const CA_HASH = CLUSTER_CA_CERT_HASH;
+/** The CA pin of some other cluster. */
+export const OTHER_CA_HASH = `sha256:${"0f1e2d3c".repeat(8)}`;
+
+/**
+ * The API server the hosts join: the fake kubeadm discovers it through
+ * cluster-info and checks TOKEN against its bootstrap-token Secret.
+ */
+export async function startCluster(): Promise<KubeApiServer> {
+  const kube = await startKubeApiServer();
+  createBootstrapToken(kube.store, TOKEN);
+  return kube;
+}
 
 export function target(host: TestHost): SshTarget {
   return {

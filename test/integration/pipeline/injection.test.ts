@@ -7,9 +7,10 @@ import { joinPipeline } from "../../../agent/pipeline/pipelines/join.ts";
 import { preflightPipeline } from "../../../agent/pipeline/pipelines/preflight.ts";
 import { preparePipeline } from "../../../agent/pipeline/pipelines/prepare.ts";
 import { resetPipeline } from "../../../agent/pipeline/pipelines/reset.ts";
+import type { KubeApiServer } from "../../support/kube-api/index.ts";
 import { requireService } from "../../support/services.ts";
 import { type SshHosts, sshdUsable, startSshHosts, type TestHost } from "../../support/ssh-hosts/index.ts";
-import { CA_HASH, failure, type PipelineRunner, pipelineRunner, TOKEN } from "./helpers.ts";
+import { CA_HASH, failure, type PipelineRunner, pipelineRunner, startCluster, TOKEN } from "./helpers.ts";
 
 const ok = await requireService("sshd", sshdUsable, "/usr/sbin/sshd as root");
 
@@ -43,15 +44,18 @@ const joinValues = (host: TestHost, patch: Record<string, unknown>) => ({
 describe.skipIf(!ok)("injection attempts through pipeline inputs", () => {
   let run: SshHosts;
   let runner: PipelineRunner;
+  let kube: KubeApiServer;
 
   beforeAll(async () => {
+    kube = await startCluster();
     // netns: the reset deletes CNI interfaces with `ip link`; in its own network namespace a host cannot touch the machine's
-    run = await startSshHosts({ count: 2, network: "netns" });
+    run = await startSshHosts({ count: 2, network: "netns", kubeApiUrl: kube.url });
     runner = pipelineRunner();
   });
   afterAll(async () => {
     await runner?.close();
     await run?.stop();
+    await kube?.close();
   });
 
   it("hostile node names, labels, taints, endpoints and hostnames are refused, naming the field, before any command", async () => {

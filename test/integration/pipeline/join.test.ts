@@ -4,9 +4,19 @@ import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JOIN_CONFIG_PATH, joinPipeline } from "../../../agent/pipeline/pipelines/join.ts";
 import { probePipeline } from "../../../agent/pipeline/pipelines/probe.ts";
+import type { KubeApiServer } from "../../support/kube-api/index.ts";
 import { requireService } from "../../support/services.ts";
 import { type SshHosts, sshdUsable, startSshHosts, type TestHost } from "../../support/ssh-hosts/index.ts";
-import { CA_HASH, failure, type PipelineRunner, pipelineRunner, statuses, TOKEN } from "./helpers.ts";
+import {
+  CA_HASH,
+  failure,
+  OTHER_CA_HASH,
+  type PipelineRunner,
+  pipelineRunner,
+  startCluster,
+  statuses,
+  TOKEN,
+} from "./helpers.ts";
 
 const ok = await requireService("sshd", sshdUsable, "/usr/sbin/sshd as root");
 
@@ -56,14 +66,17 @@ async function expectNoToken(host: TestHost, ...texts: unknown[]): Promise<void>
 describe.skipIf(!ok)("join pipeline on ssh test hosts", () => {
   let run: SshHosts;
   let runner: PipelineRunner;
+  let kube: KubeApiServer;
 
   beforeAll(async () => {
-    run = await startSshHosts({ count: 3, kubeVersion: "v1.31.2" });
+    kube = await startCluster();
+    run = await startSshHosts({ count: 3, kubeVersion: "v1.31.2", kubeApiUrl: kube.url });
     runner = pipelineRunner();
   });
   afterAll(async () => {
     await runner?.close();
     await run?.stop();
+    await kube?.close();
   });
 
   it("joins: hooks with the machine's facts, a 0600 JoinConfiguration removed afterwards, kubelet active", async () => {
@@ -103,6 +116,9 @@ describe.skipIf(!ok)("join pipeline on ssh test hosts", () => {
       taints: [{ key: "ksp.dev/initializing", value: "true", effect: "NoSchedule" }],
     });
     expect((await host.units()).kubelet?.active).toBe(true);
+    expect(kube.store.get("nodes", undefined, `node-${host.name}`).spec).toMatchObject({
+      providerID: `ksp://pool-a/${host.name}`,
+    });
     expect((await joinCalls(host)).map((c) => c.argv)).toEqual([
       ["kubeadm", "join", "--config", JOIN_CONFIG_PATH],
     ]);
@@ -131,8 +147,9 @@ describe.skipIf(!ok)("join pipeline on ssh test hosts", () => {
 
   it("joined elsewhere, or here under another providerID: precondition before any hook or join", async () => {
     const host = run.hosts[0]!;
+    // Another cluster: another API endpoint and another CA.
     const elsewhere = await runner.run(joinPipeline(), [
-      { host, values: joinValues(host, { apiEndpoint: "10.99.0.1:6443" }) },
+      { host, values: joinValues(host, { apiEndpoint: "10.99.0.1:6443", caCertHash: OTHER_CA_HASH }) },
     ]);
     expect(failure(elsewhere.results[0])).toMatchObject({
       step: "join.check-membership",

@@ -5,9 +5,18 @@ import { joinPipeline, KSP_STATE_DIR } from "../../../agent/pipeline/pipelines/j
 import { MODULES_FILE, preparePipeline, SYSCTL_FILE } from "../../../agent/pipeline/pipelines/prepare.ts";
 import { probePipeline } from "../../../agent/pipeline/pipelines/probe.ts";
 import { resetPipeline } from "../../../agent/pipeline/pipelines/reset.ts";
+import type { KubeApiServer } from "../../support/kube-api/index.ts";
 import { requireService } from "../../support/services.ts";
 import { type SshHosts, sshdUsable, startSshHosts, type TestHost } from "../../support/ssh-hosts/index.ts";
-import { CA_HASH, failure, type PipelineRunner, pipelineRunner, statuses, TOKEN } from "./helpers.ts";
+import {
+  CA_HASH,
+  failure,
+  type PipelineRunner,
+  pipelineRunner,
+  startCluster,
+  statuses,
+  TOKEN,
+} from "./helpers.ts";
 
 const ok = await requireService("sshd", sshdUsable, "/usr/sbin/sshd as root");
 
@@ -31,15 +40,18 @@ const calls = async (host: TestHost, ...words: string[]) =>
 describe.skipIf(!ok)("reset, prepare and probe pipelines on ssh test hosts", () => {
   let run: SshHosts;
   let runner: PipelineRunner;
+  let kube: KubeApiServer;
 
   beforeAll(async () => {
+    kube = await startCluster();
     // netns: the reset deletes CNI interfaces with `ip link`; in its own network namespace a host cannot touch the machine's
-    run = await startSshHosts({ count: 3, kubeVersion: "v1.30.5", network: "netns" });
+    run = await startSshHosts({ count: 3, kubeVersion: "v1.30.5", network: "netns", kubeApiUrl: kube.url });
     runner = pipelineRunner();
   });
   afterAll(async () => {
     await runner?.close();
     await run?.stop();
+    await kube?.close();
   });
 
   it("resets a joined host (kubeadm, CNI, kubelet state, hooks) and a second reset succeeds", async () => {

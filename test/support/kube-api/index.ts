@@ -2,6 +2,8 @@
  * An in-memory Kubernetes API server for tests: real status codes and Status
  * bodies, one global resourceVersion, optimistic concurrency, selectors,
  * merge/JSON patch, watches with replay and 410, and PDB-checked eviction.
+ * Like a kubeadm cluster it publishes kube-public/cluster-info (its own URL
+ * and a fixed CA, CLUSTER_CA_PEM), so nodes can join with bootstrap tokens.
  *
  *   const kube = await startKubeApiServer();
  *   const core = kube.kubeConfig().makeApiClient(CoreV1Api);
@@ -13,12 +15,26 @@ import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import { type Clock, systemClock } from "../../../functions/lib/clock.ts";
 import { recordUsage } from "../usage.ts";
+import { seedClusterInfo } from "./cluster-info.ts";
 import { createRequestHandler, type RequestRecord, type RouterContext } from "./router.ts";
 import { KubeStore } from "./store.ts";
 
+export {
+  type BootstrapTokenOptions,
+  bootstrapTokenSecret,
+  createBootstrapToken,
+} from "./bootstrap-token.ts";
+export { CLUSTER_CA_CERT_HASH, CLUSTER_CA_PEM, caCertHash } from "./cluster-ca.ts";
+export { CLUSTER_INFO, clusterInfoKubeconfig } from "./cluster-info.ts";
 export { computeBudget, isHealthy } from "./eviction.ts";
 export type { KubeObject, ResourceName } from "./registry.ts";
+export {
+  type ReplicaController,
+  type ReplicaControllerOptions,
+  startReplicaController,
+} from "./replica-controller.ts";
 export type { RequestRecord } from "./router.ts";
+export { isSchedulable, type Taint, type Toleration } from "./scheduler.ts";
 export { KubeApiError } from "./status.ts";
 export { KubeStore } from "./store.ts";
 
@@ -34,6 +50,8 @@ export interface KubeApiServerOptions {
   historyLimit?: number;
   /** Interval between BOOKMARK events on watches that allow them. Default 1000 ms. */
   bookmarkIntervalMs?: number;
+  /** Publish kube-public/cluster-info (server: this URL, CA: CLUSTER_CA_PEM). Default true. */
+  clusterInfo?: boolean;
 }
 
 export interface KubeApiServer {
@@ -71,6 +89,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
   const hostForUrl = host.includes(":") ? `[${host}]` : host;
   ctx.serverAddress = `${hostForUrl}:${port}`;
   const url = `http://${ctx.serverAddress}`;
+  if (opts.clusterInfo ?? true) seedClusterInfo(store, url);
   recordUsage("stand-in", "kube-api-test-server");
 
   return {

@@ -41,6 +41,8 @@ export interface ResourceDef extends GroupResource {
   initialStatus?: () => Record<string, unknown>;
   /** Pods return the deleted object from DELETE; most resources return a Status. */
   returnsDeletedObject: boolean;
+  /** What decoding does to every written object before it is stored (create, update, patch). */
+  normalize?: (obj: KubeObject) => void;
 }
 
 export function apiVersionOf(def: ResourceDef): string {
@@ -64,6 +66,18 @@ const str =
   };
 
 const core = { group: "", version: "v1" };
+
+/** A Secret's write-only `stringData` is merged into `data` (base64) on decode and never stored. */
+function foldStringData(obj: KubeObject): void {
+  const { stringData } = obj as { stringData?: Record<string, string> | null };
+  if (stringData === undefined) return;
+  delete obj.stringData;
+  if (stringData === null) return;
+  const data = { ...((obj.data as Record<string, string> | undefined) ?? {}) };
+  for (const [key, value] of Object.entries(stringData))
+    data[key] = Buffer.from(String(value)).toString("base64");
+  obj.data = data;
+}
 
 export const resources = {
   namespaces: {
@@ -117,6 +131,7 @@ export const resources = {
     shortNames: [],
     fields: { type: str("type") },
     returnsDeletedObject: false,
+    normalize: foldStringData,
   },
   configmaps: {
     ...core,

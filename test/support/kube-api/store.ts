@@ -60,6 +60,7 @@ export class KubeStore {
     const ns = this.#scope(def, namespace ?? input.metadata?.namespace);
     const obj = structuredClone(input);
     obj.metadata ??= {};
+    def.normalize?.(obj);
     const name = resolveName(def, obj);
     validateName(def, name);
     if (ns !== undefined) this.#requireNamespace(ns);
@@ -105,9 +106,10 @@ export class KubeStore {
     input: KubeObject,
     opts: WriteOptions = {},
   ) {
-    const def = resources[resource];
+    const def: ResourceDef = resources[resource];
     const body = structuredClone(input);
     body.metadata ??= {};
+    def.normalize?.(body);
     if (body.metadata.name && body.metadata.name !== name) {
       throw errors.badRequest(
         `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`,

@@ -100,6 +100,29 @@ export class FakeControl {
     await writeFile(this.state("behaviours.json"), JSON.stringify(all));
   }
 
+  /**
+   * The pid of the host's kubelet process (fakes/kubelet-daemon.mjs), while it
+   * runs: started with the unit inside the host, gone when the unit stops or
+   * the host dies. Marked with the host's id, so another process reusing the
+   * pid does not count.
+   */
+  async kubeletPid(): Promise<number | undefined> {
+    const pid = Number((await readFile(this.state("kubelet.pid"), "utf8").catch(() => "")).trim());
+    if (!pid) return undefined;
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+      if (/\)\s+Z\s/.test(stat)) return undefined; // exited, not yet reaped
+      const argv = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
+      return argv.includes(`--ksp-host-id=${this.stateRoot}`) ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async kubeletRunning(): Promise<boolean> {
+    return (await this.kubeletPid()) !== undefined;
+  }
+
   async joinState(): Promise<JoinState | undefined> {
     return readJson<JoinState>(this.state("node.json"));
   }
@@ -113,7 +136,11 @@ export class FakeControl {
     return { ...defaults, ...(await readJson<Record<string, UnitState>>(this.state("units.json"))) };
   }
 
-  /** Plants or changes a unit the fake systemctl knows, e.g. an active chrony for a host without NTP sync. */
+  /**
+   * Plants or changes a unit the fake systemctl knows, e.g. an active chrony for a host without NTP sync.
+   * Written from outside the host, so it starts no process: a kubelet set inactive here stops within a
+   * second, but starting one takes `systemctl start kubelet` on the host.
+   */
   async setUnit(name: string, state: UnitState): Promise<void> {
     const units = (await readJson<Record<string, UnitState>>(this.state("units.json"))) ?? {};
     await writeFile(this.state("units.json"), `${JSON.stringify({ ...units, [name]: state }, null, 2)}\n`);
@@ -156,7 +183,7 @@ export class FakeControl {
 
 /** The Node object the fake kubeadm registers, as far as tests look at it. */
 export interface RegisteredNode {
-  metadata: { name: string; labels: Record<string, string> };
+  metadata: { name: string; uid?: string; labels: Record<string, string> };
   spec: { providerID?: string; taints?: { key: string; value?: string; effect: string }[] };
   status: {
     capacity: Record<string, string>;

@@ -74,6 +74,9 @@ const FAKE_COMMANDS: Record<string, { script: string; name?: string }> = {
 
 export const hostPath = (root: string, target: string) => path.join(root, "fs", target);
 
+/** Where the host's sshd writes its pid: the fake kubelet's sign that the host is still up. */
+export const sshdPidPath = (root: string) => path.join(root, "ssh", "sshd.pid");
+
 /** A mount over a directory holding the host root itself (TMPDIR under $HOME) would hide the root. */
 const mountsFor = (root: string) => VIEW_MOUNTS.filter((m) => !root.startsWith(`${m.target}/`));
 
@@ -136,9 +139,15 @@ export async function prepareHostView(root: string, config: FakeConfig): Promise
   await writeBin(hostPath(root, "/usr/local/bin"));
   const state = hostPath(root, FAKE_STATE_PATH);
   await mkdir(path.join(state, "faults"), { recursive: true });
-  // The fake hostnamectl refuses to rename a host still in this (the machine's) UTS namespace.
-  const withGuard = { ...config, machineUtsNamespace: readlinkSync("/proc/self/ns/uts") };
-  await writeFile(path.join(state, "config.json"), `${JSON.stringify(withGuard, null, 2)}\n`);
+  const full = {
+    ...config,
+    // The fake hostnamectl refuses to rename a host still in this (the machine's) UTS namespace.
+    machineUtsNamespace: readlinkSync("/proc/self/ns/uts"),
+    // Unique per host: marks its kubelet process, so a reused pid is never mistaken for it.
+    hostId: root,
+    sshdPidFile: sshdPidPath(root),
+  };
+  await writeFile(path.join(state, "config.json"), `${JSON.stringify(full, null, 2)}\n`);
   await writeFile(path.join(state, "calls.jsonl"), "");
 }
 
@@ -162,7 +171,8 @@ function systemCopies(command: string): string[] {
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /**
- * The shell run inside the new namespaces: bind the view, name the host, become sshd.
+ * The shell run inside the new namespaces: bind the view, name the host, boot
+ * its units, become sshd.
  * Like a booting machine, the host takes its name from its /etc/hostname, so a
  * hostname set by a test survives restart().
  */
@@ -177,6 +187,10 @@ export function namespaceScript(root: string, hostName: string, sshdConfig: stri
   lines.push("name=$(head -n 1 /etc/hostname 2>/dev/null || true)");
   lines.push(`[ -n "$name" ] || name=${quote(hostName)}`);
   lines.push(`hostname "$name" || hostname ${quote(hostName)}`);
+  // A host that ran before boots like a machine: enabled units (the kubelet) come back up.
+  const units = quote(path.join(FAKE_STATE_PATH, "units.json"));
+  const boot = `${quote(process.execPath)} ${quote(path.join(FAKES_DIR, "boot.mjs"))}`;
+  lines.push(`if [ -f ${units} ]; then ${boot} || true; fi`);
   lines.push(`exec /usr/sbin/sshd -D -e -f ${quote(sshdConfig)}`);
   return lines.join("\n");
 }

@@ -10,7 +10,10 @@
  * per-host directories, and /etc/hostname a per-host file; fake kubeadm,
  * kubelet, systemctl, crictl, hostnamectl, timedatectl, iptables(-save,
  * -restore) and ipvsadm in its /usr/local/bin (and bound over the machine's
- * own copies) record calls and emulate state. Needs root (namespaces, bind mounts).
+ * own copies) record calls and emulate state. `kubeadm join` discovers the
+ * cluster at kubeApiUrl like the real one (cluster-info, bootstrap token, CA
+ * pin), and an active kubelet unit runs a process in the host that keeps its
+ * Node registered. Needs root (namespaces, bind mounts).
  */
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
@@ -37,7 +40,10 @@ type PerHost<T> = T | T[];
 
 export interface SshHostsOptions {
   count: number;
-  /** Kubernetes API (plain http) where the fake kubeadm registers Nodes; none means no registration. */
+  /**
+   * Kubernetes API (plain http) the fake kubeadm discovers and the fake kubelet registers with, e.g.
+   * startKubeApiServer()'s url. Without one, `kubeadm join` fails as with an unreachable API server.
+   */
   kubeApiUrl?: string;
   /** Sent as a bearer token when the test API server requires one. */
   kubeApiToken?: string;

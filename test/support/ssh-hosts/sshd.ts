@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, createWriteStream, fstatSync, openSync, readdirSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { namespaceScript } from "./host-view.ts";
+import { namespaceScript, sshdPidPath } from "./host-view.ts";
 
 export interface SshdSpec {
   root: string;
@@ -28,7 +28,7 @@ export function sshdConfigText(spec: SshdSpec): string {
   return [
     `ListenAddress ${spec.address}:${spec.port}`,
     `HostKey ${spec.hostKeyPath}`,
-    `PidFile ${path.join(spec.root, "ssh", "sshd.pid")}`,
+    `PidFile ${sshdPidPath(spec.root)}`,
     `AuthorizedKeysFile ${spec.authorizedKeysPath}`,
     "PubkeyAuthentication yes",
     "PasswordAuthentication no",

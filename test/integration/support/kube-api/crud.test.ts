@@ -209,14 +209,16 @@ describe("kube-api stand-in: CRUD", () => {
   });
 
   it("pages lists with limit and continue", async () => {
+    // A namespace of its own: kube-public holds cluster-info.
+    await core.createNamespace({ body: { metadata: { name: "paging" } } });
     for (const n of ["pg-a", "pg-b", "pg-c"]) {
-      await core.createNamespacedConfigMap({ namespace: "kube-public", body: { metadata: { name: n } } });
+      await core.createNamespacedConfigMap({ namespace: "paging", body: { metadata: { name: n } } });
     }
-    const first = await core.listNamespacedConfigMap({ namespace: "kube-public", limit: 2 });
+    const first = await core.listNamespacedConfigMap({ namespace: "paging", limit: 2 });
     expect(first.items.map((i) => i.metadata?.name)).toEqual(["pg-a", "pg-b"]);
     expect(first.metadata?.remainingItemCount).toBe(1);
     const rest = await core.listNamespacedConfigMap({
-      namespace: "kube-public",
+      namespace: "paging",
       limit: 2,
       _continue: first.metadata?._continue,
     });

@@ -1,78 +1,36 @@
 import { existsSync, readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLUSTER_CA_PEM, type KubeApiServer } from "../../../support/kube-api/index.ts";
 import { requireService } from "../../../support/services.ts";
-import {
-  type RegisteredNode,
-  type SshHosts,
-  sshdUsable,
-  startSshHosts,
-} from "../../../support/ssh-hosts/index.ts";
+import { type SshHosts, sshdUsable, startSshHosts } from "../../../support/ssh-hosts/index.ts";
 import { sshExec } from "../../../support/ssh-hosts/ssh-exec.ts";
+import {
+  CA_HASH,
+  getNode,
+  joinConfig,
+  nodePosts,
+  startCluster,
+  JOIN_TOKEN as TOKEN,
+} from "./join-fixture.ts";
 
 const ok = await requireService("sshd", sshdUsable, "/usr/sbin/sshd as root");
 
-const TOKEN = "k8stok.9f8e7d6c5b4a3f2e";
-const CA_HASH = "sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
-
-function joinConfigV1beta4(name: string): string {
-  return `apiVersion: kubeadm.k8s.io/v1beta4
-kind: JoinConfiguration
-discovery:
-  bootstrapToken:
-    apiServerEndpoint: 10.255.0.1:6443
-    token: ${TOKEN}
-    caCertHashes: ["${CA_HASH}"]
-nodeRegistration:
-  name: ${name}
-  kubeletExtraArgs:
-    - name: provider-id
-      value: ksp://pool-a/${name}
-    - name: node-labels
-      value: ksp.dev/pool=pool-a,ksp.dev/tier=gpu
-  taints:
-    - key: ksp.dev/initializing
-      value: "true"
-      effect: NoSchedule
-`;
-}
-
-/** Stands in for the API server: records what the kubelet would create. */
-async function startRecorder(): Promise<{ url: string; posts: RegisteredNode[]; server: Server }> {
-  const posts: RegisteredNode[] = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => {
-      const parsed = body ? JSON.parse(body) : {};
-      if (req.method === "POST" && req.url === "/api/v1/nodes") posts.push(parsed);
-      res.writeHead(req.method === "POST" ? 201 : 200, { "content-type": "application/json" });
-      res.end(JSON.stringify(parsed));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, posts, server };
-}
-
 describe.skipIf(!ok)("fake kubeadm, kubelet and systemctl on ssh test hosts", () => {
   let run: SshHosts;
-  let recorder: Awaited<ReturnType<typeof startRecorder>>;
+  let kube: KubeApiServer;
 
   beforeAll(async () => {
-    recorder = await startRecorder();
-    run = await startSshHosts({ count: 3, kubeApiUrl: recorder.url, cpus: [8, 16, 4], memoryMiB: 32768 });
+    kube = await startCluster();
+    run = await startSshHosts({ count: 3, kubeApiUrl: kube.url, cpus: [8, 16, 4], memoryMiB: 32768 });
   });
   afterAll(async () => {
     await run?.stop();
-    recorder?.server.close();
+    await kube?.close();
   });
 
   it("joins from a v1beta4 config file, writes kubelet state and registers the Node", async () => {
     const host = run.hosts[0]!;
-    const put = await sshExec(host, "cat > ~/join.yaml", { stdin: joinConfigV1beta4("worker-a") });
+    const put = await sshExec(host, "cat > ~/join.yaml", { stdin: joinConfig("worker-a") });
     expect(put.code).toBe(0);
     const joined = await sshExec(host, "kubeadm join --config ~/join.yaml && systemctl is-active kubelet");
     expect(joined.stderr).toBe("");
@@ -83,9 +41,16 @@ describe.skipIf(!ok)("fake kubeadm, kubelet and systemctl on ssh test hosts", ()
       "https://10.255.0.1:6443",
     );
     expect(existsSync(host.path("/var/lib/kubelet/config.yaml"))).toBe(true);
+    // The CA discovery found and pinned, so the agent's openssl check of ca.crt sees this cluster.
+    expect(readFileSync(host.path("/etc/kubernetes/pki/ca.crt"), "utf8")).toBe(CLUSTER_CA_PEM);
+    expect(existsSync(host.path("/etc/kubernetes/bootstrap-kubelet.conf"))).toBe(false);
+    expect(readFileSync(host.path("/var/lib/kubelet/kubeadm-flags.env"), "utf8")).toContain(
+      "--register-with-taints=ksp.dev/initializing=true:NoSchedule --hostname-override=worker-a " +
+        "--provider-id=ksp://pool-a/worker-a --node-labels=ksp.dev/pool=pool-a,ksp.dev/tier=gpu",
+    );
     expect(await host.joinState()).toMatchObject({ name: "worker-a", providerID: "ksp://pool-a/worker-a" });
 
-    const node = recorder.posts.find((n) => n.metadata.name === "worker-a");
+    const node = await getNode(kube, "worker-a");
     expect(node?.spec).toEqual({
       providerID: "ksp://pool-a/worker-a",
       taints: [{ key: "ksp.dev/initializing", value: "true", effect: "NoSchedule" }],
@@ -97,13 +62,13 @@ describe.skipIf(!ok)("fake kubeadm, kubelet and systemctl on ssh test hosts", ()
 
   it("refuses a second join like kubeadm preflight, and reset is idempotent", async () => {
     const host = run.hosts[0]!;
-    const posts = recorder.posts.length;
+    const posts = nodePosts(kube);
     const again = await sshExec(host, "kubeadm join --config ~/join.yaml");
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(
       "[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: /etc/kubernetes/kubelet.conf already exists",
     );
-    expect(recorder.posts.length).toBe(posts);
+    expect(nodePosts(kube)).toBe(posts);
 
     const declined = await sshExec(host, "printf 'n\\n' | kubeadm reset");
     expect(declined).toMatchObject({ code: 1, stderr: expect.stringContaining("aborted reset operation") });
@@ -127,12 +92,7 @@ describe.skipIf(!ok)("fake kubeadm, kubelet and systemctl on ssh test hosts", ()
     );
     expect(flags.code).toBe(0);
     await sshExec(host, "kubeadm reset --force");
-    const v1beta3 = joinConfigV1beta4("worker-b")
-      .replace("v1beta4", "v1beta3")
-      .replace(
-        /kubeletExtraArgs:[\s\S]*?(?=\n {2}taints)/,
-        'kubeletExtraArgs:\n    provider-id: "ksp://pool-a/worker-b"',
-      );
+    const v1beta3 = joinConfig("worker-b", { apiVersion: "v1beta3" });
     const stdin = await sshExec(host, "kubeadm join --config /dev/stdin", { stdin: v1beta3 });
     expect(stdin.code).toBe(0);
     expect((await host.joinState())?.providerID).toBe("ksp://pool-a/worker-b");
@@ -152,7 +112,7 @@ describe.skipIf(!ok)("fake kubeadm, kubelet and systemctl on ssh test hosts", ()
 
   it("rejects what kubeadm rejects: the wrong kubeletExtraArgs shape, mixed --config and flags", async () => {
     const host = run.hosts[2]!;
-    const wrongShape = joinConfigV1beta4("worker-c").replace("v1beta4", "v1beta3");
+    const wrongShape = joinConfig("worker-c").replace("v1beta4", "v1beta3");
     const res = await sshExec(host, "kubeadm join --config /dev/stdin", { stdin: wrongShape });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain("cannot unmarshal array");
@@ -193,10 +153,10 @@ describe.skipIf(!ok)("fake kubeadm, kubelet and systemctl on ssh test hosts", ()
     const host = run.hosts[2]!;
     await host.failNext("kubeadm join", 7, "error execution phase kubelet-start: injected");
     const join = `kubeadm join --config /dev/stdin`;
-    const failed = await sshExec(host, join, { stdin: joinConfigV1beta4("worker-c") });
+    const failed = await sshExec(host, join, { stdin: joinConfig("worker-c") });
     expect(failed).toMatchObject({ code: 7, stderr: "error execution phase kubelet-start: injected\n" });
     expect(existsSync(host.path("/etc/kubernetes/kubelet.conf"))).toBe(false);
-    expect((await sshExec(host, join, { stdin: joinConfigV1beta4("worker-c") })).code).toBe(0);
+    expect((await sshExec(host, join, { stdin: joinConfig("worker-c") })).code).toBe(0);
 
     await host.setBehaviour("kubeadm reset", { delayMs: 1200 });
     const t0 = Date.now();

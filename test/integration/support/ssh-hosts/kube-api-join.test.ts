@@ -1,5 +1,11 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type KubeApiServer, startKubeApiServer } from "../../../support/kube-api/index.ts";
+import {
+  CLUSTER_CA_PEM,
+  createBootstrapToken,
+  type KubeApiServer,
+  startKubeApiServer,
+} from "../../../support/kube-api/index.ts";
 import { requireService } from "../../../support/services.ts";
 import {
   type RegisteredNode,
@@ -39,6 +45,7 @@ describe.skipIf(!ok)("fake kubeadm join against the Kubernetes API test server",
 
   beforeAll(async () => {
     kube = await startKubeApiServer();
+    createBootstrapToken(kube.store, "abcdef.0123456789abcdef");
   });
   afterAll(async () => {
     for (const run of runs) await run.stop();
@@ -58,6 +65,8 @@ describe.skipIf(!ok)("fake kubeadm join against the Kubernetes API test server",
     expect(node.metadata.labels["ksp.dev/pool"]).toBe("pool-b");
     expect(node.status.capacity).toMatchObject({ cpu: "6", memory: "12288Mi" });
     expect(node.status.conditions).toEqual([expect.objectContaining({ type: "Ready", status: "True" })]);
+    // Without pins kubeadm still takes the CA that cluster-info names.
+    expect(readFileSync(run.hosts[0]!.path("/etc/kubernetes/pki/ca.crt"), "utf8")).toBe(CLUSTER_CA_PEM);
   });
 
   it("reaches the API server from hosts in their own network namespaces", async () => {

@@ -146,7 +146,10 @@ function validate(join, fallbackName) {
   return { ...join, name };
 }
 
-/** Parses and validates; the token is dropped from the result so it never reaches state files. */
+/**
+ * Parses and validates. The token comes back apart from `join`, which is what
+ * gets recorded, so it never reaches a state file.
+ */
 export function resolveJoin(args, fallbackName) {
   const { flags, positional } = parseFlags(args);
   if (flags["control-plane"] === "true") throw new KubeadmError("the fake kubeadm only joins worker nodes");
@@ -162,6 +165,10 @@ export function resolveJoin(args, fallbackName) {
   } else {
     join = fromFlags(flags, positional);
   }
-  const { token: _token, ...valid } = validate(join, fallbackName);
-  return { join: valid, ignorePreflight: (flags["ignore-preflight-errors"] ?? "").toLowerCase().split(",") };
+  const { token, ...valid } = validate(join, fallbackName);
+  return {
+    join: valid,
+    token,
+    ignorePreflight: (flags["ignore-preflight-errors"] ?? "").toLowerCase().split(","),
+  };
 }

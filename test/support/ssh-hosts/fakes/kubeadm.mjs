@@ -1,15 +1,24 @@
 #!/usr/bin/env node
 /**
- * Fake kubeadm: `join` (config file or flags), `reset`, `version`. Writes and
- * removes the files real kubeadm does, flips the kubelet unit, registers the
- * Node as the kubelet would, and prints kubeadm-shaped messages and errors.
+ * Fake kubeadm: `join` (config file or flags), `reset`, `version`. A join
+ * runs token discovery against the host's API server (discovery.mjs: the
+ * token's Secret, the CA pin), writes the files real kubeadm does (the
+ * cluster's CA as pki/ca.crt), starts the kubelet unit, whose process keeps
+ * the Node registered, and registers the Node once itself, as kubeadm waits
+ * for the kubelet to. Messages and errors are kubeadm's.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { stringify } from "yaml";
+import { DiscoveryError, discoverCluster, discoverFromFile } from "./discovery.mjs";
 import { KubeadmError, resolveJoin } from "./join-config.mjs";
-import { FAKE_DIR, readConfig, readStdin, runFake, setUnit } from "./lib.mjs";
+import { apiOf } from "./kube-http.mjs";
+import { setKubeletUnit } from "./kubelet-service.mjs";
+import { FAKE_DIR, readConfig, readStdin, runFake } from "./lib.mjs";
 import { nodeObject, registerNode } from "./register-node.mjs";
 
 const KUBELET_CONF = "/etc/kubernetes/kubelet.conf";
+const BOOTSTRAP_CONF = "/etc/kubernetes/bootstrap-kubelet.conf";
 const out = (text) => process.stdout.write(`${text}\n`);
 const err = (text) => process.stderr.write(`${text}\n`);
 
@@ -19,45 +28,63 @@ function phaseError(phase, message) {
   return 1;
 }
 
-function kubeconfig(join) {
-  return `apiVersion: v1
-kind: Config
-clusters:
-- cluster:
-    certificate-authority: /etc/kubernetes/pki/ca.crt
-    server: https://${join.apiServerEndpoint}
-  name: default-cluster
-contexts:
-- context:
-    cluster: default-cluster
-    namespace: default
-    user: default-auth
-  name: default-context
-current-context: default-context
-users:
-- name: default-auth
-  user:
-    client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem
-    client-key: /var/lib/kubelet/pki/kubelet-client-current.pem
-`;
+/** A kubeconfig for the kubelet: client cert after the TLS bootstrap, the token before it. */
+function kubeconfig(server, user) {
+  return stringify(
+    {
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [
+        {
+          cluster: { "certificate-authority": "/etc/kubernetes/pki/ca.crt", server },
+          name: "default-cluster",
+        },
+      ],
+      contexts: [
+        {
+          context: { cluster: "default-cluster", namespace: "default", user: "default-auth" },
+          name: "default-context",
+        },
+      ],
+      "current-context": "default-context",
+      users: [{ name: "default-auth", user }],
+    },
+    { indentSeq: false },
+  );
 }
 
-function writeJoinState(join, config) {
+const CLIENT_CERT = {
+  "client-certificate": "/var/lib/kubelet/pki/kubelet-client-current.pem",
+  "client-key": "/var/lib/kubelet/pki/kubelet-client-current.pem",
+};
+
+const taintString = (t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`;
+
+/** The kubelet-start phase's files, up to the point where the kubelet takes over. */
+function writeKubeletStart(join, cluster, server, config) {
   mkdirSync("/etc/kubernetes/pki", { recursive: true });
   mkdirSync("/var/lib/kubelet/pki", { recursive: true });
-  writeFileSync(
-    "/etc/kubernetes/pki/ca.crt",
-    "-----BEGIN CERTIFICATE-----\nZmFrZQ==\n-----END CERTIFICATE-----\n",
-  );
-  writeFileSync(KUBELET_CONF, kubeconfig(join), { mode: 0o600 });
+  writeFileSync("/etc/kubernetes/pki/ca.crt", cluster.caPem);
+  // Real kubeadm writes the token here; the fake keeps it off disk so tests can grep hosts for leaks.
+  const bootstrap = kubeconfig(server, { token: "<bootstrap token withheld by the fake kubeadm>" });
+  writeFileSync(BOOTSTRAP_CONF, bootstrap, { mode: 0o600 });
   writeFileSync(
     "/var/lib/kubelet/config.yaml",
     "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n" +
       "clusterDNS:\n- 10.96.0.10\nclusterDomain: cluster.local\nstaticPodPath: /etc/kubernetes/manifests\n",
   );
   const flags = ["--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"];
+  // kubeadm passes a worker's taints and a node name other than the hostname as kubelet flags.
+  if (join.taints.length > 0) flags.push(`--register-with-taints=${join.taints.map(taintString).join(",")}`);
+  if (join.name !== (config.hostName ?? hostname())) flags.push(`--hostname-override=${join.name}`);
   for (const [name, value] of Object.entries(join.extraArgs)) flags.push(`--${name}=${value}`);
   writeFileSync("/var/lib/kubelet/kubeadm-flags.env", `KUBELET_KUBEADM_ARGS="${flags.join(" ")}"\n`);
+}
+
+/** What a finished TLS bootstrap leaves: kubelet.conf with a client cert, no bootstrap kubeconfig. */
+function writeJoined(join, server, config) {
+  writeFileSync(KUBELET_CONF, kubeconfig(server, CLIENT_CERT), { mode: 0o600 });
+  rmSync(BOOTSTRAP_CONF, { force: true });
   const record = {
     name: join.name,
     providerID: join.extraArgs["provider-id"] ?? null,
@@ -79,7 +106,7 @@ async function join(args) {
     if (e instanceof KubeadmError) return phaseError("preflight", e.message);
     throw e;
   }
-  const { join, ignorePreflight } = resolved;
+  const { join, token, ignorePreflight } = resolved;
   out("[preflight] Running pre-flight checks");
   const ignored =
     ignorePreflight.includes("all") || ignorePreflight.includes("fileavailable--etc-kubernetes-kubelet.conf");
@@ -92,18 +119,38 @@ async function join(args) {
     err("To see the stack trace of this error execute with --v=5 or higher");
     return 1;
   }
+  let cluster;
+  try {
+    cluster = join.fileDiscovery
+      ? discoverFromFile(join.fileDiscovery)
+      : await discoverCluster(config, join, token);
+  } catch (e) {
+    if (e instanceof DiscoveryError)
+      return phaseError("preflight", `couldn't validate the identity of the API Server: ${e.message}`);
+    throw e;
+  }
   out("[preflight] Reading configuration from the cluster...");
+  // With a token it may not authenticate with, kubeadm cannot even read its own ConfigMap.
+  if (!cluster.authenticates) {
+    return phaseError(
+      "preflight",
+      "unable to fetch the kubeadm-config ConfigMap: failed to get config map: Unauthorized",
+    );
+  }
+  const server = join.apiServerEndpoint ? `https://${join.apiServerEndpoint}` : cluster.server;
   out('[kubelet-start] Writing kubelet configuration to file "/var/lib/kubelet/config.yaml"');
   out(
     '[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"',
   );
-  writeJoinState(join, config);
+  writeKubeletStart(join, cluster, server, config);
   out("[kubelet-start] Starting the kubelet");
-  setUnit("kubelet", { active: true });
+  setKubeletUnit({ active: true }, { restart: true });
   out("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap");
-  if (config.kubeApiUrl) {
+  writeJoined(join, server, config);
+  const api = apiOf(config);
+  if (api) {
     try {
-      await registerNode({ url: config.kubeApiUrl, token: config.kubeApiToken }, nodeObject(join, config));
+      await registerNode(api, nodeObject(join, config));
     } catch (e) {
       return phaseError(
         "kubelet-start",
@@ -136,7 +183,7 @@ function reset(args) {
   }
   out("[preflight] Running pre-flight checks");
   out("[reset] Stopping the kubelet service");
-  setUnit("kubelet", { active: false });
+  setKubeletUnit({ active: false });
   out(
     "[reset] Deleting contents of directories: [/etc/kubernetes/manifests /var/lib/kubelet /etc/kubernetes/pki]",
   );

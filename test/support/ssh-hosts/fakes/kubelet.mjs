@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-/** Fake kubelet: reports its version. The real daemon's work is emulated by kubeadm join and systemctl. */
+/**
+ * Fake kubelet binary: reports its version. The running kubelet is
+ * kubelet-daemon.mjs, which the kubelet unit starts (kubelet-service.mjs).
+ */
 import { readConfig, runFake } from "./lib.mjs";
 
 await runFake("kubelet", async (args) => {

@@ -3,7 +3,8 @@
  * They run inside a test host's private mount namespace, where
  * /var/log/ksp-fake is that host's own directory: config.json (written by the
  * launcher), calls.jsonl (one JSON line per call), faults/ (one-shot failures),
- * behaviours.json (delays) and units.json (systemd unit state).
+ * behaviours.json (delays), units.json (systemd unit state), node.json (the
+ * join kubeadm made) and kubelet.pid (the running kubelet).
  */
 import { appendFileSync, fstatSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 

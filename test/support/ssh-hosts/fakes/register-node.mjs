@@ -1,8 +1,11 @@
 /**
- * What the kubelet does after a successful TLS bootstrap: create its Node
- * object (labels, taints, providerID, capacity, a Ready condition) on the API
- * server. The test API server speaks plain HTTP, so no credentials are sent.
+ * What the kubelet does after a successful TLS bootstrap, and again whenever
+ * its Node is gone: create the Node object (labels, taints, providerID,
+ * capacity, a Ready condition) on the API server.
  */
+import { request } from "./kube-http.mjs";
+
+const send = (api, method, path, body, contentType) => request(api, method, path, { body, contentType });
 
 function parseLabels(value) {
   const labels = {};
@@ -61,23 +64,6 @@ export function nodeObject(join, config) {
       },
     },
   };
-}
-
-async function send(api, method, path, body, contentType) {
-  const headers = { "content-type": contentType, accept: "application/json" };
-  if (api.token) headers.authorization = `Bearer ${api.token}`;
-  const res = await fetch(`${api.url.replace(/\/+$/, "")}${path}`, {
-    method,
-    headers,
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  try {
-    return { status: res.status, body: JSON.parse(text) };
-  } catch {
-    return { status: res.status, body: { message: text.slice(0, 200) } };
-  }
 }
 
 /** Creates the Node; an existing one (a re-joined machine) gets its labels, spec and status updated. */

@@ -3,7 +3,9 @@
  * Fake systemctl over the per-host units.json: is-active, is-enabled, start,
  * stop, restart, enable/disable (--now), daemon-reload, status. Exit codes
  * follow systemctl: 3 for inactive, 1 for disabled, 5 for unknown units.
+ * The kubelet unit also starts and stops the fake kubelet's process.
  */
+import { setKubeletUnit } from "./kubelet-service.mjs";
 import { readUnits, runFake, setUnit } from "./lib.mjs";
 
 const out = (text) => process.stdout.write(`${text}\n`);
@@ -15,6 +17,11 @@ function known(unit, verb) {
     `Failed to ${verb} ${unitName(unit)}.service: Unit ${unitName(unit)}.service not found.\n`,
   );
   return false;
+}
+
+function change(unit, state, verb) {
+  if (unitName(unit) === "kubelet") setKubeletUnit(state, { restart: verb === "restart" });
+  else setUnit(unitName(unit), state);
 }
 
 function query(units, quiet, field, yes, no, failCode) {
@@ -52,12 +59,11 @@ await runFake("systemctl", async (args) => {
       }
       for (const unit of units) {
         if (!known(unit, verb)) return 5;
-        if (verb === "start" || verb === "restart") setUnit(unitName(unit), { active: true });
-        if (verb === "stop") setUnit(unitName(unit), { active: false });
-        if (verb === "enable")
-          setUnit(unitName(unit), now ? { enabled: true, active: true } : { enabled: true });
+        if (verb === "start" || verb === "restart") change(unit, { active: true }, verb);
+        if (verb === "stop") change(unit, { active: false }, verb);
+        if (verb === "enable") change(unit, now ? { enabled: true, active: true } : { enabled: true }, verb);
         if (verb === "disable")
-          setUnit(unitName(unit), now ? { enabled: false, active: false } : { enabled: false });
+          change(unit, now ? { enabled: false, active: false } : { enabled: false }, verb);
       }
       return 0;
     }
