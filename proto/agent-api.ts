@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { ERROR_CODES } from "./error-codes.ts";
 import { MACHINE_STATES } from "./machine-states.ts";
+import { DEFAULT_POOL_LIFECYCLE } from "./pool-lifecycle.ts";
 
 const Uuid = z.uuid({ message: "must be a UUID" });
 const Version = z.string().min(1).max(64);
@@ -93,6 +94,30 @@ const Resources = z.object({
   pods: z.number(),
 });
 
+/**
+ * How the agent runs a pool's joins and removals. Durations are whole
+ * seconds; each bounds one phase of the machine lifecycle, and a phase that
+ * runs past it moves the machine to `fault`:
+ * - join: the preflight and join pipelines on the host (SSH, kubeadm join, hooks);
+ * - registration: from the end of the join to a Ready Node with the machine's providerID;
+ * - reset: the reset pipeline when the machine leaves (the drain has its own, `drain.timeoutSeconds`).
+ * The caps bound how many machines of the pool join, or leave, at once.
+ */
+export const PoolLifecycleSchema = z.object({
+  joinTimeoutSeconds: z.number().int(),
+  registrationTimeoutSeconds: z.number().int(),
+  resetTimeoutSeconds: z.number().int(),
+  maxConcurrentJoins: z.number().int(),
+  maxConcurrentRemovals: z.number().int(),
+  /** null: chosen from the host's `kubeadm version` (v1beta4 from 1.31 on) */
+  kubeadmConfigVersion: z.enum(["v1beta3", "v1beta4"]).nullable(),
+});
+export type PoolLifecycle = z.infer<typeof PoolLifecycleSchema>;
+
+// The defaults of a new pool, and what an agent assumes when an older control plane sends none
+// (in a zod-free module so drizzle/ can use them as a column default: see pool-lifecycle.ts).
+export { DEFAULT_POOL_LIFECYCLE };
+
 export const AgentPoolSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -129,6 +154,7 @@ export const AgentPoolSchema = z.object({
     deleteEmptyDirData: z.boolean(),
     force: z.boolean(),
   }),
+  lifecycle: PoolLifecycleSchema.default(DEFAULT_POOL_LIFECYCLE),
 });
 export type AgentPool = z.infer<typeof AgentPoolSchema>;
 
@@ -221,6 +247,13 @@ export type AllocationResponse = z.infer<typeof AllocationResponseSchema>;
 
 export const MAX_TRANSITION_ITEMS = 200;
 
+/** Why one item of a batch (a transition, a host key) was not applied; the others are unaffected. */
+const ItemErrorSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
 export const TransitionItemSchema = z.strictObject({
   machineId: Uuid,
   from: z.enum(MACHINE_STATES),
@@ -246,11 +279,7 @@ export const TransitionResultSchema = z.union([
   z.object({
     machineId: z.string(),
     ok: z.literal(false),
-    error: z.object({
-      code: z.enum(ERROR_CODES),
-      message: z.string(),
-      details: z.record(z.string(), z.unknown()).optional(),
-    }),
+    error: ItemErrorSchema,
   }),
 ]);
 export type TransitionResult = z.infer<typeof TransitionResultSchema>;
@@ -260,6 +289,53 @@ export const TransitionsResponseSchema = z.object({
   summary: z.object({ applied: z.number().int(), failed: z.number().int() }),
 });
 export type TransitionsResponse = z.infer<typeof TransitionsResponseSchema>;
+
+// ---------------------------------------------------------------- host keys
+
+export const MAX_HOST_KEY_ITEMS = 200;
+/** OpenSSH's SHA-256 host key fingerprint: "SHA256:" and the unpadded base64 of 32 bytes. */
+export const HOST_KEY_FINGERPRINT_PATTERN = /^SHA256:[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]$/;
+
+/**
+ * A host key the agent learned on first use (pin-on-first-use). The control
+ * plane stores it only while the machine has none, so every replica and
+ * every later connection checks the same key; a different key already pinned
+ * is a conflict, never an overwrite.
+ */
+export const HostKeyPinSchema = z.strictObject({
+  machineId: Uuid,
+  fingerprint: z.string().regex(HOST_KEY_FINGERPRINT_PATTERN, {
+    message: "must be SHA256: followed by the unpadded base64 of 32 bytes",
+  }),
+});
+export type HostKeyPin = z.infer<typeof HostKeyPinSchema>;
+
+export const HostKeysRequestSchema = z.strictObject({
+  items: z.array(HostKeyPinSchema).min(1).max(MAX_HOST_KEY_ITEMS),
+});
+export type HostKeysRequest = z.infer<typeof HostKeysRequestSchema>;
+
+export const HostKeyResultSchema = z.union([
+  z.object({
+    machineId: z.string(),
+    ok: z.literal(true),
+    /** false: this very key was pinned already (a retry), nothing changed */
+    pinned: z.boolean(),
+    fingerprint: z.string(),
+  }),
+  z.object({
+    machineId: z.string(),
+    ok: z.literal(false),
+    error: ItemErrorSchema,
+  }),
+]);
+export type HostKeyResult = z.infer<typeof HostKeyResultSchema>;
+
+export const HostKeysResponseSchema = z.object({
+  results: z.array(HostKeyResultSchema),
+  summary: z.object({ pinned: z.number().int(), unchanged: z.number().int(), failed: z.number().int() }),
+});
+export type HostKeysResponse = z.infer<typeof HostKeysResponseSchema>;
 
 // ---------------------------------------------------------------- snapshots
 

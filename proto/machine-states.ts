@@ -22,8 +22,9 @@ export const MACHINE_TRANSITIONS: Readonly<Record<MachineState, readonly Machine
   available: ["reserved", "maintenance", "archived", "fault"],
   // back to available when a reservation is cancelled or expires
   reserved: ["joining", "available", "fault"],
-  // back to available when a join is rolled back
-  joining: ["ready", "fault", "available"],
+  // back to available when a join is rolled back; leaving when it is cancelled after SSH may have
+  // touched the host, which must then be reset before it is free again
+  joining: ["ready", "fault", "available", "leaving"],
   ready: ["draining", "fault", "maintenance"],
   // back to ready when a deletion is aborted
   draining: ["leaving", "ready", "fault", "maintenance"],

@@ -11,7 +11,8 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import type { PoolAutoscalingOptions } from "../../proto/agent-api.ts";
+import type { PoolAutoscalingOptions, PoolLifecycle } from "../../proto/agent-api.ts";
+import { DEFAULT_POOL_LIFECYCLE } from "../../proto/pool-lifecycle.ts";
 import { clusters } from "./clusters.ts";
 import { createdAt, type Labels, type Taint, updatedAt } from "./columns.ts";
 import { machines } from "./machines.ts";
@@ -89,6 +90,12 @@ export const nodePools = pgTable(
     scaleUpPolicy: text("scale_up_policy").$type<ScaleUpPolicy>().notNull().default("random"),
     scaleDownPolicy: text("scale_down_policy").$type<ScaleDownPolicy>().notNull().default("least-used"),
     drainSettings: jsonb("drain_settings").$type<DrainSettings>().notNull().default(DEFAULT_DRAIN_SETTINGS),
+    // how the agent joins and removes the pool's machines: phase timeouts, concurrency caps and the
+    // kubeadm config version (proto/agent-api.ts's PoolLifecycleSchema)
+    lifecycleSettings: jsonb("lifecycle_settings")
+      .$type<PoolLifecycle>()
+      .notNull()
+      .default(DEFAULT_POOL_LIFECYCLE),
     // the pool opts in to host preparation (swap off, modules, sysctls)
     prepareHosts: boolean("prepare_hosts").notNull().default(false),
     preJoinHook: text("pre_join_hook"),
@@ -122,6 +129,7 @@ export const nodePools = pgTable(
       sql`${t.hourlyPrice} >= 0 and ${t.hourlyPrice} <= ${sql.raw(String(MAX_HOURLY_PRICE))}`,
     ),
     check("node_pools_autoscaling_options_ck", sql`jsonb_typeof(${t.autoscalingOptions}) = 'object'`),
+    check("node_pools_lifecycle_settings_ck", sql`jsonb_typeof(${t.lifecycleSettings}) = 'object'`),
   ],
 );
 

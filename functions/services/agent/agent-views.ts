@@ -78,5 +78,6 @@ export function agentPoolView(p: NodePool): AgentPool {
     autoscalingOptions: p.autoscalingOptions,
     hourlyPrice: p.hourlyPrice,
     drain: { ...p.drainSettings },
+    lifecycle: { ...p.lifecycleSettings },
   };
 }

@@ -15,12 +15,12 @@ import type { Db } from "../../../drizzle/client.ts";
 import { machines } from "../../../drizzle/schema/index.ts";
 import type { TransitionItem, TransitionResult, TransitionsResponse } from "../../../proto/agent-api.ts";
 import { IN_USE_STATES } from "../../../proto/machine-states.ts";
-import { AppError, isAppError } from "../../lib/errors.ts";
+import { AppError } from "../../lib/errors.ts";
 import { publishStateVersions } from "../clusters/state-version.ts";
 import type { ServiceCall, ServiceContext } from "../context.ts";
-import { mapDbError } from "../db-errors.ts";
 import { releasePatches } from "../machines/release-patch.ts";
 import { applyTransitions, type MachinePatch, type TransitionInput } from "../machines/transition-machine.ts";
+import { itemFailure } from "./item-failure.ts";
 
 export interface ReportTransitionsInput {
   clusterId: string;
@@ -73,17 +73,7 @@ async function applyItem(
       machine: { status: machine.status, version: machine.version },
     };
   } catch (err) {
-    const appError = isAppError(err) ? err : mapDbError(err);
-    if (!appError) throw err;
-    return {
-      machineId: item.machineId,
-      ok: false,
-      error: {
-        code: appError.code,
-        message: appError.message,
-        ...(appError.details ? { details: appError.details } : {}),
-      },
-    };
+    return itemFailure(item.machineId, err);
   }
 }
 

@@ -113,14 +113,22 @@ export function transitionBatchResult(row: TransitionRows | undefined): Transiti
   };
 }
 
-/** The metadata every transition event carries besides `actor` and `version` (added in SQL). */
+/**
+ * The metadata every transition event carries besides `actor` and `version`
+ * (added in SQL). An error the transition records (the masked output tail of
+ * the agent's failed step, sent with `→ fault`) is `lastError`, at the top so
+ * the event list shows why; the patch keeps the other columns it set.
+ */
 export function eventMetadata(input: TransitionInput): Record<string, unknown> {
+  const { lastError, ...rest } = input.patch ?? {};
+  const recordsError = typeof lastError === "string";
   return {
     ...input.metadata,
     from: input.from,
     to: input.to,
     reason: input.reason ?? null,
-    ...(input.patch ? { patch: input.patch } : {}),
+    ...(input.patch ? { patch: recordsError ? rest : input.patch } : {}),
+    ...(recordsError ? { lastError } : {}),
   };
 }
 

@@ -6,14 +6,21 @@
  */
 import { getTableColumns } from "drizzle-orm";
 import { type DrainSettings, type NodePool, nodePools } from "../../../drizzle/schema/index.ts";
+import type { PoolLifecycle } from "../../../proto/agent-api.ts";
 import { AppError } from "../../lib/errors.ts";
 import { mapDbError } from "../db-errors.ts";
 
 export type PoolSettings = Omit<NodePool, "id" | "clusterId" | "createdAt" | "updatedAt">;
 
-/** A partial change; drain settings merge key by key, everything else is replaced. */
-export type PoolChanges = Partial<Omit<PoolSettings, "drainSettings">> & {
+/** Settings objects a change merges into key by key; every other setting is replaced. */
+const MERGED_SETTINGS = ["drainSettings", "lifecycleSettings"] as const;
+type MergedSetting = (typeof MERGED_SETTINGS)[number];
+const isMerged = (key: string): key is MergedSetting => (MERGED_SETTINGS as readonly string[]).includes(key);
+
+/** A partial change; drain and lifecycle settings merge key by key, everything else is replaced. */
+export type PoolChanges = Partial<Omit<PoolSettings, MergedSetting>> & {
   drainSettings?: Partial<DrainSettings> | undefined;
+  lifecycleSettings?: Partial<PoolLifecycle> | undefined;
 };
 
 const RESOURCES = ["CpuMillis", "MemoryBytes", "EphemeralStorageBytes", "Pods"] as const;
@@ -52,9 +59,13 @@ function canonical(value: unknown): string {
 export function applyChanges(current: PoolSettings, changes: PoolChanges): PoolSettings {
   const next: Record<string, unknown> = { ...current };
   for (const [key, value] of Object.entries(changes)) {
-    if (value !== undefined && key !== "drainSettings") next[key] = value;
+    if (value !== undefined && !isMerged(key)) next[key] = value;
   }
-  return { ...(next as PoolSettings), drainSettings: { ...current.drainSettings, ...changes.drainSettings } };
+  return {
+    ...(next as PoolSettings),
+    drainSettings: { ...current.drainSettings, ...changes.drainSettings },
+    lifecycleSettings: { ...current.lifecycleSettings, ...changes.lifecycleSettings },
+  };
 }
 
 /**

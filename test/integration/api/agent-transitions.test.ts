@@ -141,6 +141,96 @@ describe.skipIf(!ok)("agent transitions and snapshots", () => {
     expect(cluster.id).toBe(state.body.clusterId);
   });
 
+  it("a join cancelled after SSH goes joining → leaving with its assignment, and leaves on → available", async () => {
+    const { cluster, pool, credential } = await setup();
+    const tag = randomUUID();
+    await api.database.db
+      .update(nodePools)
+      .set({ hardwareRequirements: { machineLabels: { tag } } })
+      .where(eq(nodePools.id, pool.id));
+    const [free] = await seedMachines(api.database.db, 1, { labels: { tag } });
+    const alloc = await api.json("POST", "/v1/agent/allocations", {
+      token: credential,
+      body: { poolId: pool.id, delta: 1, requestId: "cancel-me" },
+    });
+    const providerId = alloc.body.machines[0].providerId;
+    expect(providerId).toBe(`ksp://${free!.id}`);
+    const move = (from: string, to: string, reason: string) =>
+      api.json("POST", "/v1/agent/transitions", {
+        token: credential,
+        body: { items: [{ machineId: free!.id, from, to, reason }] },
+      });
+
+    expect((await move("reserved", "joining", "join started")).body.summary.applied).toBe(1);
+    const cancelled = await move("joining", "leaving", "join cancelled; reset first");
+    expect(cancelled.body.results[0]).toMatchObject({ ok: true, machine: { status: "leaving" } });
+    const [leaving] = await rowsOf([free!.id]);
+    expect(leaving).toMatchObject({ status: "leaving", clusterId: cluster.id, poolId: pool.id, providerId });
+
+    // the agent still sees it (to reset it) but no longer wants it joined; the pool counts it in use only
+    const state = await api.json("GET", "/v1/agent/state", { token: credential });
+    expect(state.body.machines.find((m: { id: string }) => m.id === free!.id)).toMatchObject({
+      status: "leaving",
+      desiredState: "absent",
+      providerId,
+      poolId: pool.id,
+    });
+    const status = await api.json("GET", `/v1/clusters/${cluster.id}/pools/${pool.id}/status`, {
+      token: api.admin,
+    });
+    expect(status.body).toMatchObject({ target: 0, inUse: 1, counts: { leaving: 1, joining: 0 } });
+
+    expect((await move("leaving", "available", "reset done")).body.summary.applied).toBe(1);
+    const [released] = await rowsOf([free!.id]);
+    expect(released).toMatchObject({ status: "available", clusterId: null, poolId: null, providerId: null });
+  });
+
+  it("a fault's lastError (the failed step's output tail) is on the machine and in its event's metadata", async () => {
+    const { cluster, pool, credential } = await setup();
+    const [machine] = await seedMachines(api.database.db, 1, {
+      clusterId: cluster.id,
+      poolId: pool.id,
+      status: "joining",
+    });
+    const tail =
+      "[preflight] Running pre-flight checks\nerror execution phase preflight: port 10250 is in use";
+    const res = await api.json("POST", "/v1/agent/transitions", {
+      token: credential,
+      body: {
+        items: [
+          {
+            machineId: machine!.id,
+            from: "joining",
+            to: "fault",
+            reason: "join failed",
+            nodeName: "node-f",
+            lastError: tail,
+          },
+        ],
+      },
+    });
+    expect(res.body.summary).toEqual({ applied: 1, failed: 0 });
+    const [row] = await rowsOf([machine!.id]);
+    expect(row).toMatchObject({ status: "fault", lastError: tail, nodeName: "node-f" });
+
+    const events = await api.json("GET", `/v1/events?machineId=${machine!.id}&kind=machine.transition`, {
+      token: api.admin,
+    });
+    expect(events.status).toBe(200);
+    expect(events.body.items).toHaveLength(1);
+    const { metadata } = events.body.items[0];
+    expect(metadata).toMatchObject({ from: "joining", to: "fault", reason: "join failed", lastError: tail });
+    // stored once: the patch keeps only the other columns the transition set
+    expect(metadata.patch).toEqual({ nodeName: "node-f" });
+
+    // a transition that sets no error carries none
+    const repaired = await api.json("POST", `/v1/machines/${machine!.id}/restore`, { token: api.admin });
+    expect(repaired.status).toBe(200);
+    const all = await api.database.db.select().from(operations).where(eq(operations.machineId, machine!.id));
+    const restore = all.find((e) => e.metadata.to === "available");
+    expect(restore?.metadata).not.toHaveProperty("lastError");
+  });
+
   it("refuses empty, oversized and malformed batches with a 400 envelope", async () => {
     const { credential } = await setup();
     const item = { machineId: randomUUID(), from: "ready", to: "draining" };

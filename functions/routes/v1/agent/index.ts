@@ -1,6 +1,7 @@
 import type { App } from "../../../app.ts";
 import { registerAgentAllocations } from "./allocations.ts";
 import { registerAgentHeartbeat } from "./heartbeat.ts";
+import { registerAgentHostKeys } from "./host-keys.ts";
 import { registerRegisterAgent } from "./register.ts";
 import { registerRotateAgentCredential } from "./rotate-credential.ts";
 import { registerAgentSnapshots } from "./snapshots.ts";
@@ -15,5 +16,6 @@ export function registerAgentRoutes(app: App): void {
   registerAgentState(app);
   registerAgentAllocations(app);
   registerAgentTransitions(app);
+  registerAgentHostKeys(app);
   registerAgentSnapshots(app);
 }

@@ -9,6 +9,8 @@ import {
   AllocationResponseSchema,
   HeartbeatRequestSchema,
   HeartbeatResponseSchema,
+  HostKeysRequestSchema,
+  HostKeysResponseSchema,
   RegisterAgentRequestSchema,
   RegisterAgentResponseSchema,
   RotatedCredentialSchema,
@@ -28,6 +30,8 @@ export const AllocationRequest = AllocationRequestSchema.openapi("AgentAllocatio
 export const AllocationResponse = AllocationResponseSchema.openapi("AgentAllocationResponse");
 export const TransitionsRequest = TransitionsRequestSchema.openapi("AgentTransitionsRequest");
 export const TransitionsResponse = TransitionsResponseSchema.openapi("AgentTransitionsResponse");
+export const HostKeysRequest = HostKeysRequestSchema.openapi("AgentHostKeysRequest");
+export const HostKeysResponse = HostKeysResponseSchema.openapi("AgentHostKeysResponse");
 export const SnapshotsRequest = SnapshotsRequestSchema.openapi("AgentSnapshotsRequest");
 export const SnapshotsResponse = SnapshotsResponseSchema.openapi("AgentSnapshotsResponse");
 

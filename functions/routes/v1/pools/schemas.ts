@@ -12,6 +12,7 @@ import {
 import { MACHINE_STATES } from "../../../../proto/machine-states.ts";
 import { LabelsSchema, TaintSchema } from "../../../http/params.ts";
 import { AutoscalingOptionsInput, HourlyPriceInput, PoolAutoscalingOptions } from "./autoscaling-options.ts";
+import { LifecycleSettingsInput, PoolLifecycleSettings } from "./lifecycle-settings.ts";
 
 export const HOOK_MAX_BYTES = 64 * 1024;
 const MAX_SIZE = 10_000;
@@ -100,6 +101,7 @@ const settableFields = {
   scaleUpPolicy: z.enum(SCALE_UP_POLICIES).optional(),
   scaleDownPolicy: z.enum(SCALE_DOWN_POLICIES).optional(),
   drainSettings: DrainSettingsPatchSchema.optional(),
+  lifecycleSettings: LifecycleSettingsInput.optional(),
   prepareHosts: z.boolean().optional(),
   preJoinHook: HookSchema.optional(),
   postJoinHook: HookSchema.optional(),
@@ -156,6 +158,7 @@ export const PoolSchema = z
     scaleUpPolicy: z.enum(SCALE_UP_POLICIES),
     scaleDownPolicy: z.enum(SCALE_DOWN_POLICIES),
     drainSettings: DrainSettingsSchema,
+    lifecycleSettings: PoolLifecycleSettings,
     prepareHosts: z.boolean(),
     preJoinHook: z.string().nullable(),
     postJoinHook: z.string().nullable(),

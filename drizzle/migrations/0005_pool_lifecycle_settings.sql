@@ -1,0 +1,2 @@
+ALTER TABLE "node_pools" ADD COLUMN "lifecycle_settings" jsonb DEFAULT '{"joinTimeoutSeconds":600,"registrationTimeoutSeconds":240,"resetTimeoutSeconds":600,"maxConcurrentJoins":10,"maxConcurrentRemovals":5,"kubeadmConfigVersion":null}'::jsonb NOT NULL;--> statement-breakpoint
+ALTER TABLE "node_pools" ADD CONSTRAINT "node_pools_lifecycle_settings_ck" CHECK (jsonb_typeof("node_pools"."lifecycle_settings") = 'object');

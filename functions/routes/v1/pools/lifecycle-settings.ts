@@ -1,0 +1,66 @@
+/**
+ * A pool's lifecycle settings: how the agent joins and removes its machines
+ * (phase timeouts, concurrency caps, the kubeadm config version). The fields
+ * are proto/agent-api.ts's PoolLifecycleSchema, the shape the agent parses;
+ * the bounds an operator may set and the OpenAPI descriptions are added here.
+ */
+import { z } from "@hono/zod-openapi";
+import { DEFAULT_POOL_LIFECYCLE, PoolLifecycleSchema } from "../../../../proto/agent-api.ts";
+
+export const LIFECYCLE_TIMEOUT_SECONDS = { min: 10, max: 86_400 } as const;
+export const LIFECYCLE_CONCURRENCY = { min: 1, max: 1000 } as const;
+
+const field = PoolLifecycleSchema.shape;
+const defaults = DEFAULT_POOL_LIFECYCLE;
+const { min: tMin, max: tMax } = LIFECYCLE_TIMEOUT_SECONDS;
+const { min: cMin, max: cMax } = LIFECYCLE_CONCURRENCY;
+const timeout = (schema: z.ZodNumber) => schema.min(tMin).max(tMax);
+const cap = (schema: z.ZodNumber) => schema.min(cMin).max(cMax);
+
+const DescribedLifecycle = z.object({
+  joinTimeoutSeconds: timeout(field.joinTimeoutSeconds).openapi({
+    description:
+      `${tMin}–${tMax}, default ${defaults.joinTimeoutSeconds}: how long the preflight and join pipelines ` +
+      "may run on a host (SSH, kubeadm join, hooks) before the machine goes to fault. Cluster Autoscaler " +
+      "gives up on a node that has not registered within its max node provision time (15 min unless " +
+      "autoscalingOptions.maxNodeProvisionSeconds says otherwise)",
+  }),
+  registrationTimeoutSeconds: timeout(field.registrationTimeoutSeconds).openapi({
+    description:
+      `${tMin}–${tMax}, default ${defaults.registrationTimeoutSeconds}: from the end of the join until the ` +
+      "machine's Node is Ready with its providerID; past it the machine goes to fault",
+  }),
+  resetTimeoutSeconds: timeout(field.resetTimeoutSeconds).openapi({
+    description:
+      `${tMin}–${tMax}, default ${defaults.resetTimeoutSeconds}: how long the reset pipeline may run on a ` +
+      "machine that leaves the cluster before it goes to fault (the drain before it is bounded by " +
+      "drainSettings.timeoutSeconds)",
+  }),
+  maxConcurrentJoins: cap(field.maxConcurrentJoins).openapi({
+    description:
+      `${cMin}–${cMax}, default ${defaults.maxConcurrentJoins}: how many of the pool's machines the agent ` +
+      "joins at once; the others wait their turn",
+  }),
+  maxConcurrentRemovals: cap(field.maxConcurrentRemovals).openapi({
+    description:
+      `${cMin}–${cMax}, default ${defaults.maxConcurrentRemovals}: how many of the pool's machines the ` +
+      "agent drains and resets at once; the others wait their turn",
+  }),
+  kubeadmConfigVersion: field.kubeadmConfigVersion.openapi({
+    description:
+      "v1beta3, v1beta4 or null (the default): the kubeadm API version of the JoinConfiguration the " +
+      "agent writes; null picks it from the host's `kubeadm version` (v1beta4 from 1.31 on)",
+  }),
+});
+
+export const PoolLifecycleSettings = DescribedLifecycle.openapi("PoolLifecycleSettings", {
+  description:
+    "How the agent joins and removes the pool's machines: a phase that runs past its timeout moves the " +
+    "machine to fault; the caps bound how many machines join, or leave, at once.",
+});
+
+export const LifecycleSettingsInput = DescribedLifecycle.partial()
+  .strict()
+  .openapi("PoolLifecycleSettingsPatch", {
+    description: `merged key by key over the current settings (defaults: ${JSON.stringify(DEFAULT_POOL_LIFECYCLE)})`,
+  });

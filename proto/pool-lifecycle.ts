@@ -1,0 +1,24 @@
+/**
+ * A pool's lifecycle defaults (the schema is PoolLifecycleSchema in
+ * agent-api.ts, which re-exports this). They live in a module without zod
+ * schemas so drizzle/ can use them as a column default without evaluating
+ * agent-api.ts: the control plane names that module's schemas for OpenAPI,
+ * which works only when they are built after @hono/zod-openapi has extended
+ * zod, and drizzle's schema is loaded before the routes.
+ */
+import type { PoolLifecycle } from "./agent-api.ts";
+
+/**
+ * The defaults of a new pool, and what an agent assumes when an older
+ * control plane sends none. Join + registration (14 min) stay under Cluster
+ * Autoscaler's default max-node-provision-time (15 min), so a join that
+ * cannot finish is ours to fail (with a reason) before CA gives up on it.
+ */
+export const DEFAULT_POOL_LIFECYCLE: PoolLifecycle = {
+  joinTimeoutSeconds: 600,
+  registrationTimeoutSeconds: 240,
+  resetTimeoutSeconds: 600,
+  maxConcurrentJoins: 10,
+  maxConcurrentRemovals: 5,
+  kubeadmConfigVersion: null,
+};
