@@ -9,11 +9,15 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { AGENT_FIELDS, type FieldKey, fieldSpec } from "./config/fields.ts";
 import {
+  apiEndpointSchema,
+  caCertHashSchema,
+  concurrencySchema,
   controlPlaneUrlSchema,
   dnsLabelSchema,
   dnsSubdomainSchema,
   formatDurationMs,
   formatListenAddress,
+  hostKeyPolicySchema,
   type ListenAddress,
   labelKeySchema,
   listenSchema,
@@ -22,8 +26,10 @@ import {
   podNameSchema,
   secretTokenSchema,
   syncIntervalSchema,
+  tokenTtlSchema,
 } from "./config/values.ts";
 import { type LogLevel, MASK } from "./log.ts";
+import type { HostKeyPolicy } from "./ssh/types.ts";
 
 export { agentHelpText } from "./config/help.ts";
 export type { ListenAddress } from "./config/values.ts";
@@ -53,6 +59,17 @@ export interface AgentConfig {
   kubeconfig: string | null;
   /** the node label CA reads the GPU type from (GPULabel RPC, template nodes) */
   gpuLabel: string;
+  /** joining and removing machines */
+  lifecycle: {
+    /** overrides kube-public/cluster-info's server */
+    apiServerEndpoint: string | null;
+    /** overrides the hash computed from kube-public/cluster-info */
+    caCertHash: string | null;
+    hostKeyPolicy: HostKeyPolicy;
+    /** machines worked on over SSH at once, all pools together */
+    sshConcurrency: number;
+    bootstrapTokenTtlMs: number;
+  };
 }
 
 export type AgentConfigResult = { ok: true; config: AgentConfig } | { ok: false; errors: string[] };
@@ -80,6 +97,11 @@ const schema = z.object({
   logLevel: logLevelSchema,
   kubeconfig: pathSchema.optional(),
   gpuLabel: labelKeySchema,
+  apiServerEndpoint: apiEndpointSchema.optional(),
+  caCertHash: caCertHashSchema.optional(),
+  sshHostKeyPolicy: hostKeyPolicySchema,
+  sshConcurrency: concurrencySchema,
+  bootstrapTokenTtl: tokenTtlSchema,
 });
 
 /** Flags the agent entry point understands besides the settings. */
@@ -197,15 +219,24 @@ export function parseAgentConfig(
       logLevel: v.logLevel,
       kubeconfig: v.kubeconfig ?? null,
       gpuLabel: v.gpuLabel,
+      lifecycle: {
+        apiServerEndpoint: v.apiServerEndpoint ?? null,
+        caCertHash: v.caCertHash ?? null,
+        hostKeyPolicy: v.sshHostKeyPolicy,
+        sshConcurrency: v.sshConcurrency,
+        bootstrapTokenTtlMs: v.bootstrapTokenTtl,
+      },
     },
   };
 }
 
 /** The config as it may be logged: secrets replaced by a mask, addresses and durations as typed. */
 export function maskedAgentConfig(config: AgentConfig): Record<string, unknown> {
-  const { registration, grpc, healthListen, syncIntervalMs, ...rest } = config;
+  const { registration, grpc, healthListen, syncIntervalMs, lifecycle, ...rest } = config;
+  const { bootstrapTokenTtlMs, ...lifecycleRest } = lifecycle;
   return {
     ...rest,
+    lifecycle: { ...lifecycleRest, bootstrapTokenTtl: formatDurationMs(bootstrapTokenTtlMs) },
     registration: { token: registration.token === null ? null : MASK, tokenFile: registration.tokenFile },
     grpc: { listen: formatListenAddress(grpc.listen), tls: grpc.tls },
     healthListen: formatListenAddress(healthListen),

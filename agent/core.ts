@@ -1,6 +1,8 @@
 /**
  * The agent's domain assembled: state store, sync loop and the
  * CloudProviderService, plus what the probes and metrics need. The
+ * lifecycle reconciler is wired next to it (agent/lifecycle.ts), on the
+ * same store. The
  * composition root (main.ts) and the test harnesses build it the same way;
  * only the ControlPlane, Clock and Leadership they pass differ.
  */
@@ -11,7 +13,7 @@ import type { ControlPlane } from "./control-plane/types.ts";
 import type { Readiness } from "./health.ts";
 import type { Leadership } from "./leadership.ts";
 import type { Logger } from "./log.ts";
-import { createStateStore } from "./state/store.ts";
+import { createStateStore, type StateStore } from "./state/store.ts";
 import { createSyncLoop } from "./state/sync-loop.ts";
 
 export interface AgentCoreDeps {
@@ -38,10 +40,16 @@ export interface AgentCoreMetrics {
   syncAgeSeconds: number | null;
   /** the node groups (enabled pools) */
   pools: PoolMetrics[];
+  /** machines per pool and status, every pool */
+  machines: { pool: string; status: string; count: number }[];
 }
 
 export interface AgentCore {
   service: CloudProviderService;
+  /** the cluster view CA is answered from; the lifecycle reconciler reads and updates it too */
+  store: StateStore;
+  /** asks for a sync with the control plane soon, without waiting for it */
+  requestSync(): void;
   /** the first sync (its failure is not fatal: readiness waits for a success), then polling */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -71,6 +79,8 @@ export function createAgentCore(deps: AgentCoreDeps): AgentCore {
 
   return {
     service,
+    store,
+    requestSync: () => void sync.trigger(),
     start: () => sync.start(),
     stop: () => sync.stop(),
     readiness() {
@@ -100,9 +110,15 @@ export function createAgentCore(deps: AgentCoreDeps): AgentCore {
           },
         ];
       });
+      const machines = store
+        .view()
+        .pools.flatMap((p) =>
+          Object.entries(p.counts).map(([status, count]) => ({ pool: p.pool.name, status, count })),
+        );
       return {
         syncAgeSeconds: last ? Math.max(0, (deps.clock.now().getTime() - last.getTime()) / 1000) : null,
         pools,
+        machines,
       };
     },
   };

@@ -1,7 +1,8 @@
 /**
  * Agent entry point and composition root: config → probe/metrics server →
  * credential (persisted, or registration) → control-plane client → core
- * (state sync + CloudProviderService) → externalgrpc server. Every adapter
+ * (state sync + CloudProviderService) → the lifecycle (Node informer,
+ * Kubernetes adapters, SSH, reconciler) → externalgrpc server. Every adapter
  * with a side effect is built here and nowhere else, and each one takes part
  * in readiness and in the shutdown sequence (reverse order of start).
  */
@@ -13,25 +14,100 @@ import { systemClock } from "./clock.ts";
 import { formatListenAddress } from "./config/values.ts";
 import { type AgentConfig, agentHelpText, maskedAgentConfig, parseAgentConfig } from "./config.ts";
 import { type CredentialStore, createFileCredentialStore } from "./control-plane/credential-store.ts";
+import { createHostKeyPins } from "./control-plane/host-key-pins.ts";
 import { createHttpControlPlane } from "./control-plane/http-control-plane.ts";
 import { registerAgent } from "./control-plane/register.ts";
 import { createSecretCredentialStore } from "./control-plane/secret-credential-store.ts";
 import { type AgentCore, createAgentCore } from "./core.ts";
 import { AgentError } from "./errors.ts";
+import { createLimiter } from "./execution/limiter.ts";
+import { createSshMachineWork } from "./execution/ssh-machine-work.ts";
 import { type GrpcServer, startGrpcServer } from "./grpc/server.ts";
 import { type HealthServer, type Readiness, startHealthServer } from "./health.ts";
 import { type HeartbeatLoop, startHeartbeatLoop } from "./heartbeat.ts";
+import { createBootstrapTokens } from "./kubernetes/bootstrap-tokens.ts";
+import { createClusterDiscovery } from "./kubernetes/cluster-discovery.ts";
 import { kubeConfigIfAvailable } from "./kubernetes/kube-config.ts";
+import { createNodeInformer } from "./kubernetes/node-informer.ts";
+import { createNodeOperations } from "./kubernetes/node-operations.ts";
+import type { NodeInformer } from "./kubernetes/types.ts";
 import { discoverKubernetesVersion } from "./kubernetes/version.ts";
-import { alwaysLeader } from "./leadership.ts";
+import { alwaysLeader, type Leadership } from "./leadership.ts";
 import { createLogger, type Logger, maskSecrets } from "./log.ts";
-import { createAgentMetrics } from "./metrics.ts";
+import { type AgentMetrics, createAgentMetrics } from "./metrics.ts";
+import { createReconciler, type Reconciler } from "./reconciler/reconciler.ts";
+import { createSshConnector } from "./ssh/connector.ts";
+import { createKeyDirStore } from "./ssh/key-store.ts";
+import type { SshConnector } from "./ssh/types.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME_FAILURE = 1;
 const EXIT_BAD_CONFIG = 2;
 /** One control-plane attempt; the overall budget per call (4 s) stays below CA's 5 s grpc_timeout. */
 const CONTROL_PLANE_ATTEMPT_TIMEOUT_MS = 2_000;
+/** SSH connections: two per host (a step's retry may overlap a dying connection), idle ones close after a minute. */
+const SSH_SETTINGS = {
+  maxPerHost: 2,
+  idleTimeoutMs: 60_000,
+  keepaliveIntervalMs: 15_000,
+  connectTimeoutMs: 10_000,
+};
+
+/** The machine lifecycle's parts, started after the core and stopped before it. */
+interface Lifecycle {
+  nodes: NodeInformer;
+  reconciler: Reconciler;
+  connector: SshConnector;
+}
+
+/**
+ * Joining and removing machines needs the Kubernetes API (Nodes, tokens,
+ * eviction) and SSH; the first Node list must succeed before the reconciler
+ * decides anything, so a wrong kubeconfig fails the start instead of
+ * misreading "no Nodes".
+ */
+async function startLifecycle(
+  config: AgentConfig,
+  kubeConfig: KubeConfig,
+  core: AgentCore,
+  controlPlane: ReturnType<typeof createHttpControlPlane>,
+  leadership: Leadership,
+  metrics: AgentMetrics,
+  logger: Logger,
+): Promise<Lifecycle> {
+  const coreV1 = kubeConfig.makeApiClient(CoreV1Api);
+  const nodes = createNodeInformer(kubeConfig, { logger });
+  await nodes.start();
+  const connector = createSshConnector({ policy: config.lifecycle.hostKeyPolicy, logger, ...SSH_SETTINGS });
+  const reconciler = createReconciler({
+    store: core.store,
+    controlPlane,
+    nodes,
+    nodeOps: createNodeOperations(coreV1, { logger }),
+    tokens: createBootstrapTokens(coreV1, { clock: systemClock, identity: leadership.identity(), logger }),
+    discovery: createClusterDiscovery(coreV1, {
+      ...(config.lifecycle.apiServerEndpoint ? { apiEndpoint: config.lifecycle.apiServerEndpoint } : {}),
+      ...(config.lifecycle.caCertHash ? { caCertHash: config.lifecycle.caCertHash } : {}),
+    }),
+    work: createSshMachineWork({
+      connector,
+      keys: createKeyDirStore(config.sshKeyDir),
+      hostKeys: createHostKeyPins(controlPlane, core.requestSync),
+      limiter: createLimiter(config.lifecycle.sshConcurrency),
+      metrics,
+      logger,
+      clock: systemClock,
+    }),
+    leadership,
+    clock: systemClock,
+    logger,
+    metrics,
+    requestSync: core.requestSync,
+    tokenTtlMs: config.lifecycle.bootstrapTokenTtlMs,
+  });
+  await reconciler.start();
+  return { nodes, reconciler, connector };
+}
 
 interface Agent {
   start(): Promise<void>;
@@ -74,6 +150,7 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
   let notReady = "not registered";
   let core: AgentCore | undefined;
   let heartbeat: HeartbeatLoop | undefined;
+  let lifecycle: Lifecycle | undefined;
   let grpc: GrpcServer | undefined;
   let health: HealthServer | undefined;
   let running: Promise<void> | undefined;
@@ -126,6 +203,25 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
     core = created;
     await created.start();
     if (stopping.signal.aborted) return;
+    if (kubeConfig === null) {
+      logger.warn(
+        "no Kubernetes API (no --kubeconfig and not in a pod): serving Cluster Autoscaler, but machines " +
+          "will not be joined or removed",
+      );
+    } else {
+      notReady = "listing the cluster's Nodes";
+      lifecycle = await startLifecycle(
+        config,
+        kubeConfig,
+        created,
+        controlPlane,
+        leadership,
+        metrics,
+        logger,
+      );
+      if (stopping.signal.aborted) return;
+    }
+    const nodes = lifecycle?.nodes;
     heartbeat = startHeartbeatLoop({
       controlPlane,
       logger,
@@ -133,11 +229,9 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
       leaderSince: systemClock.now(),
       agentVersion: packageJson.version,
       kubernetesVersion,
-      // until the node informer lands: the registered machines of the node groups
       nodeCounts: () => {
-        const pools = created.metrics().pools;
-        const ready = pools.reduce((n, p) => n + p.ready, 0);
-        return { total: ready + pools.reduce((n, p) => n + p.deleting, 0), ready };
+        const all = nodes?.list() ?? [];
+        return { total: all.length, ready: all.filter((n) => n.ready).length };
       },
     });
     notReady = "starting the gRPC server";
@@ -175,14 +269,23 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
       stopping.abort(new Error("agent stopping"));
       await grpc?.close();
       await heartbeat?.stop();
+      await stopLifecycle(lifecycle);
       await core?.stop();
       await running;
-      // A gRPC server that finished starting after the abort is closed too.
+      // Parts that finished starting after the abort are stopped too.
       await grpc?.close();
       await heartbeat?.stop();
+      await stopLifecycle(lifecycle);
       await health?.close();
     },
   };
+}
+
+async function stopLifecycle(lifecycle: Lifecycle | undefined): Promise<void> {
+  if (!lifecycle) return;
+  await lifecycle.reconciler.stop();
+  await lifecycle.nodes.stop();
+  await lifecycle.connector.close();
 }
 
 /** Resolves on the first SIGTERM or SIGINT; a second one means "stop waiting for a clean shutdown". */

@@ -1,8 +1,9 @@
 /**
  * The agent's Prometheus metrics, on a Registry of its own (never prom-client's
  * global one, so two agents in one test process do not share counters).
- * The gRPC server reports every call through `observeRpc`; the pool gauges
- * are set from the core's snapshot just before each scrape (agent/main.ts).
+ * The gRPC server reports every call through `observeRpc`, the lifecycle its
+ * operations through `LifecycleMetrics`; the pool and machine gauges are set
+ * from the core's snapshot just before each scrape (agent/main.ts).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
@@ -20,9 +21,23 @@ export interface MetricsSnapshot {
   /** null: never synced with the control plane (exported as +Inf, "infinitely stale") */
   syncAgeSeconds: number | null;
   pools: PoolGaugeValues[];
+  /** machines per pool and status (every pool, node group or not) */
+  machines: { pool: string; status: string; count: number }[];
 }
 
-export interface AgentMetrics {
+/** What the lifecycle (reconciler and its SSH work) reports; see agent/reconciler/. */
+export interface LifecycleMetrics {
+  /** `kind`: join, remove, cleanup, labels; `outcome`: succeeded, failed, conflict, aborted, retry */
+  operation(pool: string, kind: string, outcome: string): void;
+  /** from the start of a join (reserved) to the machine's Node being Ready */
+  joinSeconds(pool: string, seconds: number): void;
+  /** cordon and drain of one node */
+  drainSeconds(pool: string, seconds: number): void;
+  /** a failed SSH step, by the engine's error class (connection, auth, host-key, timeout, command, precondition) */
+  sshError(errorClass: string): void;
+}
+
+export interface AgentMetrics extends LifecycleMetrics {
   /** `method` is the RPC's short name (e.g. "NodeGroups"), `code` the status name (e.g. "OK"). */
   observeRpc(method: string, code: string, seconds: number): void;
   setPoolGauges(snapshot: MetricsSnapshot): void;
@@ -32,6 +47,8 @@ export interface AgentMetrics {
 
 // Reads are answered from memory in well under a millisecond; IncreaseSize waits on the control plane.
 const RPC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+// A join takes seconds (a prepared host) to many minutes (hooks, image pulls); a drain, as long as PDBs say.
+const LIFECYCLE_BUCKETS = [1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600];
 
 const POOL_GAUGES = {
   target: "ksp_agent_pool_target_size",
@@ -85,7 +102,44 @@ export function createAgentMetrics(): AgentMetrics {
     ]),
   ) as Record<keyof typeof POOL_GAUGES, Gauge<"pool">>;
 
+  const operations = new Counter({
+    name: "ksp_agent_lifecycle_operations_total",
+    help: "Machine lifecycle operations finished, by pool, kind (join, remove, cleanup, labels) and outcome.",
+    labelNames: ["pool", "kind", "outcome"] as const,
+    registers: [registry],
+  });
+  const joinDuration = new Histogram({
+    name: "ksp_agent_join_duration_seconds",
+    help: "From a machine's reservation being picked up to its Node being Ready, by pool.",
+    labelNames: ["pool"] as const,
+    buckets: LIFECYCLE_BUCKETS,
+    registers: [registry],
+  });
+  const drainDuration = new Histogram({
+    name: "ksp_agent_drain_duration_seconds",
+    help: "Cordon and drain of one node (evictions, PDB retries, pods gone), by pool.",
+    labelNames: ["pool"] as const,
+    buckets: LIFECYCLE_BUCKETS,
+    registers: [registry],
+  });
+  const sshErrors = new Counter({
+    name: "ksp_agent_ssh_errors_total",
+    help: "Failed SSH pipeline steps, by error class.",
+    labelNames: ["class"] as const,
+    registers: [registry],
+  });
+  const machines = new Gauge({
+    name: "ksp_agent_machines",
+    help: "Machines of the cluster's pools, by pool and status, as the agent last saw them.",
+    labelNames: ["pool", "status"] as const,
+    registers: [registry],
+  });
+
   return {
+    operation: (pool, kind, outcome) => operations.inc({ pool, kind, outcome }),
+    joinSeconds: (pool, seconds) => joinDuration.observe({ pool }, seconds),
+    drainSeconds: (pool, seconds) => drainDuration.observe({ pool }, seconds),
+    sshError: (errorClass) => sshErrors.inc({ class: errorClass }),
     observeRpc(method, code, seconds) {
       rpcCount.inc({ method, code });
       rpcLatency.observe({ method }, seconds);
@@ -98,6 +152,8 @@ export function createAgentMetrics(): AgentMetrics {
         for (const pool of snapshot.pools)
           gauge.set({ pool: pool.name }, pool[key as keyof typeof POOL_GAUGES]);
       }
+      machines.reset();
+      for (const m of snapshot.machines) machines.set({ pool: m.pool, status: m.status }, m.count);
     },
     render: () => registry.metrics(),
     contentType: registry.contentType,

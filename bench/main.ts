@@ -7,12 +7,14 @@ import { spawnSync } from "node:child_process";
 import { AGENT_NODE_FLAGS } from "../agent/node-flags.ts";
 import { benchApi } from "./api.ts";
 import { benchGrpc } from "./grpc.ts";
+import { benchLifecycle } from "./lifecycle.ts";
 import { benchSsh } from "./ssh.ts";
 import { benchStartup } from "./startup.ts";
 
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   api: benchApi,
   grpc: benchGrpc,
+  lifecycle: benchLifecycle,
   ssh: benchSsh,
   startup: benchStartup,
 };

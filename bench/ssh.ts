@@ -49,7 +49,8 @@ const pipeline: Pipeline = {
   tasks: [{ name: "sleep", steps: Array.from({ length: STEPS }, (_, i) => sleepStep(i + 1)) }],
 };
 
-function connectorOptions(): SshConnectorOptions {
+/** The agent's SSH settings, with host keys that must be known (the test hosts' are). */
+export function connectorOptions(): SshConnectorOptions {
   return {
     policy: "require-known",
     maxPerHost: 2,

@@ -49,6 +49,8 @@ export async function createSandboxInventory(
   apiUrl: string,
   adminToken: string,
   hosts: SandboxHostInput[],
+  /** more pool settings (e.g. lifecycleSettings for the bench's caps) */
+  poolSettings: Record<string, unknown> = {},
 ): Promise<SandboxInventory> {
   const api = <T>(method: string, path: string, body?: unknown) =>
     call<T>(apiUrl, adminToken, method, path, body);
@@ -62,6 +64,7 @@ export async function createSandboxInventory(
     minSize: 0,
     maxSize: hosts.length,
     autoscalingEnabled: true,
+    ...poolSettings,
   });
   const machineIds: string[] = [];
   for (const host of hosts) {

@@ -1,8 +1,9 @@
 /**
  * NodeGroupDecreaseTargetSize: CA withdraws part of a scale-up that has not
  * materialised. Only unregistered machines may go (reserved first, newest
- * first, then joining), back to available; a registered node is never
- * touched here — that is what DeleteNodes is for.
+ * first, then joining): reserved ones straight back to available, joining
+ * ones to leaving, so the reconciler resets the host before it is free. A
+ * registered node is never touched here — that is what DeleteNodes is for.
  */
 import type { AgentMachine, TransitionItem } from "../../proto/agent-api.ts";
 import { AgentError } from "../errors.ts";
@@ -42,7 +43,7 @@ export async function decreaseTargetSize(
   const items: TransitionItem[] = chosen.map((m) => ({
     machineId: m.id,
     from: m.status,
-    to: "available",
+    to: m.status === "reserved" ? "available" : "leaving",
     expectedVersion: m.version,
     reason: REASON,
   }));

@@ -2,8 +2,10 @@
  * NodeGroupDeleteNodes. Each node is found by providerID, then by name (fake
  * nodes for instances that never registered carry the instance id as both).
  * Registered machines go ready → draining, written ahead through the control
- * plane; unregistered ones (reserved, joining) are cancelled → available; a
- * failed join CA gives up on is only forgotten here (nothing runs on it).
+ * plane; unregistered ones are cancelled: reserved → available (nothing ran
+ * on them yet), joining → leaving (the reconciler resets the host first); a
+ * failed join CA gives up on is only forgotten here (it is `fault`, and its
+ * host was cleaned when the join failed).
  * Nodes already deleting are left alone, so a retried call is harmless.
  */
 import type { TransitionItem } from "../../proto/agent-api.ts";
@@ -68,8 +70,9 @@ export async function deleteNodes(
       reason: REASON,
     };
     if (machine.status === "ready") items.push({ ...base, to: "draining" });
-    else if (machine.status === "reserved" || machine.status === "joining")
-      items.push({ ...base, to: "available" });
+    else if (machine.status === "reserved") items.push({ ...base, to: "available" });
+    // SSH may have reached a joining machine: it leaves through a reset, never half-joined
+    else if (machine.status === "joining") items.push({ ...base, to: "leaving" });
     else if (machine.status === "fault") deps.store.hide(machine.id, machine.version);
   }
   deps.logger.info("deleting nodes", {

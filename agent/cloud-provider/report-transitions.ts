@@ -5,9 +5,9 @@
  * one FailedPrecondition naming them. A refusal that only says "already
  * there" (a retry whose first answer was lost) counts as done.
  */
-import { MAX_TRANSITION_ITEMS, type TransitionItem, type TransitionResult } from "../../proto/agent-api.ts";
-import type { MachineState } from "../../proto/machine-states.ts";
+import { MAX_TRANSITION_ITEMS, type TransitionItem } from "../../proto/agent-api.ts";
 import { AgentError } from "../errors.ts";
+import { appliedVersion, confirmedChange } from "../state/confirmed-transition.ts";
 import type { LocalChange } from "../state/store.ts";
 import { agentErrorFromControlPlane } from "./control-plane-errors.ts";
 import { type MutationDeps, mutationDeadline } from "./mutation-deps.ts";
@@ -45,7 +45,7 @@ export async function reportTransitions(
         const item = byId.get(result.machineId);
         if (!item) continue;
         const applied = appliedVersion(result, item.to);
-        if (applied !== null) changes.push(changeFor(deps, item, applied));
+        if (applied !== null) changes.push(confirmedChange(item, applied, deps.clock.now()));
         else if (!result.ok) {
           const node = names.get(result.machineId) ?? result.machineId;
           refusals.push({ node, machineId: result.machineId, ...result.error });
@@ -64,31 +64,4 @@ export async function reportTransitions(
       { refused: refusals.map(({ node, machineId, code }) => ({ node, machineId, code })) },
     );
   }
-}
-
-/** The machine's version after the transition, or null when it did not happen. */
-function appliedVersion(result: TransitionResult, to: MachineState): number | null {
-  if (result.ok) return result.machine.version;
-  const details = result.error.details;
-  if (result.error.code === "stale_version" && details?.actualStatus === to) {
-    const actual = details.actualVersion;
-    return typeof actual === "number" ? actual : null;
-  }
-  return null;
-}
-
-function changeFor(deps: MutationDeps, item: TransitionItem, version: number): LocalChange {
-  const leaves = item.to === "available";
-  return {
-    machineId: item.machineId,
-    version,
-    set: {
-      status: item.to,
-      desiredState: item.to === "ready" ? "joined" : "absent",
-      statusReason: item.reason ?? null,
-      statusChangedAt: deps.clock.now().toISOString(),
-      // a machine that leaves the cluster loses its provider id and node name (control plane's release rule)
-      ...(leaves ? { providerId: null, nodeName: null } : {}),
-    },
-  };
 }

@@ -22,7 +22,12 @@ export type FieldKey =
   | "sshKeyDir"
   | "logLevel"
   | "kubeconfig"
-  | "gpuLabel";
+  | "gpuLabel"
+  | "apiServerEndpoint"
+  | "caCertHash"
+  | "sshHostKeyPolicy"
+  | "sshConcurrency"
+  | "bootstrapTokenTtl";
 
 export interface FieldSpec {
   key: FieldKey;
@@ -155,6 +160,44 @@ export const AGENT_FIELDS: readonly FieldSpec[] = [
     env: "KSP_SSH_KEY_DIR",
     value: "DIR",
     help: "Directory with the SSH private keys used to join and remove machines.",
+  },
+  {
+    key: "sshHostKeyPolicy",
+    flag: "ssh-host-key-policy",
+    env: "KSP_SSH_HOST_KEY_POLICY",
+    value: "POLICY",
+    default: "pin-on-first-use",
+    help: "pin-on-first-use: a machine without a pinned host key gets the key it presents first, stored in the control plane; require-known: such a machine is refused. A key that differs from the pinned one is always refused.",
+  },
+  {
+    key: "sshConcurrency",
+    flag: "ssh-concurrency",
+    env: "KSP_SSH_CONCURRENCY",
+    value: "N",
+    default: "20",
+    help: "At most this many machines are worked on over SSH at once, all pools together (each pool also caps its own joins and removals).",
+  },
+  {
+    key: "apiServerEndpoint",
+    flag: "api-server-endpoint",
+    env: "KSP_API_SERVER_ENDPOINT",
+    value: "HOST:PORT",
+    help: "API server address machines join (kubeadm's apiServerEndpoint). Default: the server in kube-public/cluster-info.",
+  },
+  {
+    key: "caCertHash",
+    flag: "ca-cert-hash",
+    env: "KSP_CA_CERT_HASH",
+    value: "sha256:HEX",
+    help: "Hash of the cluster CA's public key that joining machines pin (kubeadm's caCertHashes). Default: computed from kube-public/cluster-info.",
+  },
+  {
+    key: "bootstrapTokenTtl",
+    flag: "bootstrap-token-ttl",
+    env: "KSP_BOOTSTRAP_TOKEN_TTL",
+    value: "DURATION",
+    default: "1h",
+    help: "Lifetime of the bootstrap token made for each join batch (deleted as soon as the batch ends; the TTL bounds a crash).",
   },
   {
     key: "logLevel",

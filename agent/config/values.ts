@@ -117,6 +117,50 @@ export const syncIntervalSchema = z
   })
   .pipe(z.number().min(1000, { error: "must be at least 1s" }));
 
+export const HOST_KEY_POLICIES = ["pin-on-first-use", "require-known"] as const;
+
+export const hostKeyPolicySchema = z.enum(HOST_KEY_POLICIES, {
+  error: `must be one of ${HOST_KEY_POLICIES.join(", ")}`,
+});
+
+export const concurrencySchema = z
+  .string(REQUIRED)
+  .refine((text) => /^\d{1,4}$/.test(text) && Number(text) >= 1 && Number(text) <= 1000, {
+    error: "must be a whole number from 1 to 1000",
+  })
+  .transform(Number);
+
+/** host:port as kubeadm takes it: a DNS name or IPv4 address, or an IPv6 address in brackets. */
+export const apiEndpointSchema = z
+  .string(REQUIRED)
+  .refine(
+    (text) =>
+      /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(text) && Number(text.split(":").pop()) <= 65_535,
+    {
+      error: "must be host:port, e.g. 10.0.0.1:6443 or [fd00::1]:6443",
+    },
+  );
+
+export const caCertHashSchema = z
+  .string(REQUIRED)
+  .refine((text) => /^sha256:[0-9A-Fa-f]{64}$/.test(text), { error: "must be sha256: and 64 hex digits" })
+  .transform((text) => text.toLowerCase());
+
+export const tokenTtlSchema = z
+  .string(REQUIRED)
+  .transform((text, ctx) => {
+    const ms = parseDurationMs(text);
+    if (ms !== undefined) return ms;
+    ctx.addIssue({ code: "custom", message: 'must be a duration such as "1h" or "30m"' });
+    return z.NEVER;
+  })
+  .pipe(
+    z
+      .number()
+      .min(60_000, { error: "must be at least 1m" })
+      .max(24 * 3_600_000, { error: "must be at most 24h" }),
+  );
+
 export const logLevelSchema = z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], {
   error: `must be one of ${LOG_LEVELS.join(", ")}`,
 });

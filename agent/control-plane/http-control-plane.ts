@@ -2,14 +2,16 @@
  * The ControlPlane over HTTP: bearer credential (read on every call, so a
  * rotated credential is picked up), responses parsed with the protocol's
  * schemas. Every call here may be retried: state and heartbeat are reads or
- * overwrites, allocations are idempotent by requestId, and transitions carry
- * expectedVersion, so a replay never applies twice (it reports stale_version).
+ * overwrites, allocations are idempotent by requestId, transitions carry
+ * expectedVersion, so a replay never applies twice (it reports stale_version),
+ * and a host key is only pinned where none is (a replay answers "unchanged").
  */
 import type { z } from "zod";
 import {
   AgentStateSchema,
   AllocationResponseSchema,
   HeartbeatResponseSchema,
+  HostKeysResponseSchema,
   TransitionsResponseSchema,
 } from "../../proto/agent-api.ts";
 import { type Clock, systemClock } from "../clock.ts";
@@ -76,5 +78,7 @@ export function createHttpControlPlane(options: HttpControlPlaneOptions): Contro
       post("/v1/agent/transitions", { items }, TransitionsResponseSchema, callOptions),
     heartbeat: (request, callOptions) =>
       post("/v1/agent/heartbeat", request, HeartbeatResponseSchema, callOptions),
+    pinHostKeys: (items, callOptions) =>
+      post("/v1/agent/host-keys", { items }, HostKeysResponseSchema, callOptions),
   };
 }

@@ -10,6 +10,8 @@ import type {
   AllocationResponse,
   HeartbeatRequest,
   HeartbeatResponse,
+  HostKeyPin,
+  HostKeysResponse,
   TransitionItem,
   TransitionsResponse,
 } from "../../proto/agent-api.ts";
@@ -33,4 +35,6 @@ export interface ControlPlane {
   /** POST /v1/agent/transitions; per-item results, never a whole-batch conflict */
   transitions(items: TransitionItem[], options?: CallOptions): Promise<TransitionsResponse>;
   heartbeat(request: HeartbeatRequest, options?: CallOptions): Promise<HeartbeatResponse>;
+  /** POST /v1/agent/host-keys; stores keys learned on first use, per-item results (a different pinned key is a conflict) */
+  pinHostKeys(items: HostKeyPin[], options?: CallOptions): Promise<HostKeysResponse>;
 }

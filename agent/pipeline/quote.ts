@@ -95,6 +95,13 @@ const KUBELET_NAMESPACES = ["kubelet.kubernetes.io", "node.kubernetes.io"];
 const RESERVED_NAMESPACES = ["kubernetes.io", "k8s.io"];
 const inNamespace = (prefix: string, ns: string) => prefix === ns || prefix.endsWith(`.${ns}`);
 
+/** Whether the kubelet may set this label on its own Node (NodeRestriction); others need an API write. */
+export function kubeletMaySetLabel(key: string): boolean {
+  const prefix = key.includes("/") ? key.slice(0, key.indexOf("/")) : "";
+  const reserved = RESERVED_NAMESPACES.some((ns) => inNamespace(prefix, ns));
+  return !reserved || KUBELET_LABELS.has(key) || KUBELET_NAMESPACES.some((ns) => inNamespace(prefix, ns));
+}
+
 /** Labels the kubelet may set on its own Node through --node-labels. */
 export function validateNodeLabels(value: unknown, field = "labels"): Record<string, string> {
   if (value === undefined) return {};
@@ -105,9 +112,7 @@ export function validateNodeLabels(value: unknown, field = "labels"): Record<str
   for (const [key, v] of Object.entries(value)) {
     validateLabelKey(key, `${field} key`);
     out[key] = validateLabelValue(v, `${field}[${JSON.stringify(key)}]`);
-    const prefix = key.includes("/") ? key.slice(0, key.indexOf("/")) : "";
-    const reserved = RESERVED_NAMESPACES.some((ns) => inNamespace(prefix, ns));
-    if (reserved && !KUBELET_LABELS.has(key) && !KUBELET_NAMESPACES.some((ns) => inNamespace(prefix, ns))) {
+    if (!kubeletMaySetLabel(key)) {
       throw invalid(
         `${field} key`,
         key,

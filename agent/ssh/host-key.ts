@@ -25,7 +25,8 @@ export function decideHostKey(
   where: string,
 ): HostKeyDecision {
   if (pinned !== null) {
-    if (pinned === actual) return { accept: true, learned: false };
+    // operators may paste the padded form ("…=") some tools print; the key is the same
+    if (unpadded(pinned) === unpadded(actual)) return { accept: true, learned: false };
     return {
       accept: false,
       reason: `host key mismatch for ${where}: expected ${pinned}, host presented ${actual}`,
@@ -37,3 +38,5 @@ export function decideHostKey(
     reason: `no pinned host key for ${where} and the policy is require-known (host presented ${actual})`,
   };
 }
+
+const unpadded = (fingerprint: string) => fingerprint.replace(/=+$/, "");

@@ -3,6 +3,11 @@
  * reserved/joining → creating, ready → running, draining/leaving → deleting,
  * a fault that carries a provider id (a failed create or join) → creating
  * with errorInfo; anything else is not an instance at all.
+ *
+ * The errorInfo's class tells CA what the failure means for the group:
+ * OutOfResources when the pool has no free machine left to try instead
+ * (CA backs the group off at once rather than waiting out its node
+ * provisioning time), Other when another machine could still join.
  */
 import type { AgentMachine } from "../../proto/agent-api.ts";
 import type { MachineState } from "../../proto/machine-states.ts";
@@ -22,7 +27,15 @@ export function providerIdOf(machine: AgentMachine): string {
   return machine.providerId ?? `ksp://${machine.id}`;
 }
 
-export function instanceOf(machine: AgentMachine): InstanceInfo | null {
+export interface PoolSupply {
+  /** the pool has an `available` machine a scale-up could reserve */
+  hasFreeMachine: boolean;
+}
+
+export function instanceOf(
+  machine: AgentMachine,
+  supply: PoolSupply = { hasFreeMachine: true },
+): InstanceInfo | null {
   switch (machine.status) {
     case "reserved":
     case "joining":
@@ -40,7 +53,9 @@ export function instanceOf(machine: AgentMachine): InstanceInfo | null {
         errorInfo: {
           errorCode: JOIN_FAILED_CODE,
           errorMessage: machine.lastError ?? machine.statusReason ?? "the machine failed to join",
-          instanceErrorClass: INSTANCE_ERROR_CLASS.other,
+          instanceErrorClass: supply.hasFreeMachine
+            ? INSTANCE_ERROR_CLASS.other
+            : INSTANCE_ERROR_CLASS.outOfResources,
         },
       };
     default:

@@ -46,6 +46,8 @@ export interface StateStore {
   applyLocal(changes: readonly LocalChange[]): void;
   /** stop listing a machine as an instance while it stays at this version (a failure CA deleted) */
   hide(machineId: string, version: number): void;
+  /** called after every change of the view (a poll that changed it, a local change); returns unsubscribe */
+  subscribe(listener: () => void): () => void;
 }
 
 export function createStateStore(): StateStore {
@@ -55,8 +57,19 @@ export function createStateStore(): StateStore {
   const overlays = new Map<string, Overlay>();
   const hidden = new Map<string, Hidden>();
   let current: AgentView = buildView(null);
+  const listeners = new Set<() => void>();
 
-  const rebuild = () => {
+  const notify = () => {
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch {
+        // a listener's failure is its own; the view and the other listeners go on
+      }
+    }
+  };
+
+  const rebuildView = () => {
     if (!base) {
       current = buildView(null);
       return;
@@ -69,6 +82,11 @@ export function createStateStore(): StateStore {
       [...hidden].filter(([id, h]) => versions.get(id) === h.version).map(([id]) => id),
     );
     current = buildView({ ...base, machines }, hiddenIds);
+  };
+
+  const rebuild = () => {
+    rebuildView();
+    notify();
   };
 
   const effectiveMachine = (id: string): AgentMachine | undefined =>
@@ -113,6 +131,10 @@ export function createStateStore(): StateStore {
       mark++;
       hidden.set(machineId, { version, mark });
       rebuild();
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }

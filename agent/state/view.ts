@@ -110,10 +110,11 @@ export function buildView(state: AgentState | null, hidden: ReadonlySet<string> 
 
 function buildPool(pool: AgentPool, machines: AgentMachine[], hidden: ReadonlySet<string>): PoolView {
   const counts = zeroCounts();
+  for (const machine of machines) counts[machine.status]++;
+  const supply = { hasFreeMachine: counts.available > 0 };
   const instances: PoolInstance[] = [];
   for (const machine of machines) {
-    counts[machine.status]++;
-    const info = hidden.has(machine.id) ? null : instanceOf(machine);
+    const info = hidden.has(machine.id) ? null : instanceOf(machine, supply);
     if (info) instances.push({ machine, info });
   }
   const targetSize = TARGET_STATES.reduce((sum, status) => sum + counts[status], 0);

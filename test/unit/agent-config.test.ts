@@ -36,7 +36,60 @@ describe("parseAgentConfig", () => {
       logLevel: "info",
       kubeconfig: null,
       gpuLabel: "nvidia.com/gpu.product",
+      lifecycle: {
+        apiServerEndpoint: null,
+        caCertHash: null,
+        hostKeyPolicy: "pin-on-first-use",
+        sshConcurrency: 20,
+        bootstrapTokenTtlMs: 3_600_000,
+      },
     } satisfies AgentConfig);
+  });
+
+  it("takes the lifecycle settings from flags or the environment and refuses bad ones", () => {
+    const hash = `sha256:${"AB".repeat(32)}`;
+    const config = parseOk([
+      "--api-server-endpoint",
+      "[fd00::1]:6443",
+      "--ca-cert-hash",
+      hash,
+      "--ssh-host-key-policy",
+      "require-known",
+      "--ssh-concurrency",
+      "5",
+      "--bootstrap-token-ttl",
+      "30m",
+    ]);
+    expect(config.lifecycle).toEqual({
+      apiServerEndpoint: "[fd00::1]:6443",
+      caCertHash: hash.toLowerCase(),
+      hostKeyPolicy: "require-known",
+      sshConcurrency: 5,
+      bootstrapTokenTtlMs: 1_800_000,
+    });
+    expect(
+      parseOk([], { ...baseEnv, KSP_API_SERVER_ENDPOINT: "api.example.com:443" }).lifecycle.apiServerEndpoint,
+    ).toBe("api.example.com:443");
+    expect(
+      parseErrors([
+        "--api-server-endpoint",
+        "https://10.0.0.1:6443",
+        "--ca-cert-hash",
+        "sha256:xyz",
+        "--ssh-host-key-policy",
+        "trust-all",
+        "--ssh-concurrency",
+        "0",
+        "--bootstrap-token-ttl",
+        "10s",
+      ]),
+    ).toEqual([
+      "--api-server-endpoint: must be host:port, e.g. 10.0.0.1:6443 or [fd00::1]:6443",
+      "--ca-cert-hash: must be sha256: and 64 hex digits",
+      "--ssh-host-key-policy: must be one of pin-on-first-use, require-known",
+      "--ssh-concurrency: must be a whole number from 1 to 1000",
+      "--bootstrap-token-ttl: must be at least 1m",
+    ]);
   });
 
   it("takes the GPU label from --gpu-label or KSP_GPU_LABEL", () => {

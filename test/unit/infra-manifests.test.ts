@@ -132,6 +132,17 @@ describe("infra manifests", () => {
       ["pods/eviction", "create"],
       ["events", "create"],
     ]);
-    expect(find("Role", "ksp-agent-bootstrap-tokens").metadata.namespace).toBe("kube-system");
+    const tokens = find("Role", "ksp-agent-bootstrap-tokens");
+    expect(tokens.metadata.namespace).toBe("kube-system");
+    // create per batch, delete when it ends, list (by label) to clean up after a crash; never get or update
+    expect(tokens.rules).toEqual([
+      { apiGroups: [""], resources: ["secrets"], verbs: ["create", "delete", "list"] },
+    ]);
+    const clusterInfo = find("Role", "ksp-agent-cluster-info");
+    expect(clusterInfo.metadata.namespace).toBe("kube-public");
+    expect(clusterInfo.rules).toEqual([
+      { apiGroups: [""], resources: ["configmaps"], resourceNames: ["cluster-info"], verbs: ["get"] },
+    ]);
+    expect(find("RoleBinding", "ksp-agent-cluster-info").roleRef.name).toBe("ksp-agent-cluster-info");
   });
 });

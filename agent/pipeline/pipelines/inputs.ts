@@ -39,7 +39,12 @@ export interface HookEnv {
 /** Keys of the join values that hold secrets (Step.secrets). */
 export const JOIN_SECRETS = ["token", "caCertHash"] as const;
 
+/** kubeadm's config API for the JoinConfiguration; absent: chosen from the host's kubeadm version. */
+export type KubeadmConfigVersion = "v1beta3" | "v1beta4";
+const CONFIG_VERSIONS: readonly string[] = ["v1beta3", "v1beta4"];
+
 export interface JoinInput {
+  configVersion?: KubeadmConfigVersion;
   nodeName: string;
   providerId: string;
   endpoint: Endpoint;
@@ -93,7 +98,14 @@ export function parseJoinInput(values: Readonly<Record<string, unknown>>): JoinI
   const nodeName = validateNodeName(values.nodeName);
   const providerId = validateProviderId(values.providerId);
   const endpoint = validateEndpoint(values.apiEndpoint);
+  const configVersion = optional(values.kubeadmConfigVersion, (v) => {
+    if (typeof v !== "string" || !CONFIG_VERSIONS.includes(v)) {
+      throw new ValidationError("kubeadmConfigVersion", "invalid kubeadmConfigVersion: v1beta3 or v1beta4");
+    }
+    return v as KubeadmConfigVersion;
+  });
   return {
+    ...(configVersion === undefined ? {} : { configVersion }),
     nodeName,
     providerId,
     endpoint,

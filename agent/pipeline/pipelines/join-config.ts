@@ -4,9 +4,9 @@
  * validated; the YAML library quotes whatever needs quoting.
  */
 import { stringify } from "yaml";
-import type { JoinInput } from "./inputs.ts";
+import type { JoinInput, KubeadmConfigVersion } from "./inputs.ts";
 
-export type KubeadmConfigVersion = "v1beta3" | "v1beta4";
+export type { KubeadmConfigVersion } from "./inputs.ts";
 
 /** v1beta4 from kubeadm 1.31 on (its kubeletExtraArgs is a list); v1beta3 before. */
 export function configVersionFor(kubeadmVersion: string | null): KubeadmConfigVersion {

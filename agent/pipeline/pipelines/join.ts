@@ -43,7 +43,8 @@ const checkMembership: Step = {
   retry: { attempts: 2, backoffMs: 500 },
   secrets: JOIN_SECRETS,
   async apply(ctx) {
-    const result = await membership(ctx);
+    // a preflight run just before (same session) has judged it already
+    const result = (ctx.values.membership as Membership | undefined) ?? (await membership(ctx));
     ctx.log("stdout", result === "joined-here" ? "already joined to this cluster\n" : "not joined yet\n");
     return { exitCode: 0, facts: { membership: result } };
   },
@@ -59,7 +60,8 @@ const kubeadmJoin: Step = {
   async apply(ctx) {
     const input = parseJoinInput(ctx.values);
     const version = await runCommand(ctx, "kubeadm version -o short", "kubeadm version", QUERY_TIMEOUT_MS);
-    const config = joinConfiguration(input, configVersionFor(version.stdout.trim()));
+    // the pool may pin the config API (e.g. a patched kubeadm that reports an odd version)
+    const config = joinConfiguration(input, input.configVersion ?? configVersionFor(version.stdout.trim()));
     await runScript(ctx, CONFIG_DIR_SCRIPT, { KSP_DIR: KSP_STATE_DIR }, QUERY_TIMEOUT_MS);
     await ctx.session.upload(JOIN_CONFIG_PATH, config, {
       mode: 0o600,

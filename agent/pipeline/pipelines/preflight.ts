@@ -44,19 +44,28 @@ function preflightStep(
   };
 }
 
-function factsStep(
-  name: string,
-  sections: FactSection[],
-  judge: (f: HostFacts, i: PreflightInput) => string,
-) {
+/** Every fact section preflight judges: read once by the first step that needs one, reused by the rest. */
+const PREFLIGHT_SECTIONS: FactSection[] = ["system", "hardware", "gpus", "runtime"];
+
+function factsStep(name: string, judge: (f: HostFacts, i: PreflightInput) => string) {
   return preflightStep(name, async (ctx, input) => {
-    const facts = await readFacts(ctx, sections, TIMEOUT_MS);
-    return { note: judge(facts, input) };
+    const known = ctx.values.preflightFacts as HostFacts | undefined;
+    const facts = known ?? (await readFacts(ctx, PREFLIGHT_SECTIONS, TIMEOUT_MS));
+    return { note: judge(facts, input), facts: { preflightFacts: facts } };
   });
 }
 
 async function scriptOutput(ctx: StepContext, template: Parameters<typeof runScript>[1], params = {}) {
   return keyValues((await runScript(ctx, template, params, TIMEOUT_MS)).stdout);
+}
+
+/** The swap and time probe, run once for both steps that judge it (each round trip costs a command on the host). */
+function swapAndTimeStep(name: string, judge: (kv: Map<string, string[]>, i: PreflightInput) => string) {
+  return preflightStep(name, async (ctx, input) => {
+    const known = ctx.values.swapAndTime as Record<string, string[]> | undefined;
+    const kv = known ? new Map(Object.entries(known)) : await scriptOutput(ctx, SWAP_AND_TIME_SCRIPT);
+    return { note: judge(kv, input), facts: { swapAndTime: Object.fromEntries(kv) } };
+  });
 }
 
 const connectivity = preflightStep("preflight.connectivity", async (ctx) => {
@@ -105,20 +114,16 @@ export function preflightPipeline(): Pipeline {
       {
         name: "host",
         steps: [
-          factsStep("preflight.os-arch", ["system"], (f, i) => judgeOsArch(f, i.architectures)),
-          factsStep("preflight.resources", ["hardware", "gpus"], (f, i) => judgeResources(f, i.requirements)),
+          factsStep("preflight.os-arch", (f, i) => judgeOsArch(f, i.architectures)),
+          factsStep("preflight.resources", (f, i) => judgeResources(f, i.requirements)),
           preflightStep("preflight.required-commands", async (ctx, input) => ({
             note: judgeCommands(
               await scriptOutput(ctx, COMMANDS_SCRIPT, { KSP_COMMANDS: input.commands.join(" ") }),
             ),
           })),
-          factsStep("preflight.container-runtime", ["runtime"], (f) => judgeRuntime(f)),
-          preflightStep("preflight.swap", async (ctx, input) => ({
-            note: judgeSwap(await scriptOutput(ctx, SWAP_AND_TIME_SCRIPT), input.prepareHosts),
-          })),
-          preflightStep("preflight.time-sync", async (ctx) => ({
-            note: judgeTimeSync(await scriptOutput(ctx, SWAP_AND_TIME_SCRIPT)),
-          })),
+          factsStep("preflight.container-runtime", (f) => judgeRuntime(f)),
+          swapAndTimeStep("preflight.swap", (kv, i) => judgeSwap(kv, i.prepareHosts)),
+          swapAndTimeStep("preflight.time-sync", (kv) => judgeTimeSync(kv)),
         ],
       },
       { name: "cluster", steps: [apiReachable, kubeletState] },

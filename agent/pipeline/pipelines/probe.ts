@@ -5,7 +5,8 @@ import { runCommand } from "./run.ts";
 
 const PROBE_TIMEOUT_MS = 10_000;
 
-const sshEcho: Step = {
+/** The shell answers over SSH; alone, it is how a host key is learned before anything else runs. */
+export const sshEcho: Step = {
   name: "probe.ssh-echo",
   tags: ["probe"],
   timeoutMs: PROBE_TIMEOUT_MS,

@@ -17,9 +17,10 @@ done
 `,
 });
 
+/** Swap devices and fstab entries; NTP sync, and the time services only when the clock is not synced. */
 export const SWAP_AND_TIME_SCRIPT = defineScript({
   name: "preflight/swap-and-time",
-  version: 1,
+  version: 2,
   params: [],
   body: String.raw`
 if [ -r /proc/swaps ]; then
@@ -30,12 +31,16 @@ fi
 if [ -r /etc/fstab ]; then
   awk '!/^[[:space:]]*#/ && $3 == "swap" { n++ } END { print "swap_fstab=" n + 0 }' /etc/fstab
 fi
+synced=""
 if command -v timedatectl >/dev/null 2>&1; then
-  if v=$(timedatectl show -p NTPSynchronized --value 2>/dev/null); then printf 'ntp_synchronized=%s\n' "$v"; fi
+  if synced=$(timedatectl show -p NTPSynchronized --value 2>/dev/null); then printf 'ntp_synchronized=%s\n' "$synced"; fi
 fi
-for u in chronyd chrony systemd-timesyncd ntpd ntp ntpsec openntpd; do
-  if systemctl is-active --quiet "$u" 2>/dev/null; then printf 'time_service=%s\n' "$u"; fi
-done
+# a synchronised clock needs no further look; otherwise an active time service may be about to sync it
+if [ "$synced" != yes ]; then
+  for u in chronyd chrony systemd-timesyncd ntpd ntp ntpsec openntpd; do
+    if systemctl is-active --quiet "$u" 2>/dev/null; then printf 'time_service=%s\n' "$u"; fi
+  done
+fi
 `,
 });
 

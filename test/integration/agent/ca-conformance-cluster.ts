@@ -5,6 +5,12 @@
  * server on real ports. Each cluster gets its own HTTP listener on the shared
  * control-plane app, so one can go through an outage without the others.
  *
+ * The machines move the way they do in production, through the agent's
+ * lifecycle reconciler, here over in-memory doubles of the Kubernetes API
+ * (FakeKube) and of the hosts (FakeMachineWork, joins held until the test
+ * releases them, so CA can look at machines mid-join): no test posts a
+ * transition by hand.
+ *
  * Pools: `web` (min 1, max 6, full template, options and a price, 5 machines),
  * `gpu` (min 0, max 3, empty template → built from its 2 A100 machines, no
  * options, no price) and `manual` (autoscaling off: not a node group).
@@ -19,7 +25,9 @@ import { type AgentCore, createAgentCore } from "../../../agent/core.ts";
 import { type GrpcServer, startGrpcServer } from "../../../agent/grpc/server.ts";
 import { alwaysLeader } from "../../../agent/leadership.ts";
 import { createLogger } from "../../../agent/log.ts";
-import type { TransitionItem } from "../../../proto/agent-api.ts";
+import { createReconciler } from "../../../agent/reconciler/reconciler.ts";
+import { FakeKube } from "../../support/agent/fake-kube.ts";
+import { FakeMachineWork } from "../../support/agent/fake-machine-work.ts";
 import type { TestApi } from "../../support/api.ts";
 
 const GiB = 2 ** 30;
@@ -63,9 +71,13 @@ export interface ConformanceCluster {
   machineIds: Record<"web" | "gpu", string[]>;
   grpcAddress: string;
   core: AgentCore;
-  /** POST /v1/agent/transitions with the agent's credential (what the join/remove workers will do) */
-  transition(items: TransitionItem[]): Promise<void>;
+  /** the hosts: joins wait for `work.release(machineId)` (or a failure) */
+  work: FakeMachineWork;
+  /** the cluster's Nodes, as the kubelets register them */
+  kube: FakeKube;
   machineStatus(id: string): Promise<string>;
+  /** polls the control plane until the machine is in one of `statuses` */
+  waitForStatus(id: string, ...statuses: string[]): Promise<void>;
   /** closes this cluster's control-plane listener: the agent sees the control plane as unreachable */
   cutControlPlane(): Promise<void>;
   close(): Promise<void>;
@@ -137,20 +149,43 @@ export async function startConformanceCluster(api: TestApi, name: string): Promi
     kubernetesVersion: "v1.31.2",
   });
   const logger = createLogger({ level: "error", sink: () => {} });
+  const controlPlane = createHttpControlPlane({
+    baseUrl,
+    credential: () => registration.credential,
+    timeoutMs: 2_000,
+    backoffBaseMs: 20,
+  });
+  const leadership = alwaysLeader(`${name}-agent`);
   const core = createAgentCore({
-    controlPlane: createHttpControlPlane({
-      baseUrl,
-      credential: () => registration.credential,
-      timeoutMs: 2_000,
-      backoffBaseMs: 20,
-    }),
+    controlPlane,
     clock: { now: () => new Date() },
     logger,
-    leadership: alwaysLeader(`${name}-agent`),
+    leadership,
     gpuLabel: GPU_LABEL,
     syncIntervalMs: 60_000,
   });
   await core.start();
+  const kube = new FakeKube({ identity: `${name}-agent` });
+  const work = new FakeMachineWork(kube);
+  work.holdJoins = true;
+  await kube.nodeInformer.start();
+  const reconciler = createReconciler({
+    store: core.store,
+    controlPlane,
+    nodes: kube.nodeInformer,
+    nodeOps: kube.nodeOperations,
+    tokens: kube.bootstrapTokens,
+    discovery: kube.discovery,
+    work,
+    leadership,
+    clock: { now: () => new Date() },
+    logger,
+    metrics: { operation: () => {}, joinSeconds: () => {}, drainSeconds: () => {}, sshError: () => {} },
+    requestSync: core.requestSync,
+    tickMs: 50,
+    maxRetryDelayMs: 200,
+  });
+  await reconciler.start();
   const grpc: GrpcServer = await startGrpcServer({
     listen: { host: "127.0.0.1", port: 0 },
     tls: null,
@@ -158,6 +193,8 @@ export async function startConformanceCluster(api: TestApi, name: string): Promi
     logger,
   });
 
+  const machineStatus = async (id: string) =>
+    (await admin<{ status: string }>("GET", `/v1/machines/${id}`)).status;
   let cut = false;
   const cutControlPlane = async () => {
     if (cut) return;
@@ -171,21 +208,23 @@ export async function startConformanceCluster(api: TestApi, name: string): Promi
     machineIds,
     grpcAddress: `127.0.0.1:${grpc.port}`,
     core,
-    async transition(items) {
-      const res = await api.json("POST", "/v1/agent/transitions", {
-        token: registration.credential,
-        body: { items },
-      });
-      const failed = res.body?.results?.filter((r: { ok: boolean }) => !r.ok) ?? [res.body];
-      if (res.status !== 200 || failed.length > 0)
-        throw new Error(`transitions: ${JSON.stringify(res.body)}`);
-    },
-    async machineStatus(id) {
-      return (await admin<{ status: string }>("GET", `/v1/machines/${id}`)).status;
+    work,
+    kube,
+    machineStatus,
+    async waitForStatus(id, ...statuses) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const last = await machineStatus(id);
+        if (statuses.includes(last)) return;
+        if (Date.now() > deadline) throw new Error(`machine ${id} is ${last}, not ${statuses.join(" or ")}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     },
     cutControlPlane,
     async close() {
       await grpc.close();
+      await reconciler.stop();
+      await kube.nodeInformer.stop();
       await core.stop();
       await cutControlPlane();
     },

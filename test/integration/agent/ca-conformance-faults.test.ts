@@ -46,9 +46,14 @@ describe.skipIf(!ok)("CA against the agent: control-plane outage and mTLS", () =
       const emulator = new CaEmulator(client);
       expect(await emulator.scaleUp("web", 2)).toMatchObject({ outcome: "scaled", after: 2 });
       const [id] = (await emulator.nodes("web")).map((i) => i.id.replace("ksp://", ""));
-      await cluster.transition([{ machineId: id!, from: "reserved", to: "joining" }]);
-      await cluster.transition([{ machineId: id!, from: "joining", to: "ready", nodeName: "faults-web-1" }]);
-      node = { name: "faults-web-1", providerID: `ksp://${id}` };
+      // the reconciler joins it; the (fake) host finishes its join when released
+      for (let t = 0; !cluster.work.held().includes(id!); t++) {
+        if (t > 500) throw new Error("the join never started");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      cluster.work.release(id!);
+      await cluster.waitForStatus(id!, "ready");
+      node = { name: cluster.kube.nodeInformer.byProviderId(`ksp://${id}`)!.name, providerID: `ksp://${id}` };
       await emulator.refresh();
     } finally {
       client.close();

@@ -40,6 +40,14 @@ const failure = (promise: Promise<unknown>) =>
     },
   );
 const providerId = (machineId: string) => `ksp://${machineId}`;
+
+async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 const unmanaged: EmulatedNode = { name: "control-plane-1", providerID: "", labels: { "node-role": "cp" } };
 
 let api: TestApi;
@@ -91,35 +99,38 @@ describe.skipIf(!ok).each(["current", "legacy"] as const)(
       const reserved = instances.map((i) => i.id.replace("ksp://", ""));
       for (const id of reserved) {
         expect(cluster.machineIds.web).toContain(id);
-        expect(await cluster.machineStatus(id)).toBe("reserved");
+        // the reconciler picks them up at once; their joins are held, so they stay creating
+        expect(["reserved", "joining"]).toContain(await cluster.machineStatus(id));
       }
     });
 
     it("refresh loop after the joins: every node maps to its group, failed joins carry errorInfo", async () => {
       const reserved = (await emulator.nodes("web")).map((i) => i.id.replace("ksp://", ""));
       const [a, b, bad] = reserved as [string, string, string];
-      await cluster.transition(
-        [a, b, bad].map((machineId) => ({ machineId, from: "reserved", to: "joining" })),
+      await until("the three joins to run", () =>
+        [a, b, bad].every((id) => cluster.work.held().includes(id)),
       );
-      await cluster.transition([
-        { machineId: a, from: "joining", to: "ready", nodeName: `${version}-web-a` },
-        { machineId: b, from: "joining", to: "ready", nodeName: `${version}-web-b` },
-        { machineId: bad, from: "joining", to: "fault", lastError: "kubeadm join: preflight failed" },
-      ]);
+      cluster.work.release(a);
+      cluster.work.release(b);
+      cluster.work.release(bad, {
+        step: "preflight.kubelet-state",
+        errorClass: "precondition",
+        message: "kubeadm join: preflight failed",
+      });
+      await cluster.waitForStatus(a, "ready");
+      await cluster.waitForStatus(b, "ready");
+      await cluster.waitForStatus(bad, "fault");
+      const nameOf = (id: string) => cluster.kube.nodeInformer.byProviderId(providerId(id))!.name;
       nodes.push(
-        {
-          name: `${version}-web-a`,
-          providerID: providerId(a),
-          labels: { "kube-static-pool.io/pool": "web" },
-        },
-        { name: `${version}-web-b`, providerID: providerId(b), labels: {} },
+        { name: nameOf(a), providerID: providerId(a), labels: { "kube-static-pool.io/pool": "web" } },
+        { name: nameOf(b), providerID: providerId(b), labels: {} },
       );
       failedInstance = providerId(bad);
 
       const loop = await emulator.runOnce([...nodes, unmanaged]);
       expect(Object.fromEntries(loop.groupOfNode)).toEqual({
-        [`${version}-web-a`]: "web",
-        [`${version}-web-b`]: "web",
+        [nameOf(a)]: "web",
+        [nameOf(b)]: "web",
         [unmanaged.name]: "",
       });
       expect(loop.targetSizes.get("web")).toBe(2);
@@ -144,7 +155,8 @@ describe.skipIf(!ok).each(["current", "legacy"] as const)(
       expect(await emulator.scaleUp("web", 1)).toMatchObject({ outcome: "scaled", after: 3 });
       const pending = (await emulator.nodes("web")).find((i) => i.state === "instanceCreating")!;
       expect(await emulator.deleteUnregistered(pending.id)).toEqual({ groupId: "web", before: 3, after: 2 });
-      expect(await cluster.machineStatus(pending.id.replace("ksp://", ""))).toBe("available");
+      // reserved: freed at once; joining: the join is aborted and the host reset first
+      await cluster.waitForStatus(pending.id.replace("ksp://", ""), "available");
     });
 
     it("decrease target: cancels unregistered instances only, refuses to reach registered ones", async () => {
@@ -157,6 +169,8 @@ describe.skipIf(!ok).each(["current", "legacy"] as const)(
       });
       await emulator.decreaseTargetSize("web", -2);
       expect(await emulator.targetSize("web")).toBe(2);
+      // cancelled joins leave through a reset (deleting meanwhile), then only the running nodes are left
+      await until("the cancelled joins to be gone", async () => (await emulator.nodes("web")).length === 2);
       expect((await emulator.nodes("web")).map((i) => i.state)).toEqual([
         "instanceRunning",
         "instanceRunning",
@@ -164,6 +178,8 @@ describe.skipIf(!ok).each(["current", "legacy"] as const)(
     });
 
     it("scale-down: DeleteNodes drains a registered node write-ahead and respects the minimum", async () => {
+      // a drain that takes its time, so CA can be seen looking at a deleting instance
+      cluster.kube.setDrainBehaviour({ delayMs: 60_000 });
       await emulator.deleteNodes("web", [nodes[1]!]);
       expect(await emulator.targetSize("web")).toBe(1);
       expect(await cluster.machineStatus(nodes[1]!.providerID.replace("ksp://", ""))).toBe("draining");

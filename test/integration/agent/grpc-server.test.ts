@@ -104,7 +104,17 @@ describe("metrics", () => {
     metrics.setPoolGauges({
       syncAgeSeconds: 2.5,
       pools: [{ name: "default", target: 3, ready: 2, creating: 1, deleting: 0, min: 0, max: 5 }],
+      machines: [
+        { pool: "default", status: "ready", count: 2 },
+        { pool: "default", status: "joining", count: 1 },
+      ],
     });
+    metrics.operation("default", "join", "succeeded");
+    metrics.operation("default", "join", "succeeded");
+    metrics.operation("default", "remove", "failed");
+    metrics.joinSeconds("default", 42);
+    metrics.drainSeconds("default", 3);
+    metrics.sshError("connection");
 
     const res = await fetch(`http://127.0.0.1:${http.address.port}/metrics`);
     expect(res.status).toBe(200);
@@ -123,11 +133,24 @@ describe("metrics", () => {
     expect(text).toContain('ksp_agent_pool_max_size{pool="default"} 5');
     expect(text).toContain("ksp_agent_sync_age_seconds 2.5");
     expect(text).toContain("process_cpu_seconds_total");
+    expect(text).toContain('ksp_agent_machines{pool="default",status="joining"} 1');
+    expect(text).toContain(
+      'ksp_agent_lifecycle_operations_total{pool="default",kind="join",outcome="succeeded"} 2',
+    );
+    expect(text).toContain(
+      'ksp_agent_lifecycle_operations_total{pool="default",kind="remove",outcome="failed"} 1',
+    );
+    expect(text).toContain('ksp_agent_join_duration_seconds_bucket{le="60",pool="default"} 1');
+    expect(text).toContain('ksp_agent_join_duration_seconds_bucket{le="30",pool="default"} 0');
+    expect(text).toContain('ksp_agent_drain_duration_seconds_count{pool="default"} 1');
+    expect(text).toContain('ksp_agent_ssh_errors_total{class="connection"} 1');
 
     // A pool that disappears stops being exported; never-synced is +Inf.
-    metrics.setPoolGauges({ syncAgeSeconds: null, pools: [] });
+    metrics.setPoolGauges({ syncAgeSeconds: null, pools: [], machines: [] });
     const after = await (await fetch(`http://127.0.0.1:${http.address.port}/metrics`)).text();
-    expect(after).not.toContain('pool="default"');
+    // (gauges only: counters and histograms keep what happened)
+    expect(after).not.toMatch(/ksp_agent_(pool_\w+|machines)\{pool="default"/);
+    expect(after).toContain('ksp_agent_lifecycle_operations_total{pool="default"');
     expect(after).toContain("ksp_agent_sync_age_seconds +Inf");
   });
 });

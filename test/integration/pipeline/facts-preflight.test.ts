@@ -69,9 +69,15 @@ describe.skipIf(!ok)("facts and preflight pipelines on ssh test hosts", () => {
 
   it("preflight passes on a healthy host and reports what it saw", async () => {
     const host = run.hosts[0]!;
+    await host.clearCalls();
     const values = { apiEndpoint, requirements: { cpuCores: 1, memoryBytes: 2 ** 28, gpus: 2 } };
     const { results } = await runner.run(preflightPipeline(), [{ host, values }]);
     expect(failure(results[0])).toBeUndefined();
+    // each probe runs once however many steps judge it, and a synchronised clock needs no service check
+    const commands = (await host.calls()).map((c) => c.argv.slice(0, 2).join(" "));
+    expect(commands.filter((c) => c.startsWith("nvidia-smi"))).toHaveLength(1);
+    expect(commands.filter((c) => c.startsWith("timedatectl"))).toHaveLength(1);
+    expect(commands.filter((c) => c === "systemctl is-active")).toHaveLength(3 + 1); // runtimes, kubelet
     expect(Object.values(statuses(results[0])).every((s) => s === "ok")).toBe(true);
     const byName = new Map(results[0]!.steps.map((s) => [s.step, s.stdoutTail]));
     expect(byName.get("preflight.resources")).toMatch(/2 GPUs/);

@@ -18,6 +18,9 @@ import type {
   AllocationResponse,
   HeartbeatRequest,
   HeartbeatResponse,
+  HostKeyPin,
+  HostKeyResult,
+  HostKeysResponse,
   TransitionItem,
   TransitionResult,
   TransitionsResponse,
@@ -25,7 +28,7 @@ import type {
 import { canTransition } from "../../../proto/machine-states.ts";
 import { fixtureState } from "./fixtures.ts";
 
-export type FakeMethod = "state" | "allocate" | "transitions" | "heartbeat";
+export type FakeMethod = "state" | "allocate" | "transitions" | "heartbeat" | "pinHostKeys";
 
 const refusal = (status: number, code: string, message: string, details?: Record<string, unknown>) =>
   new ControlPlaneError({ kind: "http", status, code, message, details });
@@ -194,6 +197,41 @@ export class FakeControlPlane implements ControlPlane {
     return { receivedAt: new Date().toISOString(), stateVersion: this.stateVersion };
   }
 
+  /** Pins a key only where none is, like the real route: the same key again is "unchanged", another a conflict. */
+  async pinHostKeys(items: HostKeyPin[], options?: CallOptions): Promise<HostKeysResponse> {
+    await this.enter("pinHostKeys", items, options);
+    const results = items.map((item): HostKeyResult => {
+      const m = this.machines.find((x) => x.id === item.machineId);
+      if (!m) {
+        return {
+          machineId: item.machineId,
+          ok: false,
+          error: { code: "not_found", message: `machine ${item.machineId} not found` },
+        };
+      }
+      if (m.hostKeyFingerprint === null) {
+        m.hostKeyFingerprint = item.fingerprint;
+        return { machineId: m.id, ok: true, pinned: true, fingerprint: item.fingerprint };
+      }
+      if (m.hostKeyFingerprint === item.fingerprint) {
+        return { machineId: m.id, ok: true, pinned: false, fingerprint: item.fingerprint };
+      }
+      return {
+        machineId: m.id,
+        ok: false,
+        error: {
+          code: "conflict",
+          message: `machine ${m.id} already has another host key pinned`,
+          details: { pinned: m.hostKeyFingerprint },
+        },
+      };
+    });
+    const pinned = results.filter((r) => r.ok && r.pinned).length;
+    const failed = results.filter((r) => !r.ok).length;
+    if (pinned > 0) this.stateVersion++;
+    return { results, summary: { pinned, unchanged: results.length - pinned - failed, failed } };
+  }
+
   private applyTransition(item: TransitionItem): TransitionResult {
     const m = this.machines.find((x) => x.id === item.machineId);
     const fail = (
@@ -222,6 +260,9 @@ export class FakeControlPlane implements ControlPlane {
     m.version++;
     m.statusReason = item.reason ?? null;
     m.statusChangedAt = new Date().toISOString();
+    // like the control plane's transition patch: the reporter's node name and error are kept
+    if (item.nodeName !== undefined) m.nodeName = item.nodeName;
+    if (item.lastError !== undefined) m.lastError = item.lastError;
     if (item.to === "available") Object.assign(m, { providerId: null, nodeName: null, poolId: null });
     return { machineId: m.id, ok: true, machine: { status: m.status, version: m.version } };
   }

@@ -4,7 +4,12 @@
  * transitions validate them), hostnames unique within a process.
  */
 import { randomUUID } from "node:crypto";
-import type { AgentMachine, AgentPool, AgentState } from "../../../proto/agent-api.ts";
+import {
+  type AgentMachine,
+  type AgentPool,
+  type AgentState,
+  DEFAULT_POOL_LIFECYCLE,
+} from "../../../proto/agent-api.ts";
 
 let sequence = 0;
 const GiB = 2 ** 30;
@@ -35,6 +40,7 @@ export function fixturePool(overrides: PoolOverrides = {}): AgentPool {
       deleteEmptyDirData: true,
       force: false,
     },
+    lifecycle: { ...DEFAULT_POOL_LIFECYCLE },
     ...rest,
     template: {
       labels: {},

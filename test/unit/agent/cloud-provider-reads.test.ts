@@ -88,7 +88,8 @@ describe("CloudProviderService reads", () => {
     expect(nodes.find((n) => n.id === failed.providerId)).toEqual({
       id: failed.providerId,
       state: "creating",
-      errorInfo: { errorCode: "join-failed", errorMessage: "join timed out", instanceErrorClass: 99 },
+      // no available machine left in the pool: OutOfResources
+      errorInfo: { errorCode: "join-failed", errorMessage: "join timed out", instanceErrorClass: 1 },
     });
   });
 

@@ -84,17 +84,21 @@ describe("DeleteNodes", () => {
   });
 
   it("cancels unregistered instances given as fake nodes, and forgets failed ones without a call", async () => {
-    const { agent, service, fake, reservedOld, failed } = await setup();
-    await service.deleteNodes("web", [fakeNode(reservedOld), fakeNode(failed)]);
+    const { agent, service, fake, reservedOld, joining, failed } = await setup();
+    await service.deleteNodes("web", [fakeNode(reservedOld), fakeNode(joining), fakeNode(failed)]);
     expect(sentTransitions(agent)).toEqual([
       expect.objectContaining({ machineId: reservedOld.id, from: "reserved", to: "available" }),
+      // SSH may have reached it: the reconciler resets the host before it is free again
+      expect.objectContaining({ machineId: joining.id, from: "joining", to: "leaving" }),
     ]);
     expect(fake.machine(reservedOld.id).status).toBe("available");
+    expect(fake.machine(joining.id).status).toBe("leaving");
     expect(fake.machine(failed.id).status).toBe("fault");
     const ids = service.nodes("web").map((n) => n.id);
     expect(ids).not.toContain(reservedOld.providerId);
     expect(ids).not.toContain(failed.providerId);
-    expect(service.targetSize("web")).toBe(5);
+    expect(service.nodes("web").find((n) => n.id === joining.providerId)?.state).toBe("deleting");
+    expect(service.targetSize("web")).toBe(4);
     await service.refresh();
     expect(service.nodes("web").map((n) => n.id)).not.toContain(failed.providerId);
   });
@@ -192,7 +196,10 @@ describe("DecreaseTargetSize", () => {
       reservedOld.id,
       joining.id,
     ]);
-    expect(fake.machine(joining.id).status).toBe("available");
+    // reserved machines were never touched; a joining one may have been, so it leaves through a reset
+    expect(fake.machine(reservedNew.id).status).toBe("available");
+    expect(fake.machine(joining.id).status).toBe("leaving");
+    expect(service.nodes("web").find((n) => n.id === joining.providerId)?.state).toBe("deleting");
     expect(service.targetSize("web")).toBe(3);
   });
 

@@ -57,13 +57,26 @@ describe("agent core", () => {
 
   it("reports the sync age and per-group gauges", async () => {
     const { core, advance } = setup();
-    expect(core.metrics()).toEqual({ syncAgeSeconds: null, pools: [] });
+    expect(core.metrics()).toEqual({ syncAgeSeconds: null, pools: [], machines: [] });
     await core.start();
     advance(2_500);
-    expect(core.metrics()).toEqual({
+    const metrics = core.metrics();
+    expect(metrics).toMatchObject({
       syncAgeSeconds: 2.5,
       pools: [{ name: "web", ready: 2, creating: 2, deleting: 1, target: 3, min: 1, max: 9 }],
     });
+    // machines per status of every pool, node group or not, zeros included
+    const count = (pool: string, status: string) =>
+      metrics.machines.find((m) => m.pool === pool && m.status === status)?.count;
+    expect([
+      count("web", "ready"),
+      count("web", "joining"),
+      count("web", "fault"),
+      count("web", "leaving"),
+    ]).toEqual([2, 1, 1, 1]);
+    expect(count("web", "available")).toBe(0);
+    expect(count("off", "ready")).toBe(0);
+    expect(metrics.machines).toHaveLength(18);
     await core.stop();
   });
 });

@@ -53,6 +53,37 @@ describe("FakeControlPlane", () => {
     expect(ok.results[0]).toMatchObject({ ok: true, machine: { status: "draining", version: 5 } });
   });
 
+  it("keeps the reporter's node name and error, as the control plane's transition patch does", async () => {
+    const pool = fixturePool();
+    const [m] = fixtureMachines(1, { poolId: pool.id, status: "joining", version: 2 });
+    const fake = new FakeControlPlane({ pools: [pool], machines: [m!] });
+    await fake.transitions([
+      { machineId: m!.id, from: "joining", to: "fault", expectedVersion: 2, lastError: "kubeadm exited 1" },
+    ]);
+    expect(fake.machine(m!.id)).toMatchObject({ status: "fault", lastError: "kubeadm exited 1" });
+  });
+
+  it("pins a host key only where none is: a replay is unchanged, another key a conflict", async () => {
+    const pool = fixturePool();
+    const [m, other] = fixtureMachines(2, { poolId: pool.id, status: "reserved" });
+    const fake = new FakeControlPlane({ pools: [pool], machines: [m!, other!] });
+    const key = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
+    const before = fake.stateVersion;
+    const first = await fake.pinHostKeys([{ machineId: m!.id, fingerprint: key }]);
+    expect(first.results[0]).toEqual({ machineId: m!.id, ok: true, pinned: true, fingerprint: key });
+    expect(fake.stateVersion).toBe(before + 1);
+    const replay = await fake.pinHostKeys([{ machineId: m!.id, fingerprint: key }]);
+    expect(replay.summary).toEqual({ pinned: 0, unchanged: 1, failed: 0 });
+    const clash = await fake.pinHostKeys([
+      { machineId: m!.id, fingerprint: "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU" },
+    ]);
+    expect(clash.results[0]).toMatchObject({
+      ok: false,
+      error: { code: "conflict", details: { pinned: key } },
+    });
+    expect(fake.machine(m!.id).hostKeyFingerprint).toBe(key);
+  });
+
   it("fails on demand: an outage, a one-off failure, a held state answer", async () => {
     const fake = new FakeControlPlane();
     fake.failNext("heartbeat");

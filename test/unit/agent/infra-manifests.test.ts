@@ -40,6 +40,16 @@ describe("infra/agent manifests", () => {
     expect([...secretRule.verbs].sort()).toEqual(["get", "update"]);
   });
 
+  it("mounts the SSH key Secret read-only where KSP_SSH_KEY_DIR points", () => {
+    const spec = deployment.find((d) => d.kind === "Deployment").spec.template.spec;
+    const dir = env.get("KSP_SSH_KEY_DIR")?.value;
+    const mount = container.volumeMounts.find((m: Manifest) => m.mountPath === dir);
+    expect(mount?.readOnly).toBe(true);
+    const volume = spec.volumes.find((v: Manifest) => v.name === mount.name);
+    expect(volume.secret.secretName).toBe("ksp-agent-ssh");
+    expect(env.get("KSP_SSH_HOST_KEY_POLICY")?.value).toBe("pin-on-first-use");
+  });
+
   it("mounts no credential volume: a Secret volume is read-only and lags behind the API", () => {
     expect(env.has("KSP_AGENT_CREDENTIAL_FILE")).toBe(false);
     const volumes = deployment.find((d) => d.kind === "Deployment").spec.template.spec.volumes as Manifest[];

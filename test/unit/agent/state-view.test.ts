@@ -45,8 +45,22 @@ describe("agent state view", () => {
     expect(failed.info).toEqual({
       id: failed.machine.providerId,
       state: "creating",
-      errorInfo: { errorCode: "join-failed", errorMessage: "kubeadm join: timeout", instanceErrorClass: 99 },
+      // the pool has no available machine left to try: OutOfResources, so CA backs the group off at once
+      errorInfo: { errorCode: "join-failed", errorMessage: "kubeadm join: timeout", instanceErrorClass: 1 },
     });
+  });
+
+  it("classes a failed join Other while the pool still has a free machine, OutOfResources once it has none", () => {
+    const failed = fixtureMachine({ poolId: gpu.id, status: "fault", lastError: "kubeadm exited 1" });
+    const free = fixtureMachine({ poolId: gpu.id, status: "available" });
+    const classOf = (list: typeof machines) =>
+      buildView(fixtureState({ pools: [gpu], machines: list }))
+        .poolsByName.get("gpu")!
+        .instances.find((i) => i.machine.id === failed.id)?.info.errorInfo?.instanceErrorClass;
+    expect(classOf([failed, free])).toBe(99);
+    expect(classOf([failed, { ...free, status: "reserved" }])).toBe(1);
+    expect(instanceOf(failed)?.errorInfo?.instanceErrorClass).toBe(99);
+    expect(instanceOf(failed, { hasFreeMachine: false })?.errorInfo?.instanceErrorClass).toBe(1);
   });
 
   it("maps statuses to instances per the decisions", () => {

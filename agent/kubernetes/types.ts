@@ -1,0 +1,125 @@
+/**
+ * What the agent needs from the Kubernetes API, as small interfaces: the
+ * reconciler depends on these, the composition root wires the
+ * @kubernetes/client-node implementations (this directory), and tests use
+ * the in-memory ones under test/support/agent/.
+ *
+ * Errors: every method rejects with `KubeError` (kube-error.ts), which keeps
+ * the HTTP status and the API server's reason, never a response body that
+ * could hold a secret.
+ */
+
+export type TaintEffect = "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+
+export interface NodeTaint {
+  key: string;
+  value?: string;
+  effect: TaintEffect;
+}
+
+/** A Node as the agent sees it: only the fields the lifecycle decides on. */
+export interface NodeInfo {
+  name: string;
+  uid: string;
+  /** spec.providerID; null when the kubelet set none */
+  providerId: string | null;
+  /** the Ready condition is True */
+  ready: boolean;
+  labels: Readonly<Record<string, string>>;
+  taints: readonly NodeTaint[];
+  /** spec.unschedulable (cordoned) */
+  unschedulable: boolean;
+  /** metadata.deletionTimestamp is set */
+  deleting: boolean;
+}
+
+/** The agent's live view of the cluster's Nodes, kept by list + watch. */
+export interface NodeWatch {
+  /** true once the first full list is in */
+  synced(): boolean;
+  byName(name: string): NodeInfo | undefined;
+  byProviderId(providerId: string): NodeInfo | undefined;
+  list(): readonly NodeInfo[];
+  /** called after every change the view takes in (add, update, delete, relist); returns unsubscribe */
+  subscribe(listener: () => void): () => void;
+}
+
+export interface NodeInformer extends NodeWatch {
+  /** lists, then watches; resolves once the first list is in (rejects only if the first list fails) */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A kubeadm bootstrap token: `<id>.<secret>`, 6 and 16 characters of [a-z0-9]. */
+export interface BootstrapToken {
+  id: string;
+  secret: string;
+  /** `${id}.${secret}`, what kubeadm join takes */
+  token: string;
+  expiresAt: Date;
+}
+
+export interface BootstrapTokens {
+  /** creates the `bootstrap-token-<id>` Secret in kube-system, as `kubeadm token create` does */
+  create(options: { description: string; ttlMs: number }): Promise<BootstrapToken>;
+  /** deletes the token's Secret; one already gone is fine */
+  delete(id: string): Promise<void>;
+  /** deletes the expired tokens this agent made (left behind by a crash); resolves with how many */
+  deleteExpired(): Promise<number>;
+}
+
+/** What `kubeadm join` needs to find and trust the cluster. */
+export interface ClusterJoinInfo {
+  /** host:port of the API server, as kubeadm's apiServerEndpoint */
+  apiEndpoint: string;
+  /** "sha256:<hex>" of the cluster CA's SubjectPublicKeyInfo, as kubeadm's caCertHashes */
+  caCertHash: string;
+}
+
+export interface ClusterDiscovery {
+  /** from kube-public/cluster-info unless overridden by configuration */
+  discover(): Promise<ClusterJoinInfo>;
+}
+
+export interface DrainOptions {
+  /** the whole drain (evictions, PDB retries, waiting for pods to go) */
+  timeoutMs: number;
+  /** passed to every eviction; negative: each pod's own */
+  gracePeriodSeconds: number;
+  /** false: a DaemonSet pod blocks the drain (kubectl's --ignore-daemonsets) */
+  ignoreDaemonSets: boolean;
+  /** false: a pod with an emptyDir volume blocks the drain */
+  deleteEmptyDirData: boolean;
+  /** true: pods without a controller are evicted too; false: they block the drain */
+  force: boolean;
+  signal?: AbortSignal;
+}
+
+export interface DrainResult {
+  /** pods evicted, "namespace/name" */
+  evicted: string[];
+  /** DaemonSet and mirror pods left in place */
+  skipped: string[];
+  /** evictions a PodDisruptionBudget refused (429) before they went through */
+  pdbRetries: number;
+}
+
+export interface NodeOperations {
+  /** sets spec.unschedulable; a Node already cordoned is fine */
+  cordon(name: string): Promise<void>;
+  /**
+   * Evicts the Node's pods through the Eviction API and waits until they are
+   * gone. Rejects with DrainError: `timeout` (pods still there at the
+   * deadline, e.g. a PDB never allowed it), `blocked` (pods the options do not
+   * allow to evict), `aborted` (the signal).
+   */
+  drain(name: string, options: DrainOptions): Promise<DrainResult>;
+  /** deletes the Node object (with a uid precondition when given); one already gone is fine */
+  delete(name: string, options?: { uid?: string }): Promise<void>;
+  /** adds the labels and taints the Node lacks (others stay); resolves with the keys it added */
+  ensureLabelsAndTaints(
+    name: string,
+    labels: Readonly<Record<string, string>>,
+    taints: readonly NodeTaint[],
+  ): Promise<{ labels: string[]; taints: string[] }>;
+}

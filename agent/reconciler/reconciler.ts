@@ -1,0 +1,230 @@
+/**
+ * The lifecycle loop. It runs whenever the state store or the Node view
+ * changes, when an operation ends, and every `tickMs` (deadlines, retries):
+ * it asks plan.ts what to start and stop, and runs each machine's operation
+ * (join, remove, labels) on its own, one at a time per machine, within the
+ * pools' caps. Only the leader acts.
+ *
+ * An operation that could not finish for a reason that is not the machine's
+ * (the control plane or the API server unreachable) ends without a status
+ * change; the machine is looked at again after a backoff (1 s doubling to
+ * `maxRetryDelayMs`), and its status deadlines still apply. A conflict (the
+ * control plane refused a transition: someone else moved the machine) means
+ * our view is stale: the machine waits until a poll shows it at another
+ * version (or `maxRetryDelayMs` passed), never retried into the same refusal.
+ */
+import type { AgentMachine, AgentPool } from "../../proto/agent-api.ts";
+import { cachedDiscovery } from "./cached-discovery.ts";
+import { joinMachine } from "./join-machine.ts";
+import { completeNodeLabels } from "./label-node.ts";
+import { messageOf, type OperationContext } from "./operation-context.ts";
+import { planActions } from "./plan.ts";
+import { removeMachine } from "./remove-machine.ts";
+import { createTokenBatch, type TokenBatch } from "./token-batch.ts";
+import type { OperationKind, OperationOutcome, ReconcilerDeps, RunningOperation } from "./types.ts";
+
+export const DEFAULT_TOKEN_TTL_MS = 60 * 60_000;
+const DEFAULT_TICK_MS = 2_000;
+const DEFAULT_MAX_RETRY_DELAY_MS = 30_000;
+const FIRST_RETRY_DELAY_MS = 1_000;
+/** a labels check that just ran is not repeated sooner than this, whatever it found */
+const LABELS_INTERVAL_MS = 10_000;
+const STOP_WAIT_MS = 10_000;
+
+export interface Reconciler {
+  /** deletes expired bootstrap tokens, then reconciles on every change and tick */
+  start(): Promise<void>;
+  /** aborts the operations in flight and waits (bounded) for them to end */
+  stop(): Promise<void>;
+  /** reconcile soon */
+  trigger(): void;
+  /** machine id → kind of the operations in flight */
+  running(): ReadonlyMap<string, OperationKind>;
+}
+
+const INITIAL_EXPECTS: Record<OperationKind, RunningOperation["expects"]> = {
+  join: ["reserved", "joining"],
+  remove: ["draining", "leaving"],
+  labels: ["ready"],
+};
+
+export function createReconciler(input: ReconcilerDeps): Reconciler {
+  const deps: ReconcilerDeps = { ...input, discovery: cachedDiscovery(input.discovery, input.clock) };
+  const logger = deps.logger.child({ component: "reconciler" });
+  const tokenTtlMs = deps.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS;
+  const maxRetryDelayMs = deps.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
+  const running = new Map<string, { op: RunningOperation; done: Promise<void> }>();
+  const notBefore = new Map<string, number>();
+  const failures = new Map<string, number>();
+  const staleVersions = new Map<string, number>();
+  /** machine id → why its last attempt was put off, for the fault reason should a deadline pass */
+  const problems = new Map<string, string>();
+  const unsubscribe: (() => void)[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let scheduled = false;
+  let stopped = true;
+
+  function trigger(): void {
+    if (stopped || scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      if (!stopped) reconcile();
+    });
+  }
+
+  function reconcile(): void {
+    if (!deps.leadership.isLeader() || !deps.store.hasState() || !deps.nodes.synced()) return;
+    const now = deps.clock.now().getTime();
+    const view = deps.store.view();
+    for (const [id, version] of staleVersions) {
+      if (view.machinesById.get(id)?.version === version && (notBefore.get(id) ?? 0) > now) continue;
+      // a poll brought news (or we waited long enough): look at the machine again now
+      staleVersions.delete(id);
+      notBefore.delete(id);
+    }
+    // machines that left the cluster take their bookkeeping with them
+    for (const map of [notBefore, failures, problems]) {
+      for (const id of map.keys()) if (!view.machinesById.has(id) && !running.has(id)) map.delete(id);
+    }
+    const actions = planActions({
+      view,
+      nodes: deps.nodes,
+      running: new Map([...running].map(([id, r]) => [id, r.op])),
+      notBefore,
+      staleVersions,
+      now,
+    });
+    let batch: TokenBatch | null = null;
+    for (const action of actions) {
+      if (action.kind === "abort") {
+        const op = running.get(action.machineId)?.op;
+        logger.info("aborting an operation", {
+          machineId: action.machineId,
+          kind: op?.kind,
+          why: action.reason,
+        });
+        op?.controller.abort(new Error(action.reason));
+      } else if (action.kind === "join") {
+        batch ??= createTokenBatch({
+          tokens: deps.tokens,
+          ttlMs: tokenTtlMs,
+          description: `ksp-agent ${deps.leadership.identity()}: join batch`,
+          logger,
+        });
+        const lease = batch.lease();
+        start("join", action.machine, action.pool, (ctx) =>
+          joinMachine(ctx, action.machine, action.pool, lease).finally(() => lease.release()),
+        );
+      } else if (action.kind === "remove") {
+        start("remove", action.machine, action.pool, (ctx) =>
+          removeMachine(ctx, action.machine, action.pool),
+        );
+      } else {
+        start("labels", action.machine, action.pool, (ctx) =>
+          completeNodeLabels(ctx, action.machine, action.pool),
+        );
+      }
+    }
+    batch?.seal();
+  }
+
+  function start(
+    kind: OperationKind,
+    machine: AgentMachine,
+    pool: AgentPool,
+    run: (ctx: OperationContext) => Promise<OperationOutcome>,
+  ): void {
+    const op: RunningOperation = {
+      kind,
+      machineId: machine.id,
+      poolId: pool.id,
+      expects: INITIAL_EXPECTS[kind],
+      controller: new AbortController(),
+    };
+    const opLogger = logger.child({
+      op: kind,
+      machineId: machine.id,
+      host: machine.hostname,
+      pool: pool.name,
+    });
+    const previousProblem = problems.get(machine.id);
+    const ctx: OperationContext = {
+      deps,
+      op,
+      logger: opLogger,
+      ...(previousProblem ? { previousProblem } : {}),
+    };
+    const done = Promise.resolve()
+      .then(() => run(ctx))
+      .catch((err: unknown): OperationOutcome => {
+        if (op.controller.signal.aborted) return "aborted";
+        ctx.problem = messageOf(err);
+        opLogger.warn("operation failed; retrying later", { err: ctx.problem });
+        return "retry";
+      })
+      .then((outcome) => {
+        running.delete(machine.id);
+        if (outcome === "retry" && ctx.problem) problems.set(machine.id, ctx.problem);
+        else if (outcome !== "retry") problems.delete(machine.id);
+        deps.metrics.operation(pool.name, kind, outcome);
+        settle(machine, kind, outcome);
+        trigger();
+      });
+    running.set(machine.id, { op, done });
+  }
+
+  function settle(machine: AgentMachine, kind: OperationKind, outcome: OperationOutcome): void {
+    const machineId = machine.id;
+    const now = deps.clock.now().getTime();
+    if (outcome === "conflict") {
+      const seen = deps.store.view().machinesById.get(machineId);
+      if (seen) staleVersions.set(machineId, seen.version);
+      notBefore.set(machineId, now + maxRetryDelayMs);
+      return;
+    }
+    if (outcome === "retry") {
+      const n = (failures.get(machineId) ?? 0) + 1;
+      failures.set(machineId, n);
+      notBefore.set(machineId, now + Math.min(maxRetryDelayMs, FIRST_RETRY_DELAY_MS * 2 ** (n - 1)));
+      return;
+    }
+    failures.delete(machineId);
+    if (kind === "labels") notBefore.set(machineId, now + LABELS_INTERVAL_MS);
+    else notBefore.delete(machineId);
+  }
+
+  return {
+    async start() {
+      if (!stopped) return;
+      stopped = false;
+      try {
+        const removed = await deps.tokens.deleteExpired();
+        if (removed > 0) logger.info("deleted expired bootstrap tokens left by an earlier run", { removed });
+      } catch (err) {
+        logger.warn("could not clean up expired bootstrap tokens", { err: messageOf(err) });
+      }
+      unsubscribe.push(deps.store.subscribe(trigger), deps.nodes.subscribe(trigger));
+      timer = setInterval(trigger, deps.tickMs ?? DEFAULT_TICK_MS);
+      timer.unref();
+      trigger();
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      for (const off of unsubscribe.splice(0)) off();
+      const ops = [...running.values()];
+      for (const { op } of ops) op.controller.abort(new Error("the agent is stopping"));
+      let wait: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(ops.map((r) => r.done)),
+        new Promise((resolve) => {
+          wait = setTimeout(resolve, STOP_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(wait);
+    },
+    trigger,
+    running: () => new Map([...running].map(([id, r]) => [id, r.op.kind])),
+  };
+}

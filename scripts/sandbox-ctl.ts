@@ -1,0 +1,125 @@
+/**
+ * `npm run sandbox:ctl -- <command>`: plays Cluster Autoscaler (and a look
+ * at the cluster) against a running sandbox, from its `--out` file:
+ *
+ *   status              machines (control plane), instances (agent, as CA sees them), Nodes (API server)
+ *   up N                NodeGroupIncreaseSize(default, N)
+ *   down NODE…          NodeGroupDeleteNodes(default, the Nodes named)
+ *   down-any N          NodeGroupDeleteNodes(default, N of its running Nodes)
+ *
+ * Options: --sandbox FILE (default sandbox.json), --group NAME (default "default").
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { CaEmulator, createCaClient } from "../test/support/ca-emulator/index.ts";
+
+const USAGE =
+  "usage: npm run sandbox:ctl -- [--sandbox FILE] [--group NAME] status | up N | down NODE… | down-any N";
+
+const { values, positionals } = parseArgs({
+  options: {
+    sandbox: { type: "string", default: "sandbox.json" },
+    group: { type: "string", default: "default" },
+  },
+  allowPositionals: true,
+});
+const [command, ...args] = positionals;
+const group = values.group!;
+
+interface Sandbox {
+  apiUrl: string;
+  adminToken: string;
+  clusterId: string;
+  grpcAddress: string;
+  kubeconfig: string;
+}
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+let sandbox: Sandbox;
+try {
+  sandbox = JSON.parse(readFileSync(values.sandbox!, "utf8")) as Sandbox;
+} catch {
+  fail(`cannot read ${values.sandbox}: start one with \`sudo npm run sandbox -- --out ${values.sandbox}\``);
+}
+
+const kubeConfig = new KubeConfig();
+kubeConfig.loadFromFile(sandbox.kubeconfig);
+const core = kubeConfig.makeApiClient(CoreV1Api);
+const client = createCaClient({ address: sandbox.grpcAddress, version: "current" });
+const ca = new CaEmulator(client);
+
+async function nodes() {
+  return (await core.listNode()).items.map((n) => ({
+    name: n.metadata?.name ?? "",
+    providerID: n.spec?.providerID ?? "",
+    ready: n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
+    cordoned: n.spec?.unschedulable === true,
+  }));
+}
+
+async function status(): Promise<void> {
+  const res = await fetch(`${sandbox.apiUrl}/v1/machines?clusterId=${sandbox.clusterId}&limit=500`, {
+    headers: { authorization: `Bearer ${sandbox.adminToken}` },
+  });
+  const machines = ((await res.json()) as { items: Record<string, unknown>[] }).items;
+  console.log(`target size ${await ca.targetSize(group)}`);
+  console.table(
+    machines.map((m) => ({
+      hostname: m.hostname,
+      status: m.status,
+      reason: m.statusReason ?? "",
+      node: m.nodeName ?? "",
+    })),
+  );
+  console.table(
+    (await ca.nodes(group)).map((i) => ({
+      instance: i.id,
+      state: i.state,
+      error: i.errorInfo?.errorMessage ?? "",
+    })),
+  );
+  console.table(await nodes());
+}
+
+async function main(): Promise<void> {
+  switch (command) {
+    case "status":
+      return status();
+    case "up": {
+      const delta = Number(args[0]);
+      if (!Number.isInteger(delta) || delta < 1) fail(USAGE);
+      console.log(JSON.stringify(await ca.scaleUp(group, delta)));
+      return;
+    }
+    case "down":
+    case "down-any": {
+      const all = (await nodes()).filter((n) => n.providerID.startsWith("ksp://"));
+      const chosen =
+        command === "down" ? all.filter((n) => args.includes(n.name)) : all.slice(0, Number(args[0]) || 0);
+      if (chosen.length === 0)
+        fail(`no such Nodes; the pool's Nodes: ${all.map((n) => n.name).join(", ") || "none"}`);
+      await ca.deleteNodes(
+        group,
+        chosen.map((n) => ({ name: n.name, providerID: n.providerID })),
+      );
+      console.log(`deleting ${chosen.map((n) => n.name).join(", ")}`);
+      return;
+    }
+    default:
+      fail(USAGE);
+  }
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exitCode = 1;
+} finally {
+  client.close();
+}
