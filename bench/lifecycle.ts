@@ -16,8 +16,16 @@
  * - perMachine*Seconds: one machine up and down alone, the same path;
  * - floor*Seconds: the same pipelines (preflight + join, reset) run straight
  *   through the engine on the 20 hosts at concurrency 10 — no control plane,
- *   no reconciler, no Kubernetes watches — the least this work costs here.
+ *   no reconciler, no Kubernetes watches — the least this work costs here;
+ * - fakeCommandsPerJoin × fakeCommandSeconds: the test hosts' kubeadm,
+ *   systemctl … are Node scripts (~60 ms of CPU each, where the real ones
+ *   take ~1 ms), and all 20 hosts share this machine's cores:
+ *   fakeCpuWallSecondsUp is that cost of the scale-up spread over the cores.
  */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import path from "node:path";
 import { createLogger } from "../agent/log.ts";
 import { runPipeline } from "../agent/pipeline/engine.ts";
 import { joinPipeline, preflightPipeline, resetPipeline } from "../agent/pipeline/pipelines/index.ts";
@@ -26,6 +34,7 @@ import { createSshConnector } from "../agent/ssh/connector.ts";
 import { type SandboxStack, startSandboxStack } from "../scripts/sandbox-stack.ts";
 import { CaEmulator, createCaClient } from "../test/support/ca-emulator/index.ts";
 import { CLUSTER_CA_CERT_HASH, createBootstrapToken } from "../test/support/kube-api/index.ts";
+import { FAKES_DIR } from "../test/support/ssh-hosts/host-view.ts";
 import { connectorOptions } from "./ssh.ts";
 
 const HOSTS = 20;
@@ -54,13 +63,16 @@ async function cycle(
   stack: SandboxStack,
   ca: CaEmulator,
   count: number,
-): Promise<{ up: number; down: number }> {
+): Promise<{ up: number; down: number; fakeCommandsUp: number }> {
+  for (const host of stack.ssh.hosts) await host.clearCalls();
   const upStart = performance.now();
   const scaled = await ca.scaleUp(POOL, count);
   if (scaled.outcome !== "scaled")
     throw new Error(`IncreaseSize(${count}) failed: ${JSON.stringify(scaled)}`);
   await until(`${count} running instances`, async () => (await running(ca)).running === count);
   const up = since(upStart);
+  let fakeCommandsUp = 0;
+  for (const host of stack.ssh.hosts) fakeCommandsUp += (await host.calls()).length;
   const nodes = stack.kube.store.list("nodes", {}).items.map((n) => ({
     name: n.metadata.name!,
     providerID: (n.spec as { providerID: string }).providerID,
@@ -68,7 +80,29 @@ async function cycle(
   const downStart = performance.now();
   await ca.deleteNodes(POOL, nodes);
   await until("no instances", async () => (await running(ca)).total === 0);
-  return { up, down: since(downStart) };
+  return { up, down: since(downStart), fakeCommandsUp };
+}
+
+/**
+ * What one fake command (kubeadm, systemctl … on the test hosts are Node
+ * scripts) costs: a process start the real binaries do not have. All 20
+ * hosts share this machine's cores, so these seconds add up across hosts.
+ */
+function fakeCommandSeconds(): number {
+  const dir = mkdtempSync(path.join(tmpdir(), "ksp-bench-fake-"));
+  writeFileSync(path.join(dir, "config.json"), "{}");
+  try {
+    const runs = 10;
+    const start = performance.now();
+    for (let i = 0; i < runs; i++) {
+      spawnSync(process.execPath, [path.join(FAKES_DIR, "systemctl.mjs"), "is-active", "kubelet"], {
+        env: { ...process.env, KSP_FAKE_DIR: dir },
+      });
+    }
+    return since(start) / runs;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The same pipelines straight through the engine: what the SSH work itself costs on this machine. */
@@ -148,6 +182,7 @@ export async function benchLifecycle(): Promise<Record<string, unknown>> {
     const all = await cycle(stack, ca, HOSTS);
     const idealSeconds = Math.ceil(HOSTS / CAP) * STEP_SECONDS;
     const targetSeconds = 1.3 * idealSeconds + 2;
+    const fakeSeconds = fakeCommandSeconds();
     return {
       hosts: HOSTS,
       cap: CAP,
@@ -166,6 +201,10 @@ export async function benchLifecycle(): Promise<Record<string, unknown>> {
       floorDownSeconds: round(bare.down),
       upOverFloorSeconds: round(all.up - bare.up),
       downOverFloorSeconds: round(all.down - bare.down),
+      fakeCommandsPerJoin: round(all.fakeCommandsUp / HOSTS, 1),
+      fakeCommandSeconds: round(fakeSeconds, 3),
+      // the CPU the stand-in commands of the scale-up take, spread over this machine's cores
+      fakeCpuWallSecondsUp: round((all.fakeCommandsUp * fakeSeconds) / cpus().length),
     };
   } finally {
     client.close();

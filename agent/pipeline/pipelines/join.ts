@@ -27,6 +27,9 @@ export const KUBEADM_JOIN_TIMEOUT_MS = 5 * 60_000;
 const KUBELET_WAIT_SECONDS = 120;
 
 async function membership(ctx: StepContext): Promise<Membership> {
+  // judged earlier in this run (preflight or check-membership, same session): nothing has joined since
+  const known = ctx.values.membership as Membership | undefined;
+  if (known !== undefined) return known;
   const input = parseJoinInput(ctx.values);
   const state = await readKubeletState(ctx, QUERY_TIMEOUT_MS);
   return judgeMembership(state, {
@@ -43,8 +46,7 @@ const checkMembership: Step = {
   retry: { attempts: 2, backoffMs: 500 },
   secrets: JOIN_SECRETS,
   async apply(ctx) {
-    // a preflight run just before (same session) has judged it already
-    const result = (ctx.values.membership as Membership | undefined) ?? (await membership(ctx));
+    const result = await membership(ctx);
     ctx.log("stdout", result === "joined-here" ? "already joined to this cluster\n" : "not joined yet\n");
     return { exitCode: 0, facts: { membership: result } };
   },

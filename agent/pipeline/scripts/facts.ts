@@ -10,7 +10,7 @@ export type FactSection = (typeof FACT_SECTIONS)[number];
 
 export const FACTS_SCRIPT = defineScript({
   name: "facts/collect",
-  version: 1,
+  version: 2,
   params: ["KSP_SECTIONS"],
   body: String.raw`
 want() {
@@ -42,8 +42,15 @@ if want gpus; then
   fi
 fi
 if want runtime; then
-  for unit in containerd crio docker; do
-    if systemctl is-active --quiet "$unit" 2>/dev/null; then printf 'runtime.active=%s\n' "$unit"; fi
+  # one systemctl for the three units: it prints their states in the order asked
+  i=0
+  for state in $(systemctl is-active containerd crio docker 2>/dev/null); do
+    i=$((i + 1))
+    case "$i:$state" in
+      1:active) printf 'runtime.active=containerd\n' ;;
+      2:active) printf 'runtime.active=crio\n' ;;
+      3:active) printf 'runtime.active=docker\n' ;;
+    esac
   done
   for cli in containerd crio docker; do
     if command -v "$cli" >/dev/null 2>&1; then

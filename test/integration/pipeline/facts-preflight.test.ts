@@ -67,6 +67,20 @@ describe.skipIf(!ok)("facts and preflight pipelines on ssh test hosts", () => {
     expect(sink.get(run.hosts[1]!.name)).toMatchObject({ nvidiaSmi: "failed", gpus: [] });
   });
 
+  it("facts: tells which of the container runtimes is the active one (one systemctl call for all three)", async () => {
+    const host = run.hosts[1]!;
+    await host.setUnit("containerd", { active: false, enabled: true });
+    await host.setUnit("docker", { active: true, enabled: true });
+    try {
+      const sink = new Map<string, HostFacts>();
+      await runner.run(withFactsSink(factsPipeline(), sink), [{ host, values: {} }]);
+      expect(sink.get(host.name)?.containerRuntime).toMatchObject({ name: "docker", active: true });
+    } finally {
+      await host.setUnit("containerd", { active: true, enabled: true });
+      await host.setUnit("docker", { active: false, enabled: false });
+    }
+  });
+
   it("preflight passes on a healthy host and reports what it saw", async () => {
     const host = run.hosts[0]!;
     await host.clearCalls();
@@ -77,7 +91,8 @@ describe.skipIf(!ok)("facts and preflight pipelines on ssh test hosts", () => {
     const commands = (await host.calls()).map((c) => c.argv.slice(0, 2).join(" "));
     expect(commands.filter((c) => c.startsWith("nvidia-smi"))).toHaveLength(1);
     expect(commands.filter((c) => c.startsWith("timedatectl"))).toHaveLength(1);
-    expect(commands.filter((c) => c === "systemctl is-active")).toHaveLength(3 + 1); // runtimes, kubelet
+    // one for the three container runtimes, one for the kubelet
+    expect(commands.filter((c) => c === "systemctl is-active")).toHaveLength(2);
     expect(Object.values(statuses(results[0])).every((s) => s === "ok")).toBe(true);
     const byName = new Map(results[0]!.steps.map((s) => [s.step, s.stdoutTail]));
     expect(byName.get("preflight.resources")).toMatch(/2 GPUs/);
