@@ -42,11 +42,9 @@ export function createTokenBatch(options: TokenBatchOptions): TokenBatch {
     deleted = true;
     void made.then(
       (t) =>
-        tokens.delete(t.id).then(
-          () => logger.debug("bootstrap token deleted", { tokenId: t.id }),
-          (err: unknown) =>
-            // it expires by itself, and the next start's cleanup deletes it too
-            logger.warn("could not delete a bootstrap token", { tokenId: t.id, err }),
+        tokens.delete(t.id).catch((err: unknown) =>
+          // it expires by itself, and the next start's cleanup deletes it too
+          logger.warn("could not delete a join batch's bootstrap token", { id: t.id, err }),
         ),
       () => undefined,
     );
@@ -56,12 +54,9 @@ export function createTokenBatch(options: TokenBatchOptions): TokenBatch {
     if (made === null) {
       const attempt = tokens.create({ description: options.description, ttlMs: options.ttlMs });
       made = attempt;
-      attempt.then(
-        (t) => logger.info("bootstrap token created", { tokenId: t.id, machines: leases }),
-        () => {
-          if (made === attempt) made = null;
-        },
-      );
+      attempt.catch(() => {
+        if (made === attempt) made = null;
+      });
     }
     return (await made).token;
   };
