@@ -6,10 +6,12 @@
  * registered node is never touched here — that is what DeleteNodes is for.
  */
 import type { AgentMachine, TransitionItem } from "../../proto/agent-api.ts";
+import type { MachineState } from "../../proto/machine-states.ts";
 import { AgentError } from "../errors.ts";
 import { providerIdOf } from "../state/instances.ts";
 import { requireGroup, requireInteger, requireLeader } from "./lookup.ts";
 import type { MutationDeps } from "./mutation-deps.ts";
+import { cancelTarget } from "./removal-target.ts";
 import { reportTransitions } from "./report-transitions.ts";
 
 const REASON = "cluster-autoscaler: target size decreased";
@@ -43,13 +45,14 @@ export async function decreaseTargetSize(
   const items: TransitionItem[] = chosen.map((m) => ({
     machineId: m.id,
     from: m.status,
-    to: m.status === "reserved" ? "available" : "leaving",
+    // the chosen are reserved or joining: a target status, never "done" or null
+    to: cancelTarget(m.status) as MachineState,
     expectedVersion: m.version,
     reason: REASON,
   }));
   const names = new Map(chosen.map((m) => [m.id, providerIdOf(m)]));
   deps.logger.info("decreasing target size", { group: groupId, delta, machines: [...names.values()] });
-  await reportTransitions(deps, items, names, what, deadline);
+  await reportTransitions(deps, items, names, what, deadline, cancelTarget);
 }
 
 /** Reserved before joining (less work lost), newest first within each. */

@@ -13,6 +13,7 @@ import { AgentError } from "../errors.ts";
 import { TARGET_STATES } from "../state/instances.ts";
 import { nodeLabel, type ResolvedInstance, requireGroup, requireLeader, resolveNode } from "./lookup.ts";
 import type { MutationDeps } from "./mutation-deps.ts";
+import { deleteTarget } from "./removal-target.ts";
 import { reportTransitions } from "./report-transitions.ts";
 import type { CaNode } from "./types.ts";
 
@@ -63,22 +64,21 @@ export async function deleteNodes(
 
   const items: TransitionItem[] = [];
   for (const { machine } of picked.values()) {
-    const base = {
-      machineId: machine.id,
-      from: machine.status,
-      expectedVersion: machine.version,
-      reason: REASON,
-    };
-    if (machine.status === "ready") items.push({ ...base, to: "draining" });
-    else if (machine.status === "reserved") items.push({ ...base, to: "available" });
-    // SSH may have reached a joining machine: it leaves through a reset, never half-joined
-    else if (machine.status === "joining") items.push({ ...base, to: "leaving" });
-    else if (machine.status === "fault") deps.store.hide(machine.id, machine.version);
+    const to = deleteTarget(machine.status);
+    if (to !== null && to !== "done") {
+      items.push({
+        machineId: machine.id,
+        from: machine.status,
+        to,
+        expectedVersion: machine.version,
+        reason: REASON,
+      });
+    } else if (machine.status === "fault") deps.store.hide(machine.id, machine.version);
   }
   deps.logger.info("deleting nodes", {
     group: groupId,
     nodes: [...names.values()],
     transitions: items.length,
   });
-  await reportTransitions(deps, items, names, what, deadline);
+  await reportTransitions(deps, items, names, what, deadline, deleteTarget);
 }

@@ -147,9 +147,17 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
       await ca.deleteNodes(POOL, victims.map(asCaNode));
       expect(await ca.targetSize(POOL)).toBe(1);
 
-      await until("evictions refused by the PDB (429)", async () => refusedEvictions().length >= 2, 30_000);
-      for (const v of victims)
-        expect(nodeSpec(stack.kube.store.get("nodes", undefined, v.metadata.name!)).unschedulable).toBe(true);
+      // both removals run side by side: each Node cordoned, each pod's eviction refused by the budget
+      const replicas = rs.pods().map((p) => p.metadata.name!);
+      const cordoned = (v: KubeObject) =>
+        nodeSpec(stack.kube.store.get("nodes", undefined, v.metadata.name!)).unschedulable === true;
+      await until(
+        "both Nodes cordoned and both evictions refused by the PDB (429)",
+        async () =>
+          victims.every(cordoned) &&
+          replicas.every((name) => refusedEvictions().some((r) => r.path.includes(`/pods/${name}/eviction`))),
+        30_000,
+      );
       const draining = await statuses();
       for (const v of victims) expect(draining[machineIdOf(v)]).toBe("draining");
 

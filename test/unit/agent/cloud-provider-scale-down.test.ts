@@ -142,7 +142,8 @@ describe("DeleteNodes", () => {
   it("names machines the control plane refused, keeps the ones it accepted", async () => {
     const { agent, service, fake, ready } = await setup();
     fake.change((f) => {
-      f.machine(ready[1]!.id).version = 9; // changed behind our back: our expectedVersion is stale
+      // an operator took it out of service behind our back: nothing CA may do with it now
+      Object.assign(f.machine(ready[1]!.id), { status: "maintenance", version: 9 });
     });
     await expect(
       service.deleteNodes("web", [realNode(ready[0]!), realNode(ready[1]!)]),
@@ -167,6 +168,21 @@ describe("DeleteNodes", () => {
     });
     await expect(service.deleteNodes("web", [realNode(ready[2]!)])).resolves.toBeUndefined();
     expect(service.nodes("web").find((n) => n.id === ready[2]!.providerId)?.state).toBe("deleting");
+  });
+
+  it("deletes a fake node whose machine registered meanwhile: it drains", async () => {
+    const { agent, service, fake, joining } = await setup();
+    fake.change((f) => {
+      const m = f.machine(joining.id);
+      m.status = "ready";
+      m.version++;
+    });
+    await service.deleteNodes("web", [fakeNode(joining)]);
+    expect(sentTransitions(agent).map((t) => [t.from, t.to])).toEqual([
+      ["joining", "leaving"],
+      ["ready", "draining"],
+    ]);
+    expect(fake.machine(joining.id).status).toBe("draining");
   });
 
   it("is Unavailable on a non-leader and when the control plane is down", async () => {
@@ -201,6 +217,35 @@ describe("DecreaseTargetSize", () => {
     expect(fake.machine(joining.id).status).toBe("leaving");
     expect(service.nodes("web").find((n) => n.id === joining.providerId)?.state).toBe("deleting");
     expect(service.targetSize("web")).toBe(3);
+  });
+
+  it("follows a machine the reconciler moved meanwhile: reserved became joining, so it leaves through a reset", async () => {
+    const { agent, service, fake, reservedNew } = await setup();
+    // the reconciler's reserved → joining reached the control plane, not yet this view
+    fake.change((f) => {
+      const m = f.machine(reservedNew.id);
+      m.status = "joining";
+      m.version++;
+    });
+    await service.decreaseTargetSize("web", -1);
+    expect(sentTransitions(agent)).toEqual([
+      expect.objectContaining({ machineId: reservedNew.id, from: "reserved", to: "available" }),
+      expect.objectContaining({ machineId: reservedNew.id, from: "joining", to: "leaving" }),
+    ]);
+    expect(fake.machine(reservedNew.id).status).toBe("leaving");
+  });
+
+  it("refuses a machine that registered meanwhile: DecreaseTargetSize never reaches a node", async () => {
+    const { service, fake, reservedNew } = await setup();
+    fake.change((f) => {
+      const m = f.machine(reservedNew.id);
+      m.status = "ready";
+      m.version += 2;
+    });
+    await expect(service.decreaseTargetSize("web", -1)).rejects.toMatchObject({
+      code: "failed_precondition",
+    });
+    expect(fake.machine(reservedNew.id).status).toBe("ready");
   });
 
   it("never touches registered nodes: not enough unregistered ones is FailedPrecondition", async () => {
