@@ -7,7 +7,7 @@
  * removal is left as it is for the operator to look at.
  */
 import type { AgentMachine, AgentPool } from "../../proto/agent-api.ts";
-import { nodeNameOf, providerIdOf } from "./node-spec.ts";
+import { nodeNameOrHostname, providerIdOf } from "./node-spec.ts";
 import { messageOf, type OperationContext } from "./operation-context.ts";
 import { reportTransition } from "./transitions.ts";
 import type { OperationOutcome } from "./types.ts";
@@ -50,12 +50,7 @@ async function cleanUp(
 ): Promise<"succeeded" | "failed" | "aborted"> {
   const { deps, op, logger } = ctx;
   const providerId = providerIdOf(machine);
-  let nodeName: string;
-  try {
-    nodeName = nodeNameOf(machine);
-  } catch {
-    nodeName = machine.hostname;
-  }
+  const nodeName = nodeNameOrHostname(machine);
   const timeout = Math.min(pool.lifecycle.resetTimeoutSeconds * 1000, CLEANUP_TIMEOUT_MS);
   const signal = AbortSignal.any([op.controller.signal, AbortSignal.timeout(timeout)]);
   const reset = await deps.work.reset(

@@ -157,7 +157,7 @@ function joinFailure(failure: WorkFailure, timedOut: boolean, budgetMs: number) 
   const reason = timedOut
     ? `join did not finish within ${seconds(budgetMs)} (joinTimeoutSeconds); it was at ${where}`
     : failure.errorClass === "host-key"
-      ? `host key mismatch: ${failure.message}`
+      ? `host key refused: ${failure.message}`
       : `join failed at ${where}: ${failure.message}`;
   return { reason, outputTail: failure.outputTail, step: failure.step, cleanup: failure.touchedHost };
 }

@@ -23,6 +23,15 @@ export function nodeNameOf(machine: AgentMachine): string {
   return validateNodeName(machine.hostname.toLowerCase(), "hostname");
 }
 
+/** For undoing a join: the Node name when there is one, else the hostname as it is (hooks only see it). */
+export function nodeNameOrHostname(machine: AgentMachine): string {
+  try {
+    return nodeNameOf(machine);
+  } catch {
+    return machine.hostname;
+  }
+}
+
 export { providerIdOf };
 
 /** Machine labels, then its zone/region, then the pool's template labels (the pool wins), then the pool label. */
@@ -58,20 +67,4 @@ export function requirementsOf(pool: AgentPool): Requirements {
     requirements.memoryBytes = Math.floor(capacity.memoryBytes * MEMORY_TOLERANCE);
   if (gpuCount > 0) requirements.gpus = gpuCount;
   return requirements;
-}
-
-/** Labels (key=value) and taints (key:effect) the Node lacks. */
-export function missingOnNode(
-  node: { labels: Readonly<Record<string, string>>; taints: readonly NodeTaint[] },
-  labels: Readonly<Record<string, string>>,
-  taints: readonly NodeTaint[],
-): string[] {
-  const missing = Object.entries(labels)
-    .filter(([key, value]) => node.labels[key] !== value)
-    .map(([key, value]) => `${key}=${value}`);
-  for (const t of taints) {
-    if (!node.taints.some((n) => n.key === t.key && n.effect === t.effect))
-      missing.push(`${t.key}:${t.effect}`);
-  }
-  return missing;
 }

@@ -13,9 +13,10 @@
  * Oldest status change first, so nothing starves.
  */
 import type { AgentMachine, AgentPool } from "../../proto/agent-api.ts";
+import { missingLabels, missingTaints } from "../kubernetes/node-labels-taints.ts";
 import type { NodeWatch } from "../kubernetes/types.ts";
 import type { AgentView } from "../state/view.ts";
-import { missingOnNode, nodeLabelsOf, nodeTaintsOf, providerIdOf } from "./node-spec.ts";
+import { nodeLabelsOf, nodeTaintsOf, providerIdOf } from "./node-spec.ts";
 import type { OperationKind, RunningOperation } from "./types.ts";
 
 export type PlannedAction =
@@ -83,5 +84,8 @@ export function planActions(input: PlanInput): PlannedAction[] {
 function lacksLabelsOrTaints(nodes: NodeWatch, machine: AgentMachine, pool: AgentPool): boolean {
   const node = nodes.byProviderId(providerIdOf(machine));
   if (!node || node.deleting) return false;
-  return missingOnNode(node, nodeLabelsOf(machine, pool), nodeTaintsOf(machine, pool)).length > 0;
+  return (
+    Object.keys(missingLabels(node.labels, nodeLabelsOf(machine, pool))).length > 0 ||
+    missingTaints(node.taints, nodeTaintsOf(machine, pool)).length > 0
+  );
 }

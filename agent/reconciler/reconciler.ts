@@ -1,6 +1,7 @@
 /**
  * The lifecycle loop. It runs whenever the state store or the Node view
- * changes, when an operation ends, and every `tickMs` (deadlines, retries):
+ * changes, when an operation ends, and every `tickMs` (deadlines, retries),
+ * at most once per MIN_PASS_INTERVAL_MS:
  * it asks plan.ts what to start and stop, and runs each machine's operation
  * (join, remove, labels) on its own, one at a time per machine, within the
  * pools' caps. Only the leader acts.
@@ -30,6 +31,12 @@ const FIRST_RETRY_DELAY_MS = 1_000;
 /** a labels check that just ran is not repeated sooner than this, whatever it found */
 const LABELS_INTERVAL_MS = 10_000;
 const STOP_WAIT_MS = 10_000;
+/**
+ * At most one pass per this interval: a pass looks at every machine, and a
+ * large cluster's Node updates alone would otherwise start one per event, on
+ * the same event loop that answers Cluster Autoscaler.
+ */
+const MIN_PASS_INTERVAL_MS = 100;
 
 export interface Reconciler {
   /** deletes expired bootstrap tokens, then reconciles on every change and tick */
@@ -63,14 +70,19 @@ export function createReconciler(input: ReconcilerDeps): Reconciler {
   let timer: NodeJS.Timeout | undefined;
   let scheduled = false;
   let stopped = true;
+  let lastPassAt = Number.NEGATIVE_INFINITY;
 
   function trigger(): void {
     if (stopped || scheduled) return;
     scheduled = true;
-    setImmediate(() => {
+    const wait = lastPassAt + MIN_PASS_INTERVAL_MS - performance.now();
+    const pass = () => {
       scheduled = false;
+      lastPassAt = performance.now();
       if (!stopped) reconcile();
-    });
+    };
+    if (wait > 0) setTimeout(pass, wait);
+    else setImmediate(pass);
   }
 
   function reconcile(): void {

@@ -14,7 +14,7 @@ import type { AgentMachine, AgentPool } from "../../proto/agent-api.ts";
 import { DrainError, isNotFound } from "../kubernetes/kube-error.ts";
 import type { NodeInfo } from "../kubernetes/types.ts";
 import { faultMachine } from "./fault.ts";
-import { nodeNameOf, providerIdOf } from "./node-spec.ts";
+import { nodeNameOrHostname, providerIdOf } from "./node-spec.ts";
 import { messageOf, type OperationContext, seconds, untilDeadline } from "./operation-context.ts";
 import { reportTransition } from "./transitions.ts";
 import type { OperationOutcome } from "./types.ts";
@@ -144,12 +144,4 @@ function findNode(ctx: OperationContext, machine: AgentMachine): NodeInfo | unde
   return byName && (byName.providerId === null || byName.providerId === providerIdOf(machine))
     ? byName
     : undefined;
-}
-
-function nodeNameOrHostname(machine: AgentMachine): string {
-  try {
-    return nodeNameOf(machine);
-  } catch {
-    return machine.hostname;
-  }
 }

@@ -29,6 +29,7 @@ import { createReconciler } from "../../../agent/reconciler/reconciler.ts";
 import { FakeKube } from "../../support/agent/fake-kube.ts";
 import { FakeMachineWork } from "../../support/agent/fake-machine-work.ts";
 import type { TestApi } from "../../support/api.ts";
+import { waitFor } from "../../support/eventually.ts";
 
 const GiB = 2 ** 30;
 export const GPU_LABEL = "nvidia.com/gpu.product";
@@ -212,13 +213,9 @@ export async function startConformanceCluster(api: TestApi, name: string): Promi
     kube,
     machineStatus,
     async waitForStatus(id, ...statuses) {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const last = await machineStatus(id);
-        if (statuses.includes(last)) return;
-        if (Date.now() > deadline) throw new Error(`machine ${id} is ${last}, not ${statuses.join(" or ")}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitFor(`machine ${id} to be ${statuses.join(" or ")}`, async () =>
+        statuses.includes(await machineStatus(id)),
+      );
     },
     cutControlPlane,
     async close() {

@@ -19,6 +19,7 @@ import {
   createCaClient,
   type EmulatedNode,
 } from "../../support/ca-emulator/index.ts";
+import { waitFor } from "../../support/eventually.ts";
 import { requirePostgres } from "../../support/postgres.ts";
 import { requireService } from "../../support/services.ts";
 import { createMtlsPki, type MtlsPki, opensslAvailable } from "../../support/test-pki.ts";
@@ -47,10 +48,7 @@ describe.skipIf(!ok)("CA against the agent: control-plane outage and mTLS", () =
       expect(await emulator.scaleUp("web", 2)).toMatchObject({ outcome: "scaled", after: 2 });
       const [id] = (await emulator.nodes("web")).map((i) => i.id.replace("ksp://", ""));
       // the reconciler joins it; the (fake) host finishes its join when released
-      for (let t = 0; !cluster.work.held().includes(id!); t++) {
-        if (t > 500) throw new Error("the join never started");
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitFor("the join to start", () => cluster.work.held().includes(id!));
       cluster.work.release(id!);
       await cluster.waitForStatus(id!, "ready");
       node = { name: cluster.kube.nodeInformer.byProviderId(`ksp://${id}`)!.name, providerID: `ksp://${id}` };

@@ -24,6 +24,7 @@ import {
   INITIAL_BACKOFF_MS,
   templateNodeProblems,
 } from "../../support/ca-emulator/index.ts";
+import { waitFor } from "../../support/eventually.ts";
 import { requirePostgres } from "../../support/postgres.ts";
 import { type ConformanceCluster, GPU_LABEL, startConformanceCluster } from "./ca-conformance-cluster.ts";
 
@@ -41,13 +42,7 @@ const failure = (promise: Promise<unknown>) =>
   );
 const providerId = (machineId: string) => `ksp://${machineId}`;
 
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>) => waitFor(what, check);
 const unmanaged: EmulatedNode = { name: "control-plane-1", providerID: "", labels: { "node-role": "cp" } };
 
 let api: TestApi;

@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SandboxStack, startSandboxStack } from "../../../scripts/sandbox-stack.ts";
 import { CaEmulator, createCaClient, type EmulatedNode } from "../../support/ca-emulator/index.ts";
+import { waitFor } from "../../support/eventually.ts";
 import type { KubeObject } from "../../support/kube-api/index.ts";
 import { startReplicaController } from "../../support/kube-api/index.ts";
 import { requireService } from "../../support/services.ts";
@@ -75,18 +76,9 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
       .list("secrets", { namespace: "kube-system" })
       .items.filter((s) => s.type === "bootstrap.kubernetes.io/token");
 
-  async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000) {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      const value = await check();
-      if (value !== undefined && value !== false) return value as T;
-      last = value;
-      if (Date.now() > deadline)
-        throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
+  /** every wait here polls the API over HTTP: 250 ms is plenty, 60 s covers a loaded machine */
+  const until = <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000) =>
+    waitFor(what, check, timeoutMs, 250);
 
   const asCaNode = (n: KubeObject): EmulatedNode => ({
     name: n.metadata.name!,

@@ -22,6 +22,7 @@ import type {
   NodeOperations,
   NodeTaint,
 } from "../../../agent/kubernetes/types.ts";
+import { eventually } from "../eventually.ts";
 import { testPod } from "./kube-pods.ts";
 
 export interface ContractNode {
@@ -58,19 +59,6 @@ export interface KubeContractHarness {
   /** publishes cluster-info naming `apiEndpoint` (or removes it: null); returns what discover() must answer */
   setClusterInfo(apiEndpoint: string | null): Promise<ClusterJoinInfo | null>;
   close(): Promise<void>;
-}
-
-export async function eventually(check: () => void | Promise<void>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 }
 
 const drainOptions = (overrides: Partial<DrainOptions> = {}): DrainOptions => ({

@@ -11,6 +11,7 @@ import type { LifecycleMetrics } from "../../../agent/metrics.ts";
 import { createReconciler, type Reconciler } from "../../../agent/reconciler/reconciler.ts";
 import type { ReconcilerDeps } from "../../../agent/reconciler/types.ts";
 import type { AgentMachine, AgentPool, TransitionItem } from "../../../proto/agent-api.ts";
+import { waitFor } from "../eventually.ts";
 import { FakeKube } from "./fake-kube.ts";
 import { FakeMachineWork } from "./fake-machine-work.ts";
 import { type FakeAgent, startFakeAgent } from "./harness.ts";
@@ -82,15 +83,7 @@ export async function startReconcilerHarness(input: {
     work,
     reconciler,
     metrics,
-    async until(what, check, timeoutMs = 5_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = check();
-        if (value !== undefined && value !== false) return value as never;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    },
+    until: (what, check, timeoutMs = 5_000) => waitFor(what, check, timeoutMs, 5),
     async stop() {
       await reconciler.stop();
       await kube.nodeInformer.stop();

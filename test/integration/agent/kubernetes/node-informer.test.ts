@@ -9,8 +9,8 @@ import { KubeError } from "../../../../agent/kubernetes/kube-error.ts";
 import { createNodeInformer } from "../../../../agent/kubernetes/node-informer.ts";
 import type { NodeInformer } from "../../../../agent/kubernetes/types.ts";
 import { createLogger } from "../../../../agent/log.ts";
-import { eventually } from "../../../support/agent/kube-contract.ts";
 import { nodeObject } from "../../../support/agent/kube-harness.ts";
+import { eventually } from "../../../support/eventually.ts";
 import { type KubeApiServer, startKubeApiServer } from "../../../support/kube-api/index.ts";
 
 describe("Node informer on the API stand-in", () => {

@@ -17,19 +17,7 @@ export async function apiError(call: Promise<unknown>, code: number): Promise<St
   return status;
 }
 
-/** Polls until `check` passes (or throws its last failure after `timeoutMs`). */
-export async function eventually(check: () => void, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
+export { eventually } from "../../../support/eventually.ts";
 
 export const readyPod = (name: string, labels: Record<string, string>, phase = "Running", ready = true) => ({
   metadata: { name, namespace: "default", labels },

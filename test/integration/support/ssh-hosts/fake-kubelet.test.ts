@@ -1,11 +1,12 @@
 import { readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../../../support/eventually.ts";
 import type { KubeApiServer } from "../../../support/kube-api/index.ts";
 import { requireService } from "../../../support/services.ts";
 import { type SshHosts, sshdUsable, startSshHosts, type TestHost } from "../../../support/ssh-hosts/index.ts";
 import { sshExec } from "../../../support/ssh-hosts/ssh-exec.ts";
-import { eventually, getNode, joinConfig, startCluster } from "./join-fixture.ts";
+import { getNode, joinConfig, startCluster } from "./join-fixture.ts";
 
 const ok = await requireService("sshd", sshdUsable, "/usr/sbin/sshd as root");
 

@@ -66,17 +66,3 @@ export async function getNode(kube: KubeApiServer, name: string): Promise<Regist
 /** POST /api/v1/nodes requests the API server has seen so far. */
 export const nodePosts = (kube: KubeApiServer) =>
   kube.requests.filter((r) => r.method === "POST" && r.path.startsWith("/api/v1/nodes")).length;
-
-/** Polls `check` until it passes; rethrows its last failure after `timeoutMs`. */
-export async function eventually(check: () => Promise<void> | void, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}

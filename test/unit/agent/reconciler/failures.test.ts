@@ -106,7 +106,9 @@ describe("reconciler: failures", () => {
         }),
     });
     await h.until("fault", () => h.fake.machine(machine.id).status === "fault");
-    expect(h.fake.machine(machine.id).statusReason).toMatch(/^host key mismatch: host key mismatch for/);
+    expect(h.fake.machine(machine.id).statusReason).toMatch(
+      /^host key refused: host key mismatch for root@10\.0\.0\.1:22/,
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(h.work.calls.map((c) => c.kind)).toEqual(["join"]);
   });

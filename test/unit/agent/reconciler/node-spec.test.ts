@@ -2,9 +2,9 @@
 import { describe, expect, it } from "vitest";
 import {
   kubeletLabels,
-  missingOnNode,
   nodeLabelsOf,
   nodeNameOf,
+  nodeNameOrHostname,
   nodeTaintsOf,
   requirementsOf,
 } from "../../../../agent/reconciler/node-spec.ts";
@@ -37,6 +37,8 @@ describe("node spec", () => {
   it("names the Node after the hostname, lower-cased, and refuses what cannot be a Node name", () => {
     expect(nodeNameOf(machine)).toBe("gpu-01.rack2");
     expect(() => nodeNameOf({ ...machine, hostname: "under_score" })).toThrow(/invalid hostname/);
+    // undoing a join still has a name to hand the hooks
+    expect(nodeNameOrHostname({ ...machine, hostname: "under_score" })).toBe("under_score");
   });
 
   it("labels: the machine's, its zone and region, then the pool's (which win), then the pool label", () => {
@@ -61,15 +63,5 @@ describe("node spec", () => {
   it("requires what the template promises CA, memory within 10 %", () => {
     expect(requirementsOf(pool)).toEqual({ cpuCores: 8, memoryBytes: Math.floor(32 * GiB * 0.9), gpus: 2 });
     expect(requirementsOf(fixturePool())).toEqual({});
-  });
-
-  it("tells what a Node lacks", () => {
-    const node = { labels: { a: "1", b: "x" }, taints: [{ key: "t", effect: "NoSchedule" as const }] };
-    expect(
-      missingOnNode(node, { a: "1", b: "2", c: "3" }, [
-        { key: "t", effect: "NoSchedule" },
-        { key: "t", effect: "NoExecute" },
-      ]),
-    ).toEqual(["b=2", "c=3", "t:NoExecute"]);
   });
 });
