@@ -43,8 +43,14 @@ function fail(message: string): never {
 let sandbox: Sandbox;
 try {
   sandbox = JSON.parse(readFileSync(values.sandbox!, "utf8")) as Sandbox;
-} catch {
-  fail(`cannot read ${values.sandbox}: start one with \`sudo npm run sandbox -- --out ${values.sandbox}\``);
+} catch (err) {
+  const missing = (err as NodeJS.ErrnoException).code === "ENOENT";
+  fail(
+    missing
+      ? `no ${values.sandbox}: start a sandbox with \`sudo npm run sandbox -- --out ${values.sandbox}\``
+      : // the sandbox writes it 0600 as root; run this as the same user (sudo)
+        `cannot read ${values.sandbox}: ${err instanceof Error ? err.message : String(err)}`,
+  );
 }
 
 const kubeConfig = new KubeConfig();
