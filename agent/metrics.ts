@@ -37,7 +37,23 @@ export interface LifecycleMetrics {
   sshError(errorClass: string): void;
 }
 
-export interface AgentMetrics extends LifecycleMetrics {
+/** What leader election, the offline transition queue and the health checks report. */
+export interface HaMetrics {
+  /** this replica's identity and whether it holds the Lease now (ksp_agent_leader{identity} 1/0) */
+  setLeader(identity: string, leading: boolean): void;
+  /** this replica gained or lost the Lease (ksp_agent_leader_transitions_total{change}) */
+  leaderTransition(change: "acquired" | "lost"): void;
+  /** transition reports waiting for the control plane to come back (ksp_agent_transitions_queued) */
+  setTransitionsQueued(count: number): void;
+  /** one failed health check of a machine (ksp_agent_health_check_failures_total{pool,check}) */
+  healthCheckFailure(pool: string, check: "ssh-probe" | "node-ready"): void;
+  /** a machine the health checks moved (ksp_agent_health_transitions_total{pool,to}: fault, available) */
+  healthTransition(pool: string, to: "fault" | "available"): void;
+  /** a Node the zombie guard acted on (ksp_agent_zombie_nodes_total{action}: cordoned, removed) */
+  zombieNode(action: "cordoned" | "removed"): void;
+}
+
+export interface AgentMetrics extends LifecycleMetrics, HaMetrics {
   /** `method` is the RPC's short name (e.g. "NodeGroups"), `code` the status name (e.g. "OK"). */
   observeRpc(method: string, code: string, seconds: number): void;
   setPoolGauges(snapshot: MetricsSnapshot): void;
@@ -135,7 +151,52 @@ export function createAgentMetrics(): AgentMetrics {
     registers: [registry],
   });
 
+  const leader = new Gauge({
+    name: "ksp_agent_leader",
+    help: "1 while this replica holds the leader Lease, else 0; labelled with the replica's identity.",
+    labelNames: ["identity"] as const,
+    registers: [registry],
+  });
+  const leaderTransitions = new Counter({
+    name: "ksp_agent_leader_transitions_total",
+    help: "Times this replica acquired or lost the leader Lease.",
+    labelNames: ["change"] as const,
+    registers: [registry],
+  });
+  const transitionsQueued = new Gauge({
+    name: "ksp_agent_transitions_queued",
+    help: "Machine transition reports waiting for the control plane (it was unreachable when they were made).",
+    registers: [registry],
+  });
+  const healthFailures = new Counter({
+    name: "ksp_agent_health_check_failures_total",
+    help: "Failed machine health checks, by pool and check (ssh-probe of free machines, node-ready of ready ones).",
+    labelNames: ["pool", "check"] as const,
+    registers: [registry],
+  });
+  const healthTransitions = new Counter({
+    name: "ksp_agent_health_transitions_total",
+    help: "Machines the health checks moved, by pool and target status (fault, or available after auto-repair).",
+    labelNames: ["pool", "to"] as const,
+    registers: [registry],
+  });
+  const zombies = new Counter({
+    name: "ksp_agent_zombie_nodes_total",
+    help: "Nodes carrying a ksp provider ID of a machine that is not this cluster's, by action taken.",
+    labelNames: ["action"] as const,
+    registers: [registry],
+  });
+
   return {
+    setLeader(identity, leading) {
+      leader.reset();
+      leader.set({ identity }, leading ? 1 : 0);
+    },
+    leaderTransition: (change) => leaderTransitions.inc({ change }),
+    setTransitionsQueued: (count) => transitionsQueued.set(count),
+    healthCheckFailure: (pool, check) => healthFailures.inc({ pool, check }),
+    healthTransition: (pool, to) => healthTransitions.inc({ pool, to }),
+    zombieNode: (action) => zombies.inc({ action }),
     operation: (pool, kind, outcome) => operations.inc({ pool, kind, outcome }),
     joinSeconds: (pool, seconds) => joinDuration.observe({ pool }, seconds),
     drainSeconds: (pool, seconds) => drainDuration.observe({ pool }, seconds),
