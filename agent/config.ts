@@ -20,11 +20,15 @@ import {
   hostKeyPolicySchema,
   type ListenAddress,
   labelKeySchema,
+  leaseDurationSchema,
+  leaseTimingSchema,
   listenSchema,
   logLevelSchema,
   pathSchema,
   podNameSchema,
   secretTokenSchema,
+  shutdownGraceSchema,
+  snapshotIntervalSchema,
   syncIntervalSchema,
   tokenTtlSchema,
 } from "./config/values.ts";
@@ -53,7 +57,17 @@ export interface AgentConfig {
   grpc: { listen: ListenAddress; tls: GrpcTlsConfig | null };
   healthListen: ListenAddress;
   syncIntervalMs: number;
-  lease: { name: string; namespace: string; identity: string };
+  /** resource snapshots pushed to the control plane (agent/resources/) */
+  snapshotIntervalMs: number;
+  /** leader election (agent/leader/lease-leadership.ts): which Lease, who we are, and its timings */
+  lease: {
+    name: string;
+    namespace: string;
+    identity: string;
+    durationMs: number;
+    renewDeadlineMs: number;
+    retryPeriodMs: number;
+  };
   sshKeyDir: string | null;
   logLevel: LogLevel;
   kubeconfig: string | null;
@@ -69,6 +83,8 @@ export interface AgentConfig {
     /** machines worked on over SSH at once, all pools together */
     sshConcurrency: number;
     bootstrapTokenTtlMs: number;
+    /** on shutdown, how long operations in flight may finish before they are aborted */
+    shutdownGraceMs: number;
   };
 }
 
@@ -90,8 +106,12 @@ const schema = z.object({
   grpcTlsClientCa: pathSchema.optional(),
   healthListen: listenSchema,
   syncInterval: syncIntervalSchema,
+  snapshotInterval: snapshotIntervalSchema,
   leaseName: dnsSubdomainSchema,
   leaseNamespace: dnsLabelSchema,
+  leaseDuration: leaseDurationSchema,
+  leaseRenewDeadline: leaseTimingSchema,
+  leaseRetryPeriod: leaseTimingSchema,
   podName: podNameSchema,
   sshKeyDir: pathSchema.optional(),
   logLevel: logLevelSchema,
@@ -102,6 +122,7 @@ const schema = z.object({
   sshHostKeyPolicy: hostKeyPolicySchema,
   sshConcurrency: concurrencySchema,
   bootstrapTokenTtl: tokenTtlSchema,
+  shutdownGracePeriod: shutdownGraceSchema,
 });
 
 /** Flags the agent entry point understands besides the settings. */
@@ -175,6 +196,25 @@ function crossFieldErrors(raw: RawValues): string[] {
   return errors;
 }
 
+/**
+ * The leader must give up before a standby may take over, and must get more
+ * than one try in before it gives up (client-go's leaderelection rules).
+ */
+function leaseTimingErrors(
+  v: { leaseDuration: number; leaseRenewDeadline: number; leaseRetryPeriod: number },
+  raw: RawValues,
+): string[] {
+  const where = (key: FieldKey) => label(key, raw[key]?.source);
+  const errors: string[] = [];
+  if (v.leaseRenewDeadline >= v.leaseDuration) {
+    errors.push(`${where("leaseRenewDeadline")}: must be shorter than ${where("leaseDuration")}`);
+  }
+  if (v.leaseRetryPeriod >= v.leaseRenewDeadline) {
+    errors.push(`${where("leaseRetryPeriod")}: must be shorter than ${where("leaseRenewDeadline")}`);
+  }
+  return errors;
+}
+
 export function parseAgentConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
@@ -199,6 +239,8 @@ export function parseAgentConfig(
   errors.push(...crossFieldErrors(raw));
   if (!parsed.success || errors.length > 0) return { ok: false, errors };
   const v = parsed.data;
+  const timing = leaseTimingErrors(v, raw);
+  if (timing.length > 0) return { ok: false, errors: timing };
   const tls =
     v.grpcTlsCert && v.grpcTlsKey
       ? { certFile: v.grpcTlsCert, keyFile: v.grpcTlsKey, clientCaFile: v.grpcTlsClientCa ?? null }
@@ -214,7 +256,15 @@ export function parseAgentConfig(
       grpc: { listen: v.grpcListen, tls },
       healthListen: v.healthListen,
       syncIntervalMs: v.syncInterval,
-      lease: { name: v.leaseName, namespace: v.leaseNamespace, identity: v.podName },
+      snapshotIntervalMs: v.snapshotInterval,
+      lease: {
+        name: v.leaseName,
+        namespace: v.leaseNamespace,
+        identity: v.podName,
+        durationMs: v.leaseDuration,
+        renewDeadlineMs: v.leaseRenewDeadline,
+        retryPeriodMs: v.leaseRetryPeriod,
+      },
       sshKeyDir: v.sshKeyDir ?? null,
       logLevel: v.logLevel,
       kubeconfig: v.kubeconfig ?? null,
@@ -225,6 +275,7 @@ export function parseAgentConfig(
         hostKeyPolicy: v.sshHostKeyPolicy,
         sshConcurrency: v.sshConcurrency,
         bootstrapTokenTtlMs: v.bootstrapTokenTtl,
+        shutdownGraceMs: v.shutdownGracePeriod,
       },
     },
   };
@@ -232,14 +283,27 @@ export function parseAgentConfig(
 
 /** The config as it may be logged: secrets replaced by a mask, addresses and durations as typed. */
 export function maskedAgentConfig(config: AgentConfig): Record<string, unknown> {
-  const { registration, grpc, healthListen, syncIntervalMs, lifecycle, ...rest } = config;
-  const { bootstrapTokenTtlMs, ...lifecycleRest } = lifecycle;
+  const { registration, grpc, healthListen, syncIntervalMs, snapshotIntervalMs, lifecycle, lease, ...rest } =
+    config;
+  const { bootstrapTokenTtlMs, shutdownGraceMs, ...lifecycleRest } = lifecycle;
+  const { durationMs, renewDeadlineMs, retryPeriodMs, ...leaseRest } = lease;
   return {
     ...rest,
-    lifecycle: { ...lifecycleRest, bootstrapTokenTtl: formatDurationMs(bootstrapTokenTtlMs) },
+    lease: {
+      ...leaseRest,
+      duration: formatDurationMs(durationMs),
+      renewDeadline: formatDurationMs(renewDeadlineMs),
+      retryPeriod: formatDurationMs(retryPeriodMs),
+    },
+    lifecycle: {
+      ...lifecycleRest,
+      bootstrapTokenTtl: formatDurationMs(bootstrapTokenTtlMs),
+      shutdownGracePeriod: formatDurationMs(shutdownGraceMs),
+    },
     registration: { token: registration.token === null ? null : MASK, tokenFile: registration.tokenFile },
     grpc: { listen: formatListenAddress(grpc.listen), tls: grpc.tls },
     healthListen: formatListenAddress(healthListen),
     syncInterval: formatDurationMs(syncIntervalMs),
+    snapshotInterval: formatDurationMs(snapshotIntervalMs),
   };
 }

@@ -13,8 +13,14 @@ import type { ControlPlane } from "./control-plane/types.ts";
 import type { Readiness } from "./health.ts";
 import type { Leadership } from "./leadership.ts";
 import type { Logger } from "./log.ts";
+import type { HaMetrics } from "./metrics.ts";
 import { createStateStore, type StateStore } from "./state/store.ts";
 import { createSyncLoop } from "./state/sync-loop.ts";
+import {
+  createTransitionQueue,
+  type TransitionQueue,
+  type TransitionQueuePersistence,
+} from "./state/transition-queue.ts";
 
 export interface AgentCoreDeps {
   controlPlane: ControlPlane;
@@ -23,6 +29,16 @@ export interface AgentCoreDeps {
   leadership: Leadership;
   gpuLabel: string;
   syncIntervalMs: number;
+  /**
+   * Queue the lifecycle's transition reports while the control plane is
+   * unreachable, persisted here (agent/state/transition-queue.ts); without
+   * it such a report fails and its operation is retried later.
+   */
+  transitionQueue?: {
+    persistence: TransitionQueuePersistence;
+    metrics?: Pick<HaMetrics, "setTransitionsQueued">;
+    capacity?: number;
+  };
 }
 
 export interface PoolMetrics {
@@ -48,9 +64,14 @@ export interface AgentCore {
   service: CloudProviderService;
   /** the cluster view CA is answered from; the lifecycle reconciler reads and updates it too */
   store: StateStore;
+  /** reports waiting for the control plane (the reconciler queues behind it); null when not configured */
+  queue: TransitionQueue | null;
   /** asks for a sync with the control plane soon, without waiting for it */
   requestSync(): void;
-  /** the first sync (its failure is not fatal: readiness waits for a success), then polling */
+  /**
+   * Loads the persisted transition queue, then the first sync (its failure
+   * is not fatal: readiness waits for a success), then polling
+   */
   start(): Promise<void>;
   stop(): Promise<void>;
   readiness(): Readiness;
@@ -60,12 +81,25 @@ export interface AgentCore {
 export function createAgentCore(deps: AgentCoreDeps): AgentCore {
   const logger = deps.logger.child({ component: "agent-core" });
   const store = createStateStore();
+  const queue = deps.transitionQueue
+    ? createTransitionQueue({
+        store,
+        controlPlane: deps.controlPlane,
+        persistence: deps.transitionQueue.persistence,
+        clock: deps.clock,
+        logger,
+        leadership: deps.leadership,
+        ...(deps.transitionQueue.metrics ? { metrics: deps.transitionQueue.metrics } : {}),
+        ...(deps.transitionQueue.capacity ? { capacity: deps.transitionQueue.capacity } : {}),
+      })
+    : null;
   const sync = createSyncLoop({
     controlPlane: deps.controlPlane,
     store,
     clock: deps.clock,
     logger,
     intervalMs: deps.syncIntervalMs,
+    ...(queue ? { queue } : {}),
   });
   const service = createCloudProviderService({
     store,
@@ -80,9 +114,17 @@ export function createAgentCore(deps: AgentCoreDeps): AgentCore {
   return {
     service,
     store,
+    queue,
     requestSync: () => void sync.trigger(),
-    start: () => sync.start(),
-    stop: () => sync.stop(),
+    async start() {
+      // before the first sync and before the reconciler's first pass: a restart keeps what was queued
+      await queue?.start();
+      await sync.start();
+    },
+    async stop() {
+      queue?.stop();
+      await sync.stop();
+    },
     readiness() {
       if (sync.lastSuccessAt() !== null) return { ready: true };
       const why = sync.lastError();

@@ -1,8 +1,8 @@
 /**
  * The agent's probe and metrics server: `/healthz` says the process is alive,
- * `/readyz` asks the readiness check (registered with the control plane and
- * state cache warm; see agent/main.ts), so the Service never routes Cluster
- * Autoscaler to an agent that cannot serve it. `/metrics` is the Prometheus
+ * `/readyz` asks the readiness check (registered with the control plane,
+ * state cache warm, and holding the leader Lease; see agent/main.ts), so the
+ * Service routes Cluster Autoscaler only to the agent that may act for it. `/metrics` is the Prometheus
  * text exposition when a metrics source is given.
  */
 import { createServer, type ServerResponse } from "node:http";

@@ -15,9 +15,8 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 20_000;
 export interface HeartbeatDeps {
   controlPlane: ControlPlane;
   logger: Logger;
+  /** who leads and since when; a replica that becomes leader beats at once, so the change shows */
   leadership: Leadership;
-  /** when this agent became leader (for alwaysLeader: when it started) */
-  leaderSince: Date;
   agentVersion: string;
   kubernetesVersion: string;
   nodeCounts: () => HeartbeatRequest["nodeCounts"];
@@ -39,13 +38,14 @@ export function startHeartbeatLoop(deps: HeartbeatDeps): HeartbeatLoop {
 
   async function send(): Promise<boolean> {
     // the leader speaks for the cluster; a standby replica's view of "who leads" would contradict it
-    if (!deps.leadership.isLeader()) return true;
+    const since = deps.leadership.leaderSince();
+    if (!deps.leadership.isLeader() || since === null) return true;
     try {
       await deps.controlPlane.heartbeat({
         agentVersion: deps.agentVersion,
         kubernetesVersion: deps.kubernetesVersion,
         nodeCounts: deps.nodeCounts(),
-        leader: { identity: deps.leadership.identity(), since: deps.leaderSince.toISOString() },
+        leader: { identity: deps.leadership.identity(), since: since.toISOString() },
       });
       return true;
     } catch (err) {
@@ -67,11 +67,15 @@ export function startHeartbeatLoop(deps: HeartbeatDeps): HeartbeatLoop {
     timer.unref?.();
   }
 
+  const unsubscribe = deps.leadership.subscribe((leading) => {
+    if (leading && !stopped) void beat();
+  });
   void beat().finally(schedule);
   return {
     beat,
     async stop() {
       stopped = true;
+      unsubscribe();
       if (timer) clearTimeout(timer);
       await inFlight;
     },

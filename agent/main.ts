@@ -7,7 +7,7 @@
  * in readiness and in the shutdown sequence (reverse order of start).
  */
 import { readFile } from "node:fs/promises";
-import { CoreV1Api, type KubeConfig, VersionApi } from "@kubernetes/client-node";
+import { CoordinationV1Api, CoreV1Api, type KubeConfig, VersionApi } from "@kubernetes/client-node";
 import packageJson from "../package.json" with { type: "json" };
 import { obtainCredential } from "./bootstrap.ts";
 import { systemClock } from "./clock.ts";
@@ -24,21 +24,35 @@ import { createLimiter } from "./execution/limiter.ts";
 import { createSshMachineWork } from "./execution/ssh-machine-work.ts";
 import { type GrpcServer, startGrpcServer } from "./grpc/server.ts";
 import { type HealthServer, type Readiness, startHealthServer } from "./health.ts";
+import { createHealthChecks } from "./health-checks/health-checks.ts";
+import type { HealthChecks } from "./health-checks/types.ts";
 import { type HeartbeatLoop, startHeartbeatLoop } from "./heartbeat.ts";
 import { createBootstrapTokens } from "./kubernetes/bootstrap-tokens.ts";
 import { createClusterDiscovery } from "./kubernetes/cluster-discovery.ts";
 import { kubeConfigIfAvailable } from "./kubernetes/kube-config.ts";
+import { createLeaseLock } from "./kubernetes/lease-lock.ts";
+import { createNodeEvents } from "./kubernetes/node-events.ts";
 import { createNodeInformer } from "./kubernetes/node-informer.ts";
 import { createNodeOperations } from "./kubernetes/node-operations.ts";
+import { createResourceReads } from "./kubernetes/resource-reads.ts";
 import type { NodeInformer } from "./kubernetes/types.ts";
 import { discoverKubernetesVersion } from "./kubernetes/version.ts";
+import { createLeaseLeadership, type LeaseLeadership } from "./leader/lease-leadership.ts";
+import { leaderReadiness } from "./leader/readiness.ts";
 import { alwaysLeader, type Leadership } from "./leadership.ts";
 import { createLogger, type Logger, maskSecrets } from "./log.ts";
 import { type AgentMetrics, createAgentMetrics } from "./metrics.ts";
 import { createReconciler, type Reconciler } from "./reconciler/reconciler.ts";
+import { type SnapshotLoop, startSnapshotLoop } from "./resources/snapshot-loop.ts";
 import { createSshConnector } from "./ssh/connector.ts";
 import { createKeyDirStore } from "./ssh/key-store.ts";
 import type { SshConnector } from "./ssh/types.ts";
+import type { TransitionQueuePersistence } from "./state/transition-queue.ts";
+import {
+  createFileQueuePersistence,
+  createSecretQueuePersistence,
+  queueFileBeside,
+} from "./state/transition-queue-store.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME_FAILURE = 1;
@@ -57,6 +71,7 @@ const SSH_SETTINGS = {
 interface Lifecycle {
   nodes: NodeInformer;
   reconciler: Reconciler;
+  health: HealthChecks;
   connector: SshConnector;
 }
 
@@ -79,34 +94,78 @@ async function startLifecycle(
   const nodes = createNodeInformer(kubeConfig, { logger });
   await nodes.start();
   const connector = createSshConnector({ policy: config.lifecycle.hostKeyPolicy, logger, ...SSH_SETTINGS });
+  const nodeOps = createNodeOperations(coreV1, { logger });
+  const work = createSshMachineWork({
+    connector,
+    keys: createKeyDirStore(config.sshKeyDir),
+    hostKeys: createHostKeyPins(controlPlane, core.requestSync),
+    limiter: createLimiter(config.lifecycle.sshConcurrency),
+    metrics,
+    logger,
+    clock: systemClock,
+  });
   const reconciler = createReconciler({
     store: core.store,
     controlPlane,
     nodes,
-    nodeOps: createNodeOperations(coreV1, { logger }),
+    nodeOps,
     tokens: createBootstrapTokens(coreV1, { clock: systemClock, identity: leadership.identity(), logger }),
     discovery: createClusterDiscovery(coreV1, {
       ...(config.lifecycle.apiServerEndpoint ? { apiEndpoint: config.lifecycle.apiServerEndpoint } : {}),
       ...(config.lifecycle.caCertHash ? { caCertHash: config.lifecycle.caCertHash } : {}),
     }),
-    work: createSshMachineWork({
-      connector,
-      keys: createKeyDirStore(config.sshKeyDir),
-      hostKeys: createHostKeyPins(controlPlane, core.requestSync),
-      limiter: createLimiter(config.lifecycle.sshConcurrency),
-      metrics,
-      logger,
-      clock: systemClock,
-    }),
+    work,
     leadership,
     clock: systemClock,
     logger,
     metrics,
     requestSync: core.requestSync,
     tokenTtlMs: config.lifecycle.bootstrapTokenTtlMs,
+    ...(core.queue ? { queue: core.queue } : {}),
   });
   await reconciler.start();
-  return { nodes, reconciler, connector };
+  // free machines probed over SSH, ready ones' Nodes watched, zombie Nodes caught (agent/health-checks/)
+  const health = createHealthChecks({
+    store: core.store,
+    controlPlane,
+    nodes,
+    nodeOps,
+    events: createNodeEvents(coreV1, { identity: leadership.identity(), clock: systemClock, logger }),
+    work,
+    leadership,
+    clock: systemClock,
+    logger,
+    metrics,
+    requestSync: core.requestSync,
+    running: () => reconciler.running(),
+  });
+  health.start();
+  return { nodes, reconciler, health, connector };
+}
+
+/** Leader election over the configured Lease: only the replica holding it changes the cluster. */
+function createElection(
+  config: AgentConfig,
+  kubeConfig: KubeConfig,
+  metrics: AgentMetrics,
+  logger: Logger,
+): LeaseLeadership {
+  const { lease } = config;
+  return createLeaseLeadership({
+    lock: createLeaseLock(kubeConfig.makeApiClient(CoordinationV1Api), {
+      namespace: lease.namespace,
+      name: lease.name,
+    }),
+    identity: lease.identity,
+    clock: systemClock,
+    logger,
+    metrics,
+    durations: {
+      leaseDurationMs: lease.durationMs,
+      renewDeadlineMs: lease.renewDeadlineMs,
+      retryPeriodMs: lease.retryPeriodMs,
+    },
+  });
 }
 
 interface Agent {
@@ -137,6 +196,20 @@ function credentialStore(config: AgentConfig, kubeConfig: KubeConfig | null): Cr
   });
 }
 
+/** Transition reports queued during a control-plane outage are kept beside the credential. */
+function transitionQueuePersistence(
+  config: AgentConfig,
+  kubeConfig: KubeConfig | null,
+): TransitionQueuePersistence {
+  if (config.credentialSecret === null || kubeConfig === null) {
+    return createFileQueuePersistence(queueFileBeside(config.credentialFile));
+  }
+  return createSecretQueuePersistence(kubeConfig.makeApiClient(CoreV1Api), {
+    namespace: config.lease.namespace,
+    name: config.credentialSecret,
+  });
+}
+
 async function registrationToken(config: AgentConfig): Promise<string | null> {
   if (config.registration.token !== null) return config.registration.token;
   if (config.registration.tokenFile === null) return null;
@@ -150,7 +223,10 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
   let notReady = "not registered";
   let core: AgentCore | undefined;
   let heartbeat: HeartbeatLoop | undefined;
+  let snapshots: SnapshotLoop | undefined;
   let lifecycle: Lifecycle | undefined;
+  /** undefined without a Kubernetes API: then this replica leads alone */
+  let election: LeaseLeadership | undefined;
   let grpc: GrpcServer | undefined;
   let health: HealthServer | undefined;
   let running: Promise<void> | undefined;
@@ -160,8 +236,12 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
     fail = reject;
   });
   failed.catch(() => {}); // observed by main(); this only keeps Node from calling it unhandled meanwhile
-  // Ready only once the gRPC port is open too, so the Service never routes CA to a closed port.
-  const readiness = (): Readiness => (core && grpc ? core.readiness() : { ready: false, reason: notReady });
+  // Ready only once the gRPC port is open too, so the Service never routes CA to a closed port;
+  // and only on the leader, so the Service routes CA to the replica that may act on what it asks.
+  const readiness = (): Readiness => {
+    if (!(core && grpc)) return { ready: false, reason: notReady };
+    return election ? leaderReadiness(core.readiness(), election) : core.readiness();
+  };
 
   /** Registration may wait on the control plane for a long time; the probe server is up meanwhile. */
   async function run(): Promise<void> {
@@ -191,7 +271,8 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
       timeoutMs: CONTROL_PLANE_ATTEMPT_TIMEOUT_MS,
     });
     notReady = "loading state from the control plane";
-    const leadership = alwaysLeader(config.lease.identity);
+    election = kubeConfig === null ? undefined : createElection(config, kubeConfig, metrics, logger);
+    const leadership: Leadership = election ?? alwaysLeader(config.lease.identity);
     const created = createAgentCore({
       controlPlane,
       clock: systemClock,
@@ -199,6 +280,7 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
       leadership,
       gpuLabel: config.gpuLabel,
       syncIntervalMs: config.syncIntervalMs,
+      transitionQueue: { persistence: transitionQueuePersistence(config, kubeConfig), metrics },
     });
     core = created;
     await created.start();
@@ -209,6 +291,9 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
           "will not be joined or removed",
       );
     } else {
+      // before the lifecycle: the reconciler acts only as leader, and cleans up when it becomes one
+      await election?.start();
+      if (stopping.signal.aborted) return;
       notReady = "listing the cluster's Nodes";
       lifecycle = await startLifecycle(
         config,
@@ -226,7 +311,6 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
       controlPlane,
       logger,
       leadership,
-      leaderSince: systemClock.now(),
       agentVersion: packageJson.version,
       kubernetesVersion,
       nodeCounts: () => {
@@ -234,6 +318,19 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
         return { total: all.length, ready: all.filter((n) => n.ready).length };
       },
     });
+    // the cluster's resource figures, pushed by the leader; without a Kubernetes API there is nothing to measure
+    if (kubeConfig !== null && nodes) {
+      snapshots = startSnapshotLoop({
+        controlPlane,
+        leadership,
+        nodes,
+        store: created.store,
+        reads: createResourceReads(kubeConfig),
+        clock: systemClock,
+        logger,
+        intervalMs: config.snapshotIntervalMs,
+      });
+    }
     notReady = "starting the gRPC server";
     grpc = await startGrpcServer({
       listen: config.grpc.listen,
@@ -241,7 +338,8 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
       service: created.service,
       metrics,
       logger,
-      health: () => created.readiness().ready,
+      // the standard gRPC health check agrees with /readyz: a standby is NOT_SERVING
+      health: () => readiness().ready,
     });
   }
 
@@ -269,21 +367,28 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
       stopping.abort(new Error("agent stopping"));
       await grpc?.close();
       await heartbeat?.stop();
-      await stopLifecycle(lifecycle);
+      await snapshots?.stop();
+      await stopLifecycle(lifecycle, config.lifecycle.shutdownGraceMs);
+      // after the reconciler's work in flight ended: released, the standby takes over at its next poll
+      await election?.stop();
       await core?.stop();
       await running;
       // Parts that finished starting after the abort are stopped too.
       await grpc?.close();
       await heartbeat?.stop();
-      await stopLifecycle(lifecycle);
+      await snapshots?.stop();
+      await stopLifecycle(lifecycle, config.lifecycle.shutdownGraceMs);
+      await election?.stop();
       await health?.close();
     },
   };
 }
 
-async function stopLifecycle(lifecycle: Lifecycle | undefined): Promise<void> {
+/** `graceMs`: how long joins and removals in flight may finish before they are aborted. */
+async function stopLifecycle(lifecycle: Lifecycle | undefined, graceMs: number): Promise<void> {
   if (!lifecycle) return;
-  await lifecycle.reconciler.stop();
+  await lifecycle.health.stop();
+  await lifecycle.reconciler.stop({ graceMs });
   await lifecycle.nodes.stop();
   await lifecycle.connector.close();
 }

@@ -11,7 +11,7 @@
 import { z } from "zod";
 import { ERROR_CODES } from "./error-codes.ts";
 import { MACHINE_STATES } from "./machine-states.ts";
-import { DEFAULT_POOL_LIFECYCLE } from "./pool-lifecycle.ts";
+import { DEFAULT_POOL_HEALTH, DEFAULT_POOL_LIFECYCLE, ZOMBIE_ACTIONS } from "./pool-lifecycle.ts";
 
 const Uuid = z.uuid({ message: "must be a UUID" });
 const Version = z.string().min(1).max(64);
@@ -102,6 +102,8 @@ const Resources = z.object({
  * - registration: from the end of the join to a Ready Node with the machine's providerID;
  * - reset: the reset pipeline when the machine leaves (the drain has its own, `drain.timeoutSeconds`).
  * The caps bound how many machines of the pool join, or leave, at once.
+ * The health settings came later: a pool stored before them has none, so
+ * each falls back to its default here (the agent's parse fills it in).
  */
 export const PoolLifecycleSchema = z.object({
   joinTimeoutSeconds: z.number().int(),
@@ -111,6 +113,14 @@ export const PoolLifecycleSchema = z.object({
   maxConcurrentRemovals: z.number().int(),
   /** null: chosen from the host's `kubeadm version` (v1beta4 from 1.31 on) */
   kubeadmConfigVersion: z.enum(["v1beta3", "v1beta4"]).nullable(),
+  /** how often each free machine is probed over SSH, and each ready machine's Node looked at */
+  healthProbeIntervalSeconds: z.number().int().default(DEFAULT_POOL_HEALTH.healthProbeIntervalSeconds),
+  /** consecutive failed checks (one interval apart) that move a machine to fault */
+  healthFailureThreshold: z.number().int().default(DEFAULT_POOL_HEALTH.healthFailureThreshold),
+  /** a fault machine whose probe passes `healthFailureThreshold` times in a row goes back to available */
+  autoRepair: z.boolean().default(DEFAULT_POOL_HEALTH.autoRepair),
+  /** a Node registered for a free machine is cordoned; "remove" also resets the host and deletes it */
+  zombieAction: z.enum(ZOMBIE_ACTIONS).default(DEFAULT_POOL_HEALTH.zombieAction),
 });
 export type PoolLifecycle = z.infer<typeof PoolLifecycleSchema>;
 

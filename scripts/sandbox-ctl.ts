@@ -2,7 +2,8 @@
  * `npm run sandbox:ctl -- <command>`: plays Cluster Autoscaler (and a look
  * at the cluster) against a running sandbox, from its `--out` file:
  *
- *   status              machines (control plane), instances (agent, as CA sees them), Nodes (API server)
+ *   status              agent replicas (ready, leading), machines (control plane), instances (agent,
+ *                       as CA sees them), Nodes (API server)
  *   up N                NodeGroupIncreaseSize(default, N)
  *   down NODE…          NodeGroupDeleteNodes(default, the Nodes named)
  *   down-any N          NodeGroupDeleteNodes(default, N of its running Nodes)
@@ -33,6 +34,8 @@ interface Sandbox {
   clusterId: string;
   grpcAddress: string;
   kubeconfig: string;
+  /** absent in files written before the sandbox had replicas */
+  agents?: { identity: string; pid: number; healthUrl: string }[];
 }
 
 function fail(message: string): never {
@@ -68,7 +71,31 @@ async function nodes() {
   }));
 }
 
+/** What an agent replica says about itself: /readyz, and ksp_agent_leader from /metrics. */
+async function agentStatus(agent: { identity: string; pid: number; healthUrl: string }) {
+  const get = (path: string) => fetch(`${agent.healthUrl}${path}`, { signal: AbortSignal.timeout(1_000) });
+  try {
+    const readyz = await get("/readyz");
+    const body = (await readyz.json()) as { reason?: string };
+    const metrics = await (await get("/metrics")).text();
+    const leader = /^ksp_agent_leader\{[^}]*\} (\S+)$/m.exec(metrics)?.[1];
+    return {
+      agent: agent.identity,
+      pid: agent.pid,
+      ready: readyz.ok,
+      leader: leader === undefined ? "" : leader === "1",
+      reason: readyz.ok ? "" : (body.reason ?? `HTTP ${readyz.status}`),
+    };
+  } catch (err) {
+    const reason =
+      err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+    return { agent: agent.identity, pid: agent.pid, ready: false, leader: "", reason: `down: ${reason}` };
+  }
+}
+
 async function status(): Promise<void> {
+  if (sandbox.agents && sandbox.agents.length > 1)
+    console.table(await Promise.all(sandbox.agents.map(agentStatus)));
   const res = await fetch(`${sandbox.apiUrl}/v1/machines?clusterId=${sandbox.clusterId}&limit=500`, {
     headers: { authorization: `Bearer ${sandbox.adminToken}` },
   });

@@ -10,15 +10,21 @@
  * - the agent, as a child process (`agent/main.ts`, the real composition
  *   root), registered with the cluster's token, serving Cluster Autoscaler's
  *   externalgrpc API and running the lifecycle over SSH with the hosts' keys
- *   from its --ssh-key-dir.
+ *   from its --ssh-key-dir. With `agents: N` there are N replicas (pod names
+ *   ksp-agent-0 …), each a process with its own ports, sharing the Lease and,
+ *   as in a cluster, the credential Secret (`ksp-agent-credential` in the
+ *   API server); a front (scripts/sandbox-front.ts) then stands in for the
+ *   agent's Service and routes CA's connections to the ready replica.
  *
  * `startSandboxStack` resolves once the agent answers NodeGroups with the
- * pool; `stop()` stops everything it started, newest first.
+ * pool (through the front, when there is one); `stop()` stops everything it
+ * started, newest first.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { CREDENTIAL_SECRET_KEY } from "../agent/control-plane/secret-credential-store.ts";
 import { AGENT_NODE_FLAGS } from "../agent/node-flags.ts";
 import { createCaClient } from "../test/support/ca-emulator/client.ts";
 import { type KubeApiServer, startKubeApiServer } from "../test/support/kube-api/index.ts";
@@ -28,6 +34,7 @@ import {
   sshdUsable,
   startSshHosts,
 } from "../test/support/ssh-hosts/index.ts";
+import { type SandboxFront, startSandboxFront } from "./sandbox-front.ts";
 import {
   createSandboxInventory,
   SANDBOX_CLUSTER,
@@ -39,21 +46,29 @@ import { freePort, type SandboxChild, spawnChild, waitFor } from "./sandbox-proc
 const READY_TIMEOUT_MS = 60_000;
 const HOST_CPUS = 4;
 const HOST_MEMORY_MIB = 8192;
+// Where the agents keep their Lease and credential: the defaults of infra/agent/.
+const AGENT_NAMESPACE = "kube-system";
+const AGENT_LEASE = "ksp-agent";
+const AGENT_CREDENTIAL_SECRET = "ksp-agent-credential";
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 // Settings that would point the embedded control plane at shared services instead of its own temp dir.
 const FOREIGN_ENV = /^(DATABASE_URL|UPSTASH_|QSTASH_|KSP_|NEON_)/;
 
 export interface SandboxOptions {
   hosts: number;
+  /** agent replicas (default 1); more than one sit behind a front that routes to the ready one */
+  agents?: number;
   /** extra fields for the pool (REST pool settings, e.g. lifecycleSettings) */
   pool?: Record<string, unknown>;
   /** extra agent environment (KSP_* settings) */
   agentEnv?: Record<string, string>;
+  /** extra control-plane environment, e.g. DATABASE_URL for a real Postgres instead of the embedded one */
+  controlPlaneEnv?: Record<string, string>;
   /** more for the test hosts (network mode, name prefix …) */
   hostOptions?: Partial<Omit<SshHostsOptions, "count" | "kubeApiUrl">>;
   /** the agent's and control plane's log level; default info */
   logLevel?: "debug" | "info" | "warn" | "error";
-  /** where problems while stopping are reported */
+  /** where problems while stopping, and the front's readiness and routing changes, are reported */
   onLog?: (line: string) => void;
   /** aborting it during start-up stops what was started so far; the promise then rejects */
   signal?: AbortSignal;
@@ -64,12 +79,23 @@ export interface SandboxHost extends SandboxHostInput {
   privateKeyFile: string;
 }
 
+/** One agent replica: its process, and where it serves. */
+export interface SandboxAgent extends SandboxChild {
+  /** its pod name (KSP_POD_NAME): the leader-election identity */
+  identity: string;
+  grpcAddress: string;
+  /** base URL of its /healthz, /readyz and /metrics */
+  healthUrl: string;
+}
+
 export interface SandboxStack {
   apiUrl: string;
   adminToken: string;
   clusterId: string;
   poolId: string;
+  /** where Cluster Autoscaler connects: the agent's own port, or the front's with several agents */
   grpcAddress: string;
+  /** the first agent's probe and metrics server */
   healthUrl: string;
   kubeconfig: string;
   hosts: SandboxHost[];
@@ -77,8 +103,24 @@ export interface SandboxStack {
   kube: KubeApiServer;
   /** the sshd test hosts (their fakes, calls, faults) */
   ssh: SshHosts;
+  /** the control plane's process (a new one after startControlPlane) */
   controlPlane: SandboxChild;
-  agent: SandboxChild;
+  /** stops the control plane (an outage, for the agents); startControlPlane brings it back */
+  stopControlPlane(): Promise<void>;
+  /** starts the stopped control plane again, same port and database; resolves once /readyz answers */
+  startControlPlane(): Promise<void>;
+  /** the first agent replica (agents[0]) */
+  agent: SandboxAgent;
+  /** every agent replica, in start order (a restarted one in its old place) */
+  agents: SandboxAgent[];
+  /**
+   * Starts agent `index` (default 0) again after it exited (killed or
+   * stopped): same identity, ports and credential, as a restarted container
+   * of the same pod; resolves once it is ready or standing by.
+   */
+  restartAgent(index?: number): Promise<SandboxAgent>;
+  /** the stand-in for the agent's Service, when there are several agents; null with one */
+  front: SandboxFront | null;
   /** the temp dir: every component's log is here while the stack runs */
   work: string;
   /** stops everything started, newest first, and removes the temp dir; idempotent */
@@ -87,6 +129,23 @@ export interface SandboxStack {
 
 async function httpOk(url: string): Promise<boolean> {
   return (await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok;
+}
+
+/** Whether the first agent has put the credential it registered for into the shared Secret. */
+function hasCredential(kube: KubeApiServer): boolean {
+  const secret = kube.store.get("secrets", AGENT_NAMESPACE, AGENT_CREDENTIAL_SECRET);
+  return Boolean((secret.data as Record<string, string> | undefined)?.[CREDENTIAL_SECRET_KEY]);
+}
+
+/**
+ * Up and past start-up: ready (200), or a replica standing by while another
+ * leads (503 "standby: <holder> leads").
+ */
+async function readyOrStandingBy(healthUrl: string): Promise<boolean> {
+  const res = await fetch(`${healthUrl}/readyz`, { signal: AbortSignal.timeout(1_000) });
+  if (res.ok) return true;
+  const body = (await res.json().catch(() => ({}))) as { reason?: unknown };
+  return typeof body.reason === "string" && body.reason.startsWith("standby");
 }
 
 async function nodeGroupIds(grpcAddress: string): Promise<string[]> {
@@ -141,13 +200,16 @@ export async function startSandboxStack(options: SandboxOptions): Promise<Sandbo
     const adminToken = `ksp_adm_${randomBytes(32).toString("base64url")}`;
     const cpPort = await freePort();
     const apiUrl = `http://127.0.0.1:${cpPort}`;
-    const controlPlane = runTs("control-plane", "functions/node.ts", {
-      PORT: String(cpPort),
-      HOST: "127.0.0.1",
-      KSP_DATA_DIR: path.join(work, "data"),
-      KSP_ADMIN_TOKEN: adminToken,
-      LOG_LEVEL: logLevel,
-    });
+    const runControlPlane = () =>
+      runTs("control-plane", "functions/node.ts", {
+        PORT: String(cpPort),
+        HOST: "127.0.0.1",
+        KSP_DATA_DIR: path.join(work, "data"),
+        KSP_ADMIN_TOKEN: adminToken,
+        LOG_LEVEL: logLevel,
+        ...options.controlPlaneEnv,
+      });
+    let controlPlane = runControlPlane();
     const kube = await startKubeApiServer();
     started.push({ name: "kube-api", stop: () => kube.close() });
     if (stopping) throw new Error("the sandbox was stopped while starting");
@@ -191,33 +253,93 @@ export async function startSandboxStack(options: SandboxOptions): Promise<Sandbo
 
     const tokenFile = path.join(work, "registration-token");
     writeFileSync(tokenFile, inventory.registrationToken, { mode: 0o600 });
-    const [grpcPort, healthPort] = [await freePort(), await freePort()];
-    const grpcAddress = `127.0.0.1:${grpcPort}`;
-    const agent = runTs(
-      "agent",
-      "agent/main.ts",
-      {
-        KSP_CONTROL_PLANE_URL: apiUrl,
-        KSP_CLUSTER: SANDBOX_CLUSTER,
-        KSP_REGISTRATION_TOKEN_FILE: tokenFile,
-        KSP_AGENT_CREDENTIAL_FILE: path.join(work, "agent-credential"),
-        KSP_GRPC_LISTEN: grpcAddress,
-        KSP_HEALTH_LISTEN: `127.0.0.1:${healthPort}`,
-        KSP_KUBECONFIG: kubeconfig,
-        KSP_SSH_KEY_DIR: keyDir,
-        KSP_SYNC_INTERVAL: "1s",
-        KSP_POD_NAME: "sandbox-agent",
-        KSP_LOG_LEVEL: logLevel,
-        ...options.agentEnv,
-      },
-      AGENT_NODE_FLAGS,
-    );
-    await waitFor(
-      `the agent to serve NodeGroups with "${SANDBOX_POOL}" on ${grpcAddress}`,
-      async () => (await nodeGroupIds(grpcAddress)).includes(SANDBOX_POOL),
-      READY_TIMEOUT_MS,
-      agent,
-    );
+    // As in a cluster, the credential lives in a Secret every replica reads, created empty the way
+    // infra/agent/deployment.yaml creates it; each replica's pod name is its leader-election identity.
+    kube.store.create("secrets", AGENT_NAMESPACE, {
+      metadata: { name: AGENT_CREDENTIAL_SECRET },
+      type: "Opaque",
+    });
+    /** `ports`: a restarted replica keeps its addresses (CA, the front and probes know them). */
+    const startAgent = async (
+      index: number,
+      ports?: { grpc: number; health: number },
+    ): Promise<SandboxAgent> => {
+      const identity = `ksp-agent-${index}`;
+      const [grpcPort, healthPort] = ports
+        ? [ports.grpc, ports.health]
+        : [await freePort(), await freePort()];
+      const grpcAddress = `127.0.0.1:${grpcPort}`;
+      // its own bearer token (the stand-in takes any): the API server's request log tells who did what
+      const agentKubeconfig = path.join(work, `kubeconfig-${identity}`);
+      writeFileSync(agentKubeconfig, kube.kubeConfig(identity).exportConfig(), { mode: 0o600 });
+      const child = runTs(
+        identity,
+        "agent/main.ts",
+        {
+          KSP_CONTROL_PLANE_URL: apiUrl,
+          KSP_CLUSTER: SANDBOX_CLUSTER,
+          KSP_REGISTRATION_TOKEN_FILE: tokenFile,
+          KSP_AGENT_CREDENTIAL_SECRET: AGENT_CREDENTIAL_SECRET,
+          KSP_LEASE_NAMESPACE: AGENT_NAMESPACE,
+          KSP_LEASE_NAME: AGENT_LEASE,
+          KSP_POD_NAME: identity,
+          KSP_GRPC_LISTEN: grpcAddress,
+          KSP_HEALTH_LISTEN: `127.0.0.1:${healthPort}`,
+          KSP_KUBECONFIG: agentKubeconfig,
+          KSP_SSH_KEY_DIR: keyDir,
+          KSP_SYNC_INTERVAL: "1s",
+          KSP_LOG_LEVEL: logLevel,
+          ...options.agentEnv,
+        },
+        AGENT_NODE_FLAGS,
+      );
+      return Object.assign(child, { identity, grpcAddress, healthUrl: `http://127.0.0.1:${healthPort}` });
+    };
+    const agentCount = options.agents ?? 1;
+    const agents = [await startAgent(0)];
+    let front: SandboxFront | null = null;
+    let grpcAddress = agents[0]!.grpcAddress;
+    if (agentCount === 1) {
+      await waitFor(
+        `the agent to serve NodeGroups with "${SANDBOX_POOL}" on ${grpcAddress}`,
+        async () => (await nodeGroupIds(grpcAddress)).includes(SANDBOX_POOL),
+        READY_TIMEOUT_MS,
+        agents[0],
+      );
+    } else {
+      // The registration token works once: the others start when the first has stored the credential.
+      await waitFor(
+        `the first agent to store its credential in Secret ${AGENT_NAMESPACE}/${AGENT_CREDENTIAL_SECRET}`,
+        async () => hasCredential(kube),
+        READY_TIMEOUT_MS,
+        agents[0],
+      );
+      for (let i = 1; i < agentCount; i++) agents.push(await startAgent(i));
+      for (const agent of agents) {
+        await waitFor(
+          `${agent.identity} to be ready or standing by (${agent.healthUrl}/readyz)`,
+          () => readyOrStandingBy(agent.healthUrl),
+          READY_TIMEOUT_MS,
+          agent,
+        );
+      }
+      const routing = await startSandboxFront({
+        backends: agents.map((a) => ({ name: a.identity, address: a.grpcAddress, healthUrl: a.healthUrl })),
+        onLog: options.onLog,
+      });
+      started.push({ name: "front", stop: () => routing.close() });
+      if (stopping) {
+        await routing.close();
+        throw new Error("the sandbox was stopped while starting");
+      }
+      front = routing;
+      grpcAddress = routing.address;
+      await waitFor(
+        `the agents to serve NodeGroups with "${SANDBOX_POOL}" through the front on ${grpcAddress}`,
+        async () => (await nodeGroupIds(grpcAddress)).includes(SANDBOX_POOL),
+        READY_TIMEOUT_MS,
+      );
+    }
     const hosts = hostInputs.map((host, i) => ({
       ...host,
       machineId: inventory.machineIds[i]!,
@@ -229,13 +351,48 @@ export async function startSandboxStack(options: SandboxOptions): Promise<Sandbo
       clusterId: inventory.clusterId,
       poolId: inventory.poolId,
       grpcAddress,
-      healthUrl: `http://127.0.0.1:${healthPort}`,
+      healthUrl: agents[0]!.healthUrl,
       kubeconfig,
       hosts,
       kube,
       ssh,
-      controlPlane,
-      agent,
+      get controlPlane() {
+        return controlPlane;
+      },
+      stopControlPlane: () => controlPlane.stop(),
+      async startControlPlane() {
+        if (!controlPlane.hasExited()) throw new Error("the control plane is running; stop it first");
+        controlPlane = runControlPlane();
+        await waitFor(
+          "the control plane's /readyz",
+          () => httpOk(`${apiUrl}/readyz`),
+          READY_TIMEOUT_MS,
+          controlPlane,
+        );
+      },
+      get agent() {
+        return agents[0]!;
+      },
+      agents,
+      async restartAgent(index = 0) {
+        const old = agents[index];
+        if (!old) throw new Error(`no agent ${index}`);
+        if (!old.hasExited()) throw new Error(`${old.identity} is running; kill or stop it first`);
+        const ports = {
+          grpc: Number(old.grpcAddress.split(":").pop()),
+          health: Number(new URL(old.healthUrl).port),
+        };
+        const agent = await startAgent(index, ports);
+        agents[index] = agent;
+        await waitFor(
+          `${agent.identity} to be ready or standing by again (${agent.healthUrl}/readyz)`,
+          () => readyOrStandingBy(agent.healthUrl),
+          READY_TIMEOUT_MS,
+          agent,
+        );
+        return agent;
+      },
+      front,
       work,
       stop,
     };

@@ -1,13 +1,16 @@
 /**
- * `npm run sandbox -- --hosts N --out FILE`: the whole system on loopback
- * (scripts/sandbox-stack.ts): control plane, Kubernetes API test server, N
- * sshd test hosts in pool `default`, and an agent that joins and removes
- * them as Cluster Autoscaler (or a person, through the CA emulator or the
- * API) scales the pool.
+ * `npm run sandbox -- --hosts N --agents M --out FILE`: the whole system on
+ * loopback (scripts/sandbox-stack.ts): control plane, Kubernetes API test
+ * server, N sshd test hosts in pool `default`, and an agent that joins and
+ * removes them as Cluster Autoscaler (or a person, through the CA emulator or
+ * the API) scales the pool. With `--agents 2` (up to 5) the agent runs as that
+ * many replicas behind a front that routes CA's gRPC to the ready one, as the
+ * Service does in a cluster: kill the leader and watch the other take over.
  *
  * Once the agent answers NodeGroups with `default`, FILE gets
- * {apiUrl, adminToken, clusterId, poolId, grpcAddress, healthUrl, kubeconfig, hosts}
- * and stdout `sandbox ready`. SIGINT/SIGTERM stop everything started, newest first.
+ * {apiUrl, adminToken, clusterId, poolId, grpcAddress, healthUrl, kubeconfig, hosts,
+ * agents: [{identity, pid, healthUrl, grpcAddress}]} and stdout `sandbox ready`.
+ * SIGINT/SIGTERM stop everything started, newest first.
  *
  * package.json runs it as `node --import tsx`, not through the tsx CLI: that
  * wrapper relays a signal and SIGKILLs its child when the child's
@@ -19,12 +22,25 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { type SandboxStack, startSandboxStack } from "./sandbox-stack.ts";
 
+const USAGE = "usage: npm run sandbox -- --hosts N (1-50) --agents N (1-5) --out FILE";
 const { values } = parseArgs({
-  options: { hosts: { type: "string", default: "3" }, out: { type: "string", default: "sandbox.json" } },
+  options: {
+    hosts: { type: "string", default: "3" },
+    agents: { type: "string", default: "1" },
+    out: { type: "string", default: "sandbox.json" },
+  },
 });
 const hostCount = Number(values.hosts);
-if (!Number.isInteger(hostCount) || hostCount < 1 || hostCount > 50) {
-  console.error("usage: npm run sandbox -- --hosts N (1-50) --out FILE");
+const agentCount = Number(values.agents);
+if (
+  !Number.isInteger(hostCount) ||
+  hostCount < 1 ||
+  hostCount > 50 ||
+  !Number.isInteger(agentCount) ||
+  agentCount < 1 ||
+  agentCount > 5
+) {
+  console.error(USAGE);
   process.exit(2);
 }
 const outFile = path.resolve(values.out!);
@@ -34,6 +50,7 @@ let stopping = false;
 const startUp = new AbortController();
 const starting = startSandboxStack({
   hosts: hostCount,
+  agents: agentCount,
   signal: startUp.signal,
   onLog: (line) => console.error(line),
 });
@@ -49,11 +66,32 @@ async function up(): Promise<void> {
     healthUrl: stack.healthUrl,
     kubeconfig: stack.kubeconfig,
     hosts: stack.hosts,
+    agents: stack.agents.map((a) => ({
+      identity: a.identity,
+      pid: a.pid,
+      healthUrl: a.healthUrl,
+      grpcAddress: a.grpcAddress,
+    })),
   };
   writeFileSync(outFile, `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
   chmodSync(outFile, 0o600);
   console.log(`control plane  ${stack.apiUrl}  (admin token in ${outFile})`);
-  console.log(`agent gRPC     ${stack.grpcAddress}  (health and metrics ${stack.healthUrl})`);
+  if (stack.front === null) {
+    console.log(`agent gRPC     ${stack.grpcAddress}  (health and metrics ${stack.healthUrl})`);
+  } else {
+    console.log(
+      `agent gRPC     ${stack.grpcAddress}  (the front: to the ready replica, as the Service does)`,
+    );
+    for (const a of stack.agents) {
+      console.log(
+        `  ${a.identity.padEnd(12)} pid ${a.pid}  gRPC ${a.grpcAddress}  health and metrics ${a.healthUrl}`,
+      );
+    }
+    const watch = stack.agents.map((a) => `curl -s ${a.healthUrl}/readyz`).join("; echo; ");
+    console.log("failover       kill the leader (the ready one) and watch another take over:");
+    console.log(`                 ${watch}; echo`);
+    console.log("                 kill -9 <its pid>   (then: npm run sandbox:ctl -- status)");
+  }
   console.log(`kube API       ${stack.kube.url}  (kubeconfig ${stack.kubeconfig})`);
   console.log(`hosts          ${stack.hosts.map((h) => `${h.name}@${h.address}:${h.port}`).join(", ")}`);
   console.log(`logs           ${stack.work}/*.log`);
@@ -69,7 +107,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (stopping) {
       if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_WINDOW_MS) return;
       console.log(`${signal} again: killing what is left`);
-      stack?.agent.kill();
+      for (const agent of stack?.agents ?? []) agent.kill();
       stack?.controlPlane.kill();
       process.exit(1);
     }

@@ -36,11 +36,15 @@ export function resolveNode(view: AgentView, node: CaNode): ResolvedInstance | u
 /** How a node is named in messages: its name, else its providerID. */
 export const nodeLabel = (node: CaNode): string => node.name || node.providerId || "<unnamed>";
 
+/** Only the leader mutates; Unavailable makes CA retry, by then through the Service to the leader. */
 export function requireLeader(leadership: Leadership, what: string): void {
   if (leadership.isLeader()) return;
+  const leader = leadership.currentLeader();
+  const who = leader ? `${leader} leads` : "no replica leads right now";
   throw new AgentError(
     "unavailable",
-    `${what}: this agent (${leadership.identity()}) is not the leader; retry against the leader`,
+    `${what}: this agent (${leadership.identity()}) is not the leader (${who}); retry against the leader`,
+    leader ? { leader } : undefined,
   );
 }
 

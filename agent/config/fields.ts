@@ -16,8 +16,12 @@ export type FieldKey =
   | "grpcTlsClientCa"
   | "healthListen"
   | "syncInterval"
+  | "snapshotInterval"
   | "leaseName"
   | "leaseNamespace"
+  | "leaseDuration"
+  | "leaseRenewDeadline"
+  | "leaseRetryPeriod"
   | "podName"
   | "sshKeyDir"
   | "logLevel"
@@ -27,7 +31,8 @@ export type FieldKey =
   | "caCertHash"
   | "sshHostKeyPolicy"
   | "sshConcurrency"
-  | "bootstrapTokenTtl";
+  | "bootstrapTokenTtl"
+  | "shutdownGracePeriod";
 
 export interface FieldSpec {
   key: FieldKey;
@@ -132,6 +137,14 @@ export const AGENT_FIELDS: readonly FieldSpec[] = [
     help: "How often cluster state is polled from the control plane (at least 1s).",
   },
   {
+    key: "snapshotInterval",
+    flag: "snapshot-interval",
+    env: "KSP_SNAPSHOT_INTERVAL",
+    value: "DURATION",
+    default: "5m",
+    help: "How often the leader pushes the cluster's and each pool's capacity, allocatable, requested and used CPU and memory to the control plane (10s to 1h).",
+  },
+  {
     key: "leaseName",
     flag: "lease-name",
     env: "KSP_LEASE_NAME",
@@ -146,6 +159,30 @@ export const AGENT_FIELDS: readonly FieldSpec[] = [
     value: "NAMESPACE",
     default: "kube-system",
     help: "Namespace of the leader-election Lease.",
+  },
+  {
+    key: "leaseDuration",
+    flag: "lease-duration",
+    env: "KSP_LEASE_DURATION",
+    value: "DURATION",
+    default: "15s",
+    help: "How long a standby waits, after it last saw the Lease renewed, before it takes over (whole seconds; longer than --lease-renew-deadline).",
+  },
+  {
+    key: "leaseRenewDeadline",
+    flag: "lease-renew-deadline",
+    env: "KSP_LEASE_RENEW_DEADLINE",
+    value: "DURATION",
+    default: "10s",
+    help: "The leader stops acting when it could not renew the Lease for this long (longer than --lease-retry-period).",
+  },
+  {
+    key: "leaseRetryPeriod",
+    flag: "lease-retry-period",
+    env: "KSP_LEASE_RETRY_PERIOD",
+    value: "DURATION",
+    default: "2s",
+    help: "How often the leader renews the Lease and a standby tries to take it.",
   },
   {
     key: "podName",
@@ -198,6 +235,14 @@ export const AGENT_FIELDS: readonly FieldSpec[] = [
     value: "DURATION",
     default: "1h",
     help: "Lifetime of the bootstrap token made for each join batch (deleted as soon as the batch ends; the TTL bounds a crash).",
+  },
+  {
+    key: "shutdownGracePeriod",
+    flag: "shutdown-grace-period",
+    env: "KSP_SHUTDOWN_GRACE_PERIOD",
+    value: "DURATION",
+    default: "20s",
+    help: "On SIGTERM, how long joins and removals in flight may run on before they are aborted (the next leader resumes them); keep it below the pod's terminationGracePeriodSeconds.",
   },
   {
     key: "logLevel",

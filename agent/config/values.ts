@@ -117,6 +117,19 @@ export const syncIntervalSchema = z
   })
   .pipe(z.number().min(1000, { error: "must be at least 1s" }));
 
+/** Each push lists every pod of the cluster: not more often than every 10 s, never so rarely that the figures go stale. */
+export const snapshotIntervalSchema = z
+  .string(REQUIRED)
+  .transform((text, ctx) => {
+    const ms = parseDurationMs(text);
+    if (ms !== undefined) return ms;
+    ctx.addIssue({ code: "custom", message: 'must be a duration such as "5m" or "30s"' });
+    return z.NEVER;
+  })
+  .pipe(
+    z.number().min(10_000, { error: "must be at least 10s" }).max(3_600_000, { error: "must be at most 1h" }),
+  );
+
 export const HOST_KEY_POLICIES = ["pin-on-first-use", "require-known"] as const;
 
 export const hostKeyPolicySchema = z.enum(HOST_KEY_POLICIES, {
@@ -160,6 +173,40 @@ export const tokenTtlSchema = z
       .min(60_000, { error: "must be at least 1m" })
       .max(24 * 3_600_000, { error: "must be at most 24h" }),
   );
+
+/**
+ * How long a stopping agent lets operations in flight finish before it aborts
+ * them (their write-ahead status lets the next leader resume them). Kept
+ * below the pod's terminationGracePeriodSeconds (30 s in infra/agent), which
+ * also has to cover releasing the Lease.
+ */
+export const shutdownGraceSchema = z
+  .string(REQUIRED)
+  .transform((text, ctx) => {
+    const ms = parseDurationMs(text);
+    if (ms !== undefined) return ms;
+    ctx.addIssue({ code: "custom", message: 'must be a duration such as "20s" or "0s"' });
+    return z.NEVER;
+  })
+  .pipe(z.number().min(0).max(600_000, { error: "must be at most 10m" }));
+
+/** Leader-election timings; how they relate to each other is checked once all three are parsed. */
+export const leaseTimingSchema = z
+  .string(REQUIRED)
+  .transform((text, ctx) => {
+    const ms = parseDurationMs(text);
+    if (ms !== undefined) return ms;
+    ctx.addIssue({ code: "custom", message: 'must be a duration such as "15s" or "500ms"' });
+    return z.NEVER;
+  })
+  .pipe(
+    z.number().min(100, { error: "must be at least 100ms" }).max(600_000, { error: "must be at most 10m" }),
+  );
+
+/** The Lease stores its duration in whole seconds. */
+export const leaseDurationSchema = leaseTimingSchema.pipe(
+  z.number().refine((ms) => ms >= 1000 && ms % 1000 === 0, { error: "must be whole seconds, at least 1s" }),
+);
 
 export const logLevelSchema = z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], {
   error: `must be one of ${LOG_LEVELS.join(", ")}`,

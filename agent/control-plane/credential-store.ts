@@ -34,26 +34,31 @@ export function createFileCredentialStore(path: string): CredentialStore {
       return parseStored(`credential file ${path}`, text);
     },
     async save(credential) {
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-      const temporary = join(dirname(path), `.${randomBytes(6).toString("hex")}.tmp`);
-      const file = await open(temporary, "wx", FILE_MODE);
-      try {
-        const body = { clusterId: credential.clusterId, credential: credential.credential };
-        await file.writeFile(`${JSON.stringify(body)}\n`, "utf8");
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      try {
-        // the umask may have narrowed the mode on open, never widened it; make it exact
-        await chmod(temporary, FILE_MODE);
-        await rename(temporary, path);
-      } catch (err) {
-        await rm(temporary, { force: true });
-        throw err;
-      }
+      const body = { clusterId: credential.clusterId, credential: credential.credential };
+      await writePrivateFile(path, `${JSON.stringify(body)}\n`);
     },
   };
+}
+
+/** Replaces `path` atomically with `text`, readable by its owner only (0600); the directory is made if missing. */
+export async function writePrivateFile(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = join(dirname(path), `.${randomBytes(6).toString("hex")}.tmp`);
+  const file = await open(temporary, "wx", FILE_MODE);
+  try {
+    await file.writeFile(text, "utf8");
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  try {
+    // the umask may have narrowed the mode on open, never widened it; make it exact
+    await chmod(temporary, FILE_MODE);
+    await rename(temporary, path);
+  } catch (err) {
+    await rm(temporary, { force: true });
+    throw err;
+  }
 }
 
 /** `where` names the source in errors, e.g. "credential file /var/run/ksp/credential". */

@@ -4,7 +4,9 @@
  * schemas. Every call here may be retried: state and heartbeat are reads or
  * overwrites, allocations are idempotent by requestId, transitions carry
  * expectedVersion, so a replay never applies twice (it reports stale_version),
- * and a host key is only pinned where none is (a replay answers "unchanged").
+ * a host key is only pinned where none is (a replay answers "unchanged"),
+ * and a replayed snapshot carries its capturedAt, so it adds at most one
+ * duplicate sample (same time, same figures) to the day's average.
  */
 import type { z } from "zod";
 import {
@@ -12,6 +14,7 @@ import {
   AllocationResponseSchema,
   HeartbeatResponseSchema,
   HostKeysResponseSchema,
+  SnapshotsResponseSchema,
   TransitionsResponseSchema,
 } from "../../proto/agent-api.ts";
 import { type Clock, systemClock } from "../clock.ts";
@@ -80,5 +83,7 @@ export function createHttpControlPlane(options: HttpControlPlaneOptions): Contro
       post("/v1/agent/heartbeat", request, HeartbeatResponseSchema, callOptions),
     pinHostKeys: (items, callOptions) =>
       post("/v1/agent/host-keys", { items }, HostKeysResponseSchema, callOptions),
+    snapshots: (request, callOptions) =>
+      post("/v1/agent/snapshots", request, SnapshotsResponseSchema, callOptions),
   };
 }

@@ -71,13 +71,13 @@ export function createSecretCredentialStore(api: SecretsApi, at: SecretLocation)
   };
 }
 
-function statusOf(err: unknown): number | undefined {
+export function statusOf(err: unknown): number | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === "number" ? code : undefined;
 }
 
 /** The client's own message carries response bodies and headers; ours keeps the status and the API's reason. */
-function describe(what: string, err: unknown): Error {
+export function describe(what: string, err: unknown): Error {
   const status = statusOf(err);
   if (status === undefined) return new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`);
   const body = (err as { body?: unknown }).body;

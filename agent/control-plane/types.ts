@@ -12,6 +12,8 @@ import type {
   HeartbeatResponse,
   HostKeyPin,
   HostKeysResponse,
+  SnapshotsRequest,
+  SnapshotsResponse,
   TransitionItem,
   TransitionsResponse,
 } from "../../proto/agent-api.ts";
@@ -37,4 +39,6 @@ export interface ControlPlane {
   heartbeat(request: HeartbeatRequest, options?: CallOptions): Promise<HeartbeatResponse>;
   /** POST /v1/agent/host-keys; stores keys learned on first use, per-item results (a different pinned key is a conflict) */
   pinHostKeys(items: HostKeyPin[], options?: CallOptions): Promise<HostKeysResponse>;
+  /** POST /v1/agent/snapshots; per-pool and whole-cluster resource figures, stored as raw snapshots */
+  snapshots(request: SnapshotsRequest, options?: CallOptions): Promise<SnapshotsResponse>;
 }

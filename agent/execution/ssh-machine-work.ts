@@ -4,7 +4,7 @@
  * the agent's global SSH cap. A machine with no pinned host key first has it
  * learned by a bare `echo` and stored through the control plane (which keeps
  * the first key any replica saw); only then does anything else run, against
- * that pinned key.
+ * that pinned key. The health probe is that same `echo`, under the same rules.
  */
 
 import type { AgentMachine } from "../../proto/agent-api.ts";
@@ -40,6 +40,12 @@ export interface SshMachineWorkDeps {
 const HOST_KEY_PIPELINE: Pipeline = {
   name: "host-key",
   tasks: [{ name: "connect", steps: [sshEcho] }],
+};
+
+/** The health check: the same bare echo, run against the pinned host key. */
+const HEALTH_PROBE_PIPELINE: Pipeline = {
+  name: "health-probe",
+  tasks: [{ name: "probe", steps: [sshEcho] }],
 };
 
 function joinAll(prepareHosts: boolean): Pipeline {
@@ -163,6 +169,9 @@ export function createSshMachineWork(deps: SshMachineWorkDeps): MachineWork {
     },
     reset(spec: ResetSpec, signal) {
       return work(spec.machine, resetPipeline(), machineValues(spec), signal);
+    },
+    probe(machine, signal) {
+      return work(machine, HEALTH_PROBE_PIPELINE, {}, signal);
     },
   };
 }

@@ -56,6 +56,12 @@ export interface MachineWork {
   join(spec: JoinSpec, signal: AbortSignal): Promise<WorkOutcome>;
   /** the reset pipeline (idempotent: a clean host passes as already done); resolves, never rejects */
   reset(spec: ResetSpec, signal: AbortSignal): Promise<WorkOutcome>;
+  /**
+   * The health check's cheap probe: the machine answers a bare `echo` over
+   * SSH, with its key and against its pinned host key (a mismatch fails the
+   * probe); resolves, never rejects.
+   */
+  probe(machine: AgentMachine, signal: AbortSignal): Promise<WorkOutcome>;
 }
 
 /** Where a host key learned on first use is kept (the control plane): resolves with the key that holds. */

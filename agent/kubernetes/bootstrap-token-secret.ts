@@ -27,6 +27,19 @@ export function randomTokenString(length: number): string {
 
 export const tokenSecretName = (id: string) => `${TOKEN_SECRET_PREFIX}${id}`;
 
+const DESCRIPTION_PREFIX = "ksp-agent ";
+
+/** "ksp-agent <identity>: <what>": names the replica that made the token, for operators and for cleanup. */
+export const tokenDescription = (identity: string, what: string) =>
+  `${DESCRIPTION_PREFIX}${identity}: ${what}`;
+
+/** The identity tokenDescription put in, or null for a description it did not write (identities hold no spaces). */
+export function tokenCreator(description: string): string | null {
+  if (!description.startsWith(DESCRIPTION_PREFIX)) return null;
+  const end = description.indexOf(": ", DESCRIPTION_PREFIX.length);
+  return end > DESCRIPTION_PREFIX.length ? description.slice(DESCRIPTION_PREFIX.length, end) : null;
+}
+
 const b64 = (value: string) => Buffer.from(value, "utf8").toString("base64");
 
 export function bootstrapTokenSecret(input: {
@@ -54,6 +67,12 @@ export function bootstrapTokenSecret(input: {
       "auth-extra-groups": b64(NODE_TOKEN_GROUP),
     },
   };
+}
+
+/** The Secret's description (data or stringData), "" when it has none. */
+export function secretDescription(secret: V1Secret): string {
+  if (secret.data?.description) return Buffer.from(secret.data.description, "base64").toString("utf8");
+  return secret.stringData?.description ?? "";
 }
 
 /** The Secret's expiration, or null when it has none (kubeadm's "never expires") or it does not parse. */

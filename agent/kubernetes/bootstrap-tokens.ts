@@ -3,8 +3,10 @@
  * has their exact shape). The agent makes one per join batch with a short TTL
  * and deletes it when the batch is done; the API server's token cleaner
  * controller removes expired ones too, but only when it runs, so
- * deleteExpired() clears what a crashed agent left behind — and only Secrets
- * carrying our managed-by label, never a token an operator made.
+ * deleteExpired() clears what a crashed agent left behind, and a new leader's
+ * deleteOrphaned() the unexpired ones batches of a former leader (or of this
+ * pod before a crash) still hold (the description names the identity) — both
+ * only Secrets carrying our managed-by label, never a token an operator made.
  *
  * The token secret is never logged and never appears in an error: the API
  * server's message is echoed in KubeError, so it is scrubbed from that too.
@@ -17,11 +19,14 @@ import {
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
   randomTokenString,
+  secretDescription,
   secretExpiration,
   TOKEN_ID,
   TOKEN_NAMESPACE,
   TOKEN_SECRET_PREFIX,
   TOKEN_SECRET_TYPE,
+  tokenCreator,
+  tokenDescription,
   tokenSecretName,
 } from "./bootstrap-token-secret.ts";
 import { isNotFound, KubeError, kubeError } from "./kube-error.ts";
@@ -60,12 +65,32 @@ export function createBootstrapTokens(
     }
   };
 
+  /** The token Secrets carrying our managed-by label, with their ids. */
+  const listManaged = async (): Promise<{ id: string; secret: V1Secret }[]> => {
+    let secrets: V1Secret[];
+    try {
+      const list = await api.listNamespacedSecret({
+        namespace: TOKEN_NAMESPACE,
+        labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+        fieldSelector: `type=${TOKEN_SECRET_TYPE}`,
+      });
+      secrets = list.items;
+    } catch (err) {
+      throw kubeError("cannot list bootstrap tokens", err);
+    }
+    return secrets.flatMap((secret) => {
+      const name = secret.metadata?.name ?? "";
+      const id = name.slice(TOKEN_SECRET_PREFIX.length);
+      return name.startsWith(TOKEN_SECRET_PREFIX) && TOKEN_ID.test(id) ? [{ id, secret }] : [];
+    });
+  };
+
   return {
     async create({ description, ttlMs }) {
       if (!(ttlMs >= 1000)) throw new KubeError("a bootstrap token needs a TTL of at least one second");
       // kubeadm's expiration has whole seconds; the returned expiry must match what the Secret says.
       const expiresAt = new Date(Math.floor((options.clock.now().getTime() + ttlMs) / 1000) * 1000);
-      const fullDescription = `ksp-agent ${options.identity}: ${description}`;
+      const fullDescription = tokenDescription(options.identity, description);
       for (let attempt = 1; ; attempt++) {
         const id = random(6);
         const secret = random(16);
@@ -93,29 +118,28 @@ export function createBootstrapTokens(
     },
 
     async deleteExpired() {
-      let secrets: V1Secret[];
-      try {
-        const list = await api.listNamespacedSecret({
-          namespace: TOKEN_NAMESPACE,
-          labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
-          fieldSelector: `type=${TOKEN_SECRET_TYPE}`,
-        });
-        secrets = list.items;
-      } catch (err) {
-        throw kubeError("cannot list bootstrap tokens", err);
-      }
       const now = options.clock.now().getTime();
       let deleted = 0;
-      for (const secret of secrets) {
-        const name = secret.metadata?.name ?? "";
-        const id = name.slice(TOKEN_SECRET_PREFIX.length);
+      for (const { id, secret } of await listManaged()) {
         const expiresAt = secretExpiration(secret);
-        if (!name.startsWith(TOKEN_SECRET_PREFIX) || !TOKEN_ID.test(id) || expiresAt === null) continue;
-        if (expiresAt.getTime() > now) continue;
+        if (expiresAt === null || expiresAt.getTime() > now) continue;
         await remove(id);
         deleted += 1;
       }
       if (deleted > 0) log.info("expired bootstrap tokens deleted", { deleted });
+      return deleted;
+    },
+
+    async deleteOrphaned(keepIds) {
+      let deleted = 0;
+      for (const { id, secret } of await listManaged()) {
+        const creator = tokenCreator(secretDescription(secret));
+        // a description we cannot attribute is left to its expiry: it may be anyone's
+        if (creator === null || keepIds.has(id)) continue;
+        await remove(id);
+        log.info("bootstrap token of an ended join batch deleted", { id, creator });
+        deleted += 1;
+      }
       return deleted;
     },
   };

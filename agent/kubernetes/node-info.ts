@@ -2,9 +2,11 @@
  * Nodes as the agent sees them (NodeInfo) and the index the informer keeps:
  * by name and by spec.providerID, the key Cluster Autoscaler's instance ids
  * map to. Objects may come from a typed list (Dates) or a raw watch event
- * (strings), so only presence is read from timestamps.
+ * (strings), so only presence is read from timestamps. Capacity and
+ * allocatable are quantity strings either way.
  */
 import type { V1Node } from "@kubernetes/client-node";
+import { cpuAndMemory } from "./quantity.ts";
 import type { NodeInfo, NodeTaint, TaintEffect } from "./types.ts";
 
 export function toNodeInfo(node: V1Node): NodeInfo {
@@ -23,6 +25,8 @@ export function toNodeInfo(node: V1Node): NodeInfo {
     taints: Object.freeze(taints),
     unschedulable: node.spec?.unschedulable === true,
     deleting: Boolean(node.metadata?.deletionTimestamp),
+    capacity: cpuAndMemory(node.status?.capacity),
+    allocatable: cpuAndMemory(node.status?.allocatable),
   });
 }
 

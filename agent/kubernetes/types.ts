@@ -17,7 +17,13 @@ export interface NodeTaint {
   effect: TaintEffect;
 }
 
-/** A Node as the agent sees it: only the fields the lifecycle decides on. */
+/** CPU in millicores and memory in bytes, as the agent reports resources. */
+export interface ResourceAmounts {
+  cpuMillis: number;
+  memoryBytes: number;
+}
+
+/** A Node as the agent sees it: only the fields the lifecycle and the resource snapshots decide on. */
 export interface NodeInfo {
   name: string;
   uid: string;
@@ -31,6 +37,9 @@ export interface NodeInfo {
   unschedulable: boolean;
   /** metadata.deletionTimestamp is set */
   deleting: boolean;
+  /** status.capacity and status.allocatable cpu and memory; zero until the kubelet reports them */
+  capacity: ResourceAmounts;
+  allocatable: ResourceAmounts;
 }
 
 /** The agent's live view of the cluster's Nodes, kept by list + watch. */
@@ -66,6 +75,44 @@ export interface BootstrapTokens {
   delete(id: string): Promise<void>;
   /** deletes the expired tokens this agent made (left behind by a crash); resolves with how many */
   deleteExpired(): Promise<number>;
+  /**
+   * Deletes the tokens agents made (any identity, this one's too: a process
+   * of the same pod that crashed) except `keepIds`, expired or not: join
+   * batches that ended with their leader's leadership or life. Operators'
+   * tokens (no managed-by label) and ones whose maker cannot be told stay.
+   * Resolves with how many.
+   */
+  deleteOrphaned(keepIds: ReadonlySet<string>): Promise<number>;
+}
+
+/** What a leader-election Lease says (coordination.k8s.io/v1 LeaseSpec). */
+export interface LeaseRecord {
+  /** "" when released or never held */
+  holderIdentity: string;
+  leaseDurationSeconds: number;
+  acquireTime: Date | null;
+  renewTime: Date | null;
+  leaseTransitions: number;
+}
+
+export interface LeaseSnapshot {
+  record: LeaseRecord;
+  /** the resourceVersion it was read or written at: the precondition of the next update */
+  version: string;
+}
+
+/**
+ * The Lease as a compare-and-swap cell. create and update reject with
+ * LeaseConflict (lease-lock.ts) when another writer got there first.
+ */
+export interface LeaseLock {
+  /** "Lease <namespace>/<name>", for logs and messages */
+  readonly description: string;
+  /** the Lease as stored; null when there is none */
+  get(): Promise<LeaseSnapshot | null>;
+  create(record: LeaseRecord): Promise<LeaseSnapshot>;
+  /** replaces the Lease read (or written) at `version` */
+  update(version: string, record: LeaseRecord): Promise<LeaseSnapshot>;
 }
 
 /** What `kubeadm join` needs to find and trust the cluster. */
@@ -122,4 +169,12 @@ export interface NodeOperations {
     labels: Readonly<Record<string, string>>,
     taints: readonly NodeTaint[],
   ): Promise<{ labels: string[]; taints: string[] }>;
+}
+
+/** The reads behind the agent's resource snapshots (agent/resources/), besides the Node informer. */
+export interface ResourceReads {
+  /** the summed effective requests of each Node's pods (bound, not Succeeded or Failed), by Node name */
+  podRequestsByNode(): Promise<Map<string, ResourceAmounts>>;
+  /** each Node's usage from metrics.k8s.io, by Node name; null when the cluster has no metrics API (404/503) */
+  nodeUsage(): Promise<Map<string, ResourceAmounts> | null>;
 }

@@ -39,14 +39,34 @@ const STOP_WAIT_MS = 10_000;
 const MIN_PASS_INTERVAL_MS = 100;
 
 export interface Reconciler {
-  /** deletes expired bootstrap tokens, then reconciles on every change and tick */
+  /** as leader, deletes the tokens earlier runs left, then reconciles on every change and tick (and leadership change) */
   start(): Promise<void>;
-  /** aborts the operations in flight and waits (bounded) for them to end */
-  stop(): Promise<void>;
+  /**
+   * Starts nothing new; lets the operations in flight run for up to
+   * `graceMs` (default 0), then aborts what is left and waits (bounded) for it to end.
+   */
+  stop(options?: StopOptions): Promise<void>;
   /** reconcile soon */
   trigger(): void;
   /** machine id → kind of the operations in flight */
   running(): ReadonlyMap<string, OperationKind>;
+}
+
+export interface StopOptions {
+  /** how long operations in flight may go on before they are aborted */
+  graceMs?: number;
+}
+
+/** Resolves when every operation ended or `ms` passed, whichever comes first. */
+async function settled(ops: readonly { done: Promise<void> }[], ms: number): Promise<void> {
+  let wait: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(ops.map((r) => r.done)),
+    new Promise((resolve) => {
+      wait = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(wait);
 }
 
 const INITIAL_EXPECTS: Record<OperationKind, RunningOperation["expects"]> = {
@@ -67,6 +87,8 @@ export function createReconciler(input: ReconcilerDeps): Reconciler {
   /** machine id → why its last attempt was put off, for the fault reason should a deadline pass */
   const problems = new Map<string, string>();
   const unsubscribe: (() => void)[] = [];
+  /** ids of the bootstrap tokens our join batches hold now */
+  const liveTokens = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let scheduled = false;
   let stopped = true;
@@ -123,6 +145,7 @@ export function createReconciler(input: ReconcilerDeps): Reconciler {
           ttlMs: tokenTtlMs,
           description: `ksp-agent ${deps.leadership.identity()}: join batch`,
           logger,
+          live: liveTokens,
         });
         const lease = batch.lease();
         start("join", action.machine, action.pool, (ctx) =>
@@ -206,35 +229,69 @@ export function createReconciler(input: ReconcilerDeps): Reconciler {
     else notBefore.delete(machineId);
   }
 
+  /**
+   * A new leader's first work: the bootstrap tokens earlier runs left (expired
+   * ones, and the batches of former leaders, which ended with their
+   * leadership) are deleted, so a dead leader's join tokens do not outlive it.
+   */
+  async function takeOver(): Promise<void> {
+    try {
+      const expired = await deps.tokens.deleteExpired();
+      // every agent-made token but our live batches': a former leader's, or this pod's before a crash
+      const orphaned = await deps.tokens.deleteOrphaned(liveTokens);
+      if (expired + orphaned > 0) {
+        logger.info("deleted bootstrap tokens left by earlier runs or leaders", { expired, orphaned });
+      }
+    } catch (err) {
+      logger.warn("could not clean up bootstrap tokens left by earlier runs", { err: messageOf(err) });
+    }
+  }
+
+  /** Leading: clean up, then look at everything. Not leading: the new leader resumes what runs here. */
+  function onLeadership(leading: boolean): void {
+    if (stopped) return;
+    if (leading) {
+      void takeOver().finally(trigger);
+      return;
+    }
+    for (const { op } of running.values()) {
+      op.controller.abort(new Error("this agent stopped leading; the new leader resumes the work"));
+    }
+  }
+
   return {
     async start() {
       if (!stopped) return;
       stopped = false;
-      try {
-        const removed = await deps.tokens.deleteExpired();
-        if (removed > 0) logger.info("deleted expired bootstrap tokens left by an earlier run", { removed });
-      } catch (err) {
-        logger.warn("could not clean up expired bootstrap tokens", { err: messageOf(err) });
-      }
+      unsubscribe.push(deps.leadership.subscribe(onLeadership));
+      if (deps.leadership.isLeader()) await takeOver();
       unsubscribe.push(deps.store.subscribe(trigger), deps.nodes.subscribe(trigger));
       timer = setInterval(trigger, deps.tickMs ?? DEFAULT_TICK_MS);
       timer.unref();
       trigger();
     },
-    async stop() {
+    async stop(options: StopOptions = {}) {
       stopped = true;
       clearInterval(timer);
       for (const off of unsubscribe.splice(0)) off();
-      const ops = [...running.values()];
-      for (const { op } of ops) op.controller.abort(new Error("the agent is stopping"));
-      let wait: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all(ops.map((r) => r.done)),
-        new Promise((resolve) => {
-          wait = setTimeout(resolve, STOP_WAIT_MS);
-        }),
-      ]);
-      clearTimeout(wait);
+      // no new work from here; what runs may finish within the grace period (a step cut short
+      // leaves the machine in its write-ahead status, from which the next leader resumes it)
+      const inFlight = [...running.values()];
+      const graceMs = options.graceMs ?? 0;
+      if (inFlight.length > 0 && graceMs > 0) {
+        logger.info("stopping: letting operations in flight finish", {
+          operations: inFlight.map(({ op }) => ({ machineId: op.machineId, kind: op.kind })),
+          graceMs,
+        });
+        await settled(inFlight, graceMs);
+      }
+      const left = [...running.values()];
+      if (left.length === 0) return;
+      logger.info("stopping: aborting operations in flight; the next leader resumes them", {
+        operations: left.map(({ op }) => ({ machineId: op.machineId, kind: op.kind })),
+      });
+      for (const { op } of left) op.controller.abort(new Error("the agent is stopping"));
+      await settled(left, STOP_WAIT_MS);
     },
     trigger,
     running: () => new Map([...running].map(([id, r]) => [id, r.op.kind])),

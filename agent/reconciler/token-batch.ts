@@ -27,6 +27,8 @@ export interface TokenBatchOptions {
   ttlMs: number;
   description: string;
   logger: Logger;
+  /** ids of the tokens batches of this process hold now: kept by a cleanup on taking over */
+  live: Set<string>;
 }
 
 export function createTokenBatch(options: TokenBatchOptions): TokenBatch {
@@ -42,10 +44,13 @@ export function createTokenBatch(options: TokenBatchOptions): TokenBatch {
     deleted = true;
     void made.then(
       (t) =>
-        tokens.delete(t.id).catch((err: unknown) =>
-          // it expires by itself, and the next start's cleanup deletes it too
-          logger.warn("could not delete a join batch's bootstrap token", { id: t.id, err }),
-        ),
+        tokens
+          .delete(t.id)
+          .catch((err: unknown) =>
+            // it expires by itself, and the next start's cleanup deletes it too
+            logger.warn("could not delete a join batch's bootstrap token", { id: t.id, err }),
+          )
+          .finally(() => options.live.delete(t.id)),
       () => undefined,
     );
   };
@@ -54,6 +59,10 @@ export function createTokenBatch(options: TokenBatchOptions): TokenBatch {
     if (made === null) {
       const attempt = tokens.create({ description: options.description, ttlMs: options.ttlMs });
       made = attempt;
+      attempt.then(
+        (t) => options.live.add(t.id),
+        () => undefined,
+      );
       attempt.catch(() => {
         if (made === attempt) made = null;
       });

@@ -14,6 +14,7 @@ import type { Leadership } from "../leadership.ts";
 import type { Logger } from "../log.ts";
 import type { LifecycleMetrics } from "../metrics.ts";
 import type { StateStore } from "../state/store.ts";
+import type { TransitionQueue } from "../state/transition-queue.ts";
 
 export interface ReconcilerDeps {
   store: StateStore;
@@ -29,6 +30,8 @@ export interface ReconcilerDeps {
   metrics: LifecycleMetrics;
   /** asks for a sync with the control plane soon (it has news for us) */
   requestSync(): void;
+  /** where reports wait while the control plane is unreachable (transitions.ts); none: they fail */
+  queue?: Pick<TransitionQueue, "holds" | "enqueue">;
   /** lifetime of a join batch's bootstrap token; default 1 h */
   tokenTtlMs?: number;
   /** how often the loop looks again even when nothing changed (deadlines, retries); default 2 s */

@@ -1,8 +1,9 @@
 /**
  * How a machine's status reads to Cluster Autoscaler (issue 4 decisions):
  * reserved/joining → creating, ready → running, draining/leaving → deleting,
- * a fault that carries a provider id (a failed create or join) → creating
- * with errorInfo; anything else is not an instance at all.
+ * a fault that carries a provider id (a failed create or join, or a node
+ * the health checks found broken: errorCode `unhealthy`) → creating with
+ * errorInfo; anything else is not an instance at all.
  *
  * The errorInfo's class tells CA what the failure means for the group:
  * OutOfResources when the pool has no free machine left to try instead
@@ -21,6 +22,9 @@ export const UNREGISTERED_STATES: readonly MachineState[] = ["reserved", "joinin
 export const TARGET_STATES: readonly MachineState[] = ["ready", "joining", "reserved"];
 
 export const JOIN_FAILED_CODE = "join-failed";
+export const UNHEALTHY_CODE = "unhealthy";
+/** How the health checks (agent/health-checks/) begin a fault's reason, so CA is told `unhealthy`. */
+export const HEALTH_REASON_PREFIX = "health: ";
 
 /** The instance id, equal to the Node's spec.providerID; fixed at reservation. */
 export function providerIdOf(machine: AgentMachine): string {
@@ -51,7 +55,9 @@ export function instanceOf(
         id: machine.providerId,
         state: "creating",
         errorInfo: {
-          errorCode: JOIN_FAILED_CODE,
+          errorCode: machine.statusReason?.startsWith(HEALTH_REASON_PREFIX)
+            ? UNHEALTHY_CODE
+            : JOIN_FAILED_CODE,
           errorMessage: machine.lastError ?? machine.statusReason ?? "the machine failed to join",
           instanceErrorClass: supply.hasFreeMachine
             ? INSTANCE_ERROR_CLASS.other

@@ -12,6 +12,11 @@
  * a newer `version`, or one whose request was sent after the change was made
  * (the control plane answers from a snapshot taken after our change, so it is
  * authoritative, e.g. for a cancelled machine that left the cluster).
+ *
+ * A third source sits on top of both: transitions queued while the control
+ * plane could not be reached (transition-queue.ts), shown at the version they
+ * will have once applied. No poll supersedes them: they stay until the queue
+ * says otherwise (`setPending`), i.e. until they were flushed or refused.
  */
 import type { AgentMachine, AgentState } from "../../proto/agent-api.ts";
 import { type AgentView, buildView } from "./view.ts";
@@ -44,6 +49,12 @@ export interface StateStore {
   mutationMark(): number;
   replace(state: AgentState, etag: string | null, markAtRequest: number): void;
   applyLocal(changes: readonly LocalChange[]): void;
+  /**
+   * Replaces the queued, unconfirmed changes shown over everything else (in
+   * order per machine), and applies `confirmed` as `applyLocal` does, in the
+   * same update of the view.
+   */
+  setPending(pending: readonly LocalChange[], confirmed?: readonly LocalChange[]): void;
   /** stop listing a machine as an instance while it stays at this version (a failure CA deleted) */
   hide(machineId: string, version: number): void;
   /** called after every change of the view (a poll that changed it, a local change); returns unsubscribe */
@@ -52,9 +63,12 @@ export interface StateStore {
 
 export function createStateStore(): StateStore {
   let base: AgentState | null = null;
+  let baseById = new Map<string, AgentMachine>();
   let etag: string | null = null;
   let mark = 0;
   const overlays = new Map<string, Overlay>();
+  /** machine id → its queued changes, oldest first */
+  let pending = new Map<string, LocalChange[]>();
   const hidden = new Map<string, Hidden>();
   let current: AgentView = buildView(null);
   const listeners = new Set<() => void>();
@@ -74,9 +88,8 @@ export function createStateStore(): StateStore {
       current = buildView(null);
       return;
     }
-    const machines = base.machines.map((m) => overlays.get(m.id)?.machine ?? m);
-    const known = new Set(base.machines.map((m) => m.id));
-    for (const [id, overlay] of overlays) if (!known.has(id)) machines.push(overlay.machine);
+    const machines = base.machines.map((m) => withPending(overlays.get(m.id)?.machine ?? m));
+    for (const [id, overlay] of overlays) if (!baseById.has(id)) machines.push(withPending(overlay.machine));
     const versions = new Map(machines.map((m) => [m.id, m.version]));
     const hiddenIds = new Set(
       [...hidden].filter(([id, h]) => versions.get(id) === h.version).map(([id]) => id),
@@ -84,13 +97,34 @@ export function createStateStore(): StateStore {
     current = buildView({ ...base, machines }, hiddenIds);
   };
 
+  /** a machine with its queued changes applied; queued changes of a machine we do not know are not shown */
+  const withPending = (machine: AgentMachine): AgentMachine => {
+    const changes = pending.get(machine.id);
+    if (!changes) return machine;
+    let shown = machine;
+    for (const change of changes) shown = { ...shown, ...change.set, version: change.version };
+    return shown;
+  };
+
   const rebuild = () => {
     rebuildView();
     notify();
   };
 
+  /** what we know of a machine as confirmed by the control plane (queued changes left out) */
   const effectiveMachine = (id: string): AgentMachine | undefined =>
-    overlays.get(id)?.machine ?? current.machinesById.get(id);
+    overlays.get(id)?.machine ?? baseById.get(id);
+
+  const applyConfirmed = (changes: readonly LocalChange[]) => {
+    mark++;
+    for (const change of changes) {
+      const known = effectiveMachine(change.machineId);
+      // an older local record never replaces a newer one
+      if (known && known.version > change.version) continue;
+      const machine = { ...(known ?? blankMachine(change.machineId)), ...change.set };
+      overlays.set(change.machineId, { machine: { ...machine, version: change.version }, mark });
+    }
+  };
 
   return {
     view: () => current,
@@ -111,20 +145,27 @@ export function createStateStore(): StateStore {
         const seen = polled.get(id);
         if (seen ? seen.version > entry.version : entry.mark <= markAtRequest) hidden.delete(id);
       }
+      // queued changes are not the poll's to judge: they stay until the queue settles them
       base = state;
+      baseById = polled;
       etag = newEtag;
       rebuild();
     },
     applyLocal(changes) {
       if (changes.length === 0) return;
-      mark++;
+      applyConfirmed(changes);
+      rebuild();
+    },
+    setPending(changes, confirmed = []) {
+      if (confirmed.length > 0) applyConfirmed(confirmed);
+      const next = new Map<string, LocalChange[]>();
       for (const change of changes) {
-        const known = effectiveMachine(change.machineId);
-        // an older local record never replaces a newer one
-        if (known && known.version > change.version) continue;
-        const machine = { ...(known ?? blankMachine(change.machineId)), ...change.set };
-        overlays.set(change.machineId, { machine: { ...machine, version: change.version }, mark });
+        const list = next.get(change.machineId);
+        if (list) list.push(change);
+        else next.set(change.machineId, [change]);
       }
+      if (confirmed.length === 0 && next.size === 0 && pending.size === 0) return;
+      pending = next;
       rebuild();
     },
     hide(machineId, version) {

@@ -4,11 +4,18 @@
  * jitter while the control plane fails, and keeps serving the last good view
  * meanwhile. `trigger()` asks for a sync now; triggers that arrive while one
  * is running share the next one, so a burst of Refresh calls costs one poll.
+ *
+ * Transitions queued while the control plane was unreachable
+ * (transition-queue.ts) are flushed first, in order, and the state is
+ * polled only once they all landed: the poll then shows them. While some
+ * wait, the retries after a failure are at most `queuedBackoffMaxMs` apart,
+ * so they land soon after the control plane is back.
  */
 import type { Clock } from "../clock.ts";
 import type { ControlPlane } from "../control-plane/types.ts";
 import type { Logger } from "../log.ts";
 import type { StateStore } from "./store.ts";
+import type { TransitionQueue } from "./transition-queue.ts";
 
 export interface SyncLoopOptions {
   controlPlane: ControlPlane;
@@ -22,6 +29,10 @@ export interface SyncLoopOptions {
   backoffBaseMs?: number;
   /** longest retry delay; default 30 s */
   backoffMaxMs?: number;
+  /** reports waiting for the control plane: flushed before every poll */
+  queue?: Pick<TransitionQueue, "size" | "flush">;
+  /** longest retry delay while reports wait in the queue; default 5 s */
+  queuedBackoffMaxMs?: number;
 }
 
 export interface SyncLoop {
@@ -41,6 +52,8 @@ export function createSyncLoop(options: SyncLoopOptions): SyncLoop {
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
   const backoffBaseMs = options.backoffBaseMs ?? 500;
   const backoffMaxMs = options.backoffMaxMs ?? 30_000;
+  const queuedBackoffMaxMs = options.queuedBackoffMaxMs ?? 5_000;
+  const { queue } = options;
   let running: Promise<void> | null = null;
   let queued: Promise<void> | null = null;
   let timer: NodeJS.Timeout | undefined;
@@ -50,10 +63,13 @@ export function createSyncLoop(options: SyncLoopOptions): SyncLoop {
   let lastFailure: string | null = null;
 
   async function syncOnce(): Promise<void> {
-    const mark = store.mutationMark();
-    const deadline = new Date(clock.now().getTime() + requestTimeoutMs);
     try {
-      // one attempt: this loop's own backoff is the retry policy
+      // one attempt per call: this loop's own backoff is the retry policy
+      const once = () => ({ deadline: new Date(clock.now().getTime() + requestTimeoutMs), attempts: 1 });
+      // before the poll, so the poll already shows them (and cannot undo what only the queue knows)
+      if (queue) await queue.flush(once);
+      const mark = store.mutationMark();
+      const deadline = once().deadline;
       const answer = await controlPlane.state(store.etag(), { deadline, attempts: 1 });
       if (!answer.notModified) store.replace(answer.state, answer.etag, mark);
       if (failures > 0) logger.info("control-plane sync recovered", { afterFailures: failures });
@@ -68,6 +84,7 @@ export function createSyncLoop(options: SyncLoopOptions): SyncLoop {
         logger.warn("control-plane sync failed; serving the last known state", {
           failures,
           err: lastFailure,
+          ...(queue && queue.size() > 0 ? { transitionsQueued: queue.size() } : {}),
         });
       }
     }
@@ -75,7 +92,8 @@ export function createSyncLoop(options: SyncLoopOptions): SyncLoop {
 
   function nextDelay(): number {
     if (failures === 0) return intervalMs;
-    const step = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (failures - 1));
+    const max = queue && queue.size() > 0 ? Math.min(backoffMaxMs, queuedBackoffMaxMs) : backoffMaxMs;
+    const step = Math.min(max, backoffBaseMs * 2 ** (failures - 1));
     return step / 2 + Math.random() * (step / 2);
   }
 

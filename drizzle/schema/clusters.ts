@@ -1,5 +1,5 @@
 import { relations, sql } from "drizzle-orm";
-import { bigint, check, index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, check, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, type Labels, tstz, updatedAt } from "./columns.ts";
 import { machines } from "./machines.ts";
 import { nodePools } from "./node-pools.ts";
@@ -19,6 +19,12 @@ export const clusters = pgTable(
     kubernetesVersion: text("kubernetes_version"),
     agentVersion: text("agent_version"),
     lastHeartbeatAt: tstz("last_heartbeat_at"),
+    // what the agent's last heartbeat reported: its Node informer's counts and who leads (null until one does)
+    nodeCountTotal: integer("node_count_total"),
+    nodeCountReady: integer("node_count_ready"),
+    nodeCountsReportedAt: tstz("node_counts_reported_at"),
+    leaderIdentity: text("leader_identity"),
+    leaderSince: tstz("leader_since"),
     // one-time registration token: only its SHA-256 is stored
     registrationTokenHash: text("registration_token_hash"),
     registrationTokenExpiresAt: tstz("registration_token_expires_at"),

@@ -31,7 +31,15 @@ describe("parseAgentConfig", () => {
       grpc: { listen: { host: "0.0.0.0", port: 8086 }, tls: null },
       healthListen: { host: "0.0.0.0", port: 8087 },
       syncIntervalMs: 5000,
-      lease: { name: "ksp-agent", namespace: "kube-system", identity: "node-a" },
+      snapshotIntervalMs: 300_000,
+      lease: {
+        name: "ksp-agent",
+        namespace: "kube-system",
+        identity: "node-a",
+        durationMs: 15_000,
+        renewDeadlineMs: 10_000,
+        retryPeriodMs: 2_000,
+      },
       sshKeyDir: null,
       logLevel: "info",
       kubeconfig: null,
@@ -42,6 +50,7 @@ describe("parseAgentConfig", () => {
         hostKeyPolicy: "pin-on-first-use",
         sshConcurrency: 20,
         bootstrapTokenTtlMs: 3_600_000,
+        shutdownGraceMs: 20_000,
       },
     } satisfies AgentConfig);
   });
@@ -59,6 +68,8 @@ describe("parseAgentConfig", () => {
       "5",
       "--bootstrap-token-ttl",
       "30m",
+      "--shutdown-grace-period",
+      "0s",
     ]);
     expect(config.lifecycle).toEqual({
       apiServerEndpoint: "[fd00::1]:6443",
@@ -66,6 +77,7 @@ describe("parseAgentConfig", () => {
       hostKeyPolicy: "require-known",
       sshConcurrency: 5,
       bootstrapTokenTtlMs: 1_800_000,
+      shutdownGraceMs: 0,
     });
     expect(
       parseOk([], { ...baseEnv, KSP_API_SERVER_ENDPOINT: "api.example.com:443" }).lifecycle.apiServerEndpoint,
@@ -82,6 +94,8 @@ describe("parseAgentConfig", () => {
         "0",
         "--bootstrap-token-ttl",
         "10s",
+        "--shutdown-grace-period",
+        "1h",
       ]),
     ).toEqual([
       "--api-server-endpoint: must be host:port, e.g. 10.0.0.1:6443 or [fd00::1]:6443",
@@ -89,6 +103,49 @@ describe("parseAgentConfig", () => {
       "--ssh-host-key-policy: must be one of pin-on-first-use, require-known",
       "--ssh-concurrency: must be a whole number from 1 to 1000",
       "--bootstrap-token-ttl: must be at least 1m",
+      "--shutdown-grace-period: must be at most 10m",
+    ]);
+  });
+
+  it("takes the leader-election timings from flags or the environment", () => {
+    const config = parseOk(["--lease-duration", "30s", "--lease-renew-deadline", "20s"], {
+      ...baseEnv,
+      KSP_LEASE_RETRY_PERIOD: "1500ms",
+    });
+    expect(config.lease).toMatchObject({ durationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 1500 });
+    expect(maskedAgentConfig(config).lease).toMatchObject({
+      duration: "30s",
+      renewDeadline: "20s",
+      retryPeriod: "1500ms",
+    });
+  });
+
+  it("refuses timings a standby could take over under a live leader with, naming where each came from", () => {
+    expect(parseErrors(["--lease-duration", "10s"])).toEqual([
+      "--lease-renew-deadline: must be shorter than --lease-duration",
+    ]);
+    expect(parseErrors(["--lease-retry-period", "10s"], { ...baseEnv, KSP_LEASE_DURATION: "20s" })).toEqual([
+      "--lease-retry-period: must be shorter than --lease-renew-deadline",
+    ]);
+    expect(
+      parseErrors([], { ...baseEnv, KSP_LEASE_RENEW_DEADLINE: "15s", KSP_LEASE_RETRY_PERIOD: "15s" }),
+    ).toEqual([
+      "KSP_LEASE_RENEW_DEADLINE: must be shorter than --lease-duration",
+      "KSP_LEASE_RETRY_PERIOD: must be shorter than KSP_LEASE_RENEW_DEADLINE",
+    ]);
+    expect(
+      parseErrors([
+        "--lease-duration",
+        "1500ms",
+        "--lease-renew-deadline",
+        "50ms",
+        "--lease-retry-period",
+        "soon",
+      ]),
+    ).toEqual([
+      "--lease-duration: must be whole seconds, at least 1s",
+      "--lease-renew-deadline: must be at least 100ms",
+      '--lease-retry-period: must be a duration such as "15s" or "500ms"',
     ]);
   });
 
@@ -113,6 +170,16 @@ describe("parseAgentConfig", () => {
     expect(parseOk([], { ...baseEnv, KSP_AGENT_CREDENTIAL_SECRET: "creds" }).credentialSecret).toBe("creds");
     expect(parseErrors(["--credential-secret", "Not_A_Name"])).toEqual([
       expect.stringMatching(/^--credential-secret: /),
+    ]);
+  });
+
+  it("takes the snapshot interval from --snapshot-interval or KSP_SNAPSHOT_INTERVAL, within 10s to 1h", () => {
+    expect(parseOk(["--snapshot-interval", "30s"]).snapshotIntervalMs).toBe(30_000);
+    expect(parseOk([], { ...baseEnv, KSP_SNAPSHOT_INTERVAL: "1h" }).snapshotIntervalMs).toBe(3_600_000);
+    expect(parseErrors(["--snapshot-interval", "5s"])).toEqual(["--snapshot-interval: must be at least 10s"]);
+    expect(parseErrors(["--snapshot-interval", "2h"])).toEqual(["--snapshot-interval: must be at most 1h"]);
+    expect(parseErrors(["--snapshot-interval", "often"])).toEqual([
+      '--snapshot-interval: must be a duration such as "5m" or "30s"',
     ]);
   });
 
@@ -220,6 +287,7 @@ describe("maskedAgentConfig", () => {
       credentialFile: "/var/run/ksp/credential",
       grpc: { listen: "[::]:9000", tls: null },
       syncInterval: "5s",
+      snapshotInterval: "300s",
     });
   });
 

@@ -40,9 +40,9 @@ function find(kind: string, name: string): Manifest {
 }
 
 describe("infra manifests", () => {
-  it("has a file in each of agent/, cluster-autoscaler/ and cert-manager/", () => {
+  it("has a file in each of agent/, cluster-autoscaler/, cert-manager/ and prometheus/", () => {
     const dirs = new Set(files.map((file) => path.relative(INFRA, file).split(path.sep)[0]));
-    expect([...dirs].sort()).toEqual(["agent", "cert-manager", "cluster-autoscaler"]);
+    expect([...dirs].sort()).toEqual(["agent", "cert-manager", "cluster-autoscaler", "prometheus"]);
   });
 
   it.each(files.map((file) => [path.relative(INFRA, file), file]))("%s parses cleanly", (_name, file) => {
@@ -131,6 +131,7 @@ describe("infra manifests", () => {
       ["pods", "list"],
       ["pods/eviction", "create"],
       ["events", "create"],
+      ["nodes", "list"], // metrics.k8s.io: node usage for the resource snapshots
     ]);
     const tokens = find("Role", "ksp-agent-bootstrap-tokens");
     expect(tokens.metadata.namespace).toBe("kube-system");

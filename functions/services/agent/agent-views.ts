@@ -2,6 +2,7 @@
 import type { Machine, NodePool } from "../../../drizzle/schema/index.ts";
 import type { AgentMachine, AgentPool, AllocatedMachine, DesiredState } from "../../../proto/agent-api.ts";
 import type { MachineState } from "../../../proto/machine-states.ts";
+import { DEFAULT_POOL_LIFECYCLE } from "../../../proto/pool-lifecycle.ts";
 
 const JOINED: readonly MachineState[] = ["reserved", "joining", "ready"];
 
@@ -78,6 +79,6 @@ export function agentPoolView(p: NodePool): AgentPool {
     autoscalingOptions: p.autoscalingOptions,
     hourlyPrice: p.hourlyPrice,
     drain: { ...p.drainSettings },
-    lifecycle: { ...p.lifecycleSettings },
+    lifecycle: { ...DEFAULT_POOL_LIFECYCLE, ...p.lifecycleSettings },
   };
 }

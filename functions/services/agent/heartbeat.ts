@@ -1,7 +1,7 @@
 /**
  * An agent's heartbeat: one UPDATE of the cluster row (liveness, versions,
- * status back to active). It runs every few seconds per cluster, so it does
- * nothing else; the node counts and leader are logged at debug level only.
+ * the Node counts and leader it reports, status back to active). It runs
+ * every few seconds per cluster, so it does nothing else.
  */
 import { and, eq, isNull } from "drizzle-orm";
 import { clusters } from "../../../drizzle/schema/clusters.ts";
@@ -24,16 +24,16 @@ export async function recordHeartbeat({
       lastHeartbeatAt: now,
       agentVersion: input.agentVersion,
       kubernetesVersion: input.kubernetesVersion,
+      nodeCountTotal: input.nodeCounts.total,
+      nodeCountReady: input.nodeCounts.ready,
+      nodeCountsReportedAt: now,
+      leaderIdentity: input.leader.identity,
+      leaderSince: new Date(input.leader.since),
       status: "active",
     })
     .where(and(eq(clusters.id, input.clusterId), isNull(clusters.deletedAt)))
     .returning({ stateVersion: clusters.stateVersion });
   if (!row)
     throw new AppError("not_found", `cluster ${input.clusterId} not found`, { clusterId: input.clusterId });
-  ctx.logger.debug("agent heartbeat", {
-    clusterId: input.clusterId,
-    nodeCounts: input.nodeCounts,
-    leader: input.leader.identity,
-  });
   return { receivedAt: now.toISOString(), stateVersion: row.stateVersion };
 }

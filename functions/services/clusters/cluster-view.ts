@@ -1,6 +1,8 @@
 /**
  * What the API shows of a cluster: its stored fields, the health derived from
- * heartbeats, and its machine counts. Never hashes of tokens or credentials.
+ * heartbeats, its machine counts, and what its agent reports of the cluster
+ * itself (Node counts and leader from heartbeats, resources from the latest
+ * snapshot). Never hashes of tokens or credentials.
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
@@ -8,6 +10,7 @@ import { type Cluster, type ClusterStatus, clusters } from "../../../drizzle/sch
 import type { Labels } from "../../../drizzle/schema/columns.ts";
 import { AppError } from "../../lib/errors.ts";
 import { isUuid } from "../machines/ids.ts";
+import { type ClusterResources, latestClusterResources } from "./cluster-resources.ts";
 import { type ClusterHealth, deriveHealth, type HealthThresholds } from "./health.ts";
 import { type MachineSummary, machineSummaries } from "./machine-summary.ts";
 
@@ -21,6 +24,11 @@ export interface ClusterView extends MachineSummary {
   kubernetesVersion: string | null;
   agentVersion: string | null;
   lastHeartbeatAt: string | null;
+  /** the Kubernetes Nodes the agent's last heartbeat counted; null before one reported them */
+  nodes: { total: number; ready: number; reportedAt: string } | null;
+  leader: { identity: string; since: string } | null;
+  /** the latest whole-cluster snapshot the agent pushed; null before its first */
+  resources: ClusterResources | null;
   registeredAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -33,6 +41,7 @@ export function toClusterView(
   summary: MachineSummary,
   now: Date,
   thresholds: HealthThresholds,
+  resources: ClusterResources | null = null,
 ): ClusterView {
   return {
     id: row.id,
@@ -44,6 +53,12 @@ export function toClusterView(
     kubernetesVersion: row.kubernetesVersion,
     agentVersion: row.agentVersion,
     lastHeartbeatAt: iso(row.lastHeartbeatAt),
+    nodes: nodesOf(row),
+    leader:
+      row.leaderIdentity !== null && row.leaderSince !== null
+        ? { identity: row.leaderIdentity, since: row.leaderSince.toISOString() }
+        : null,
+    resources,
     registeredAt: iso(row.registeredAt),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -51,18 +66,31 @@ export function toClusterView(
   };
 }
 
-/** Views for several rows with one grouped count query. */
+function nodesOf(row: Cluster): ClusterView["nodes"] {
+  if (row.nodeCountTotal === null || row.nodeCountReady === null || row.nodeCountsReportedAt === null)
+    return null;
+  return {
+    total: row.nodeCountTotal,
+    ready: row.nodeCountReady,
+    reportedAt: row.nodeCountsReportedAt.toISOString(),
+  };
+}
+
+/** Views for several rows: one grouped count query and one snapshot query, whatever the number of rows. */
 export async function toClusterViews(
   db: Db,
   rows: readonly Cluster[],
   now: Date,
   thresholds: HealthThresholds,
 ): Promise<ClusterView[]> {
-  const summaries = await machineSummaries(
-    db,
-    rows.map((r) => r.id),
+  const ids = rows.map((r) => r.id);
+  const [summaries, resources] = await Promise.all([
+    machineSummaries(db, ids),
+    latestClusterResources(db, ids),
+  ]);
+  return rows.map((row) =>
+    toClusterView(row, summaries.get(row.id)!, now, thresholds, resources.get(row.id) ?? null),
   );
-  return rows.map((row) => toClusterView(row, summaries.get(row.id)!, now, thresholds));
 }
 
 export function clusterNotFound(clusterId: string): AppError {

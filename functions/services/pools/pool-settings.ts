@@ -7,6 +7,7 @@
 import { getTableColumns } from "drizzle-orm";
 import { type DrainSettings, type NodePool, nodePools } from "../../../drizzle/schema/index.ts";
 import type { PoolLifecycle } from "../../../proto/agent-api.ts";
+import { DEFAULT_POOL_LIFECYCLE } from "../../../proto/pool-lifecycle.ts";
 import { AppError } from "../../lib/errors.ts";
 import { mapDbError } from "../db-errors.ts";
 
@@ -64,7 +65,12 @@ export function applyChanges(current: PoolSettings, changes: PoolChanges): PoolS
   return {
     ...(next as PoolSettings),
     drainSettings: { ...current.drainSettings, ...changes.drainSettings },
-    lifecycleSettings: { ...current.lifecycleSettings, ...changes.lifecycleSettings },
+    // defaults first: a pool stored before a setting existed gains it, not a hole
+    lifecycleSettings: {
+      ...DEFAULT_POOL_LIFECYCLE,
+      ...current.lifecycleSettings,
+      ...changes.lifecycleSettings,
+    },
   };
 }
 

@@ -6,6 +6,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
 import { type NodePool, nodePools } from "../../../drizzle/schema/index.ts";
+import { DEFAULT_POOL_LIFECYCLE } from "../../../proto/pool-lifecycle.ts";
 import { AppError } from "../../lib/errors.ts";
 import { liveCluster } from "../clusters/cluster-view.ts";
 import { isUuid } from "../machines/ids.ts";
@@ -13,7 +14,13 @@ import { isUuid } from "../machines/ids.ts";
 export type PoolView = Omit<NodePool, "createdAt" | "updatedAt"> & { createdAt: string; updatedAt: string };
 
 export function toPoolView(row: NodePool): PoolView {
-  return { ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+  return {
+    ...row,
+    // a pool stored before a setting existed shows (and is run with) its default
+    lifecycleSettings: { ...DEFAULT_POOL_LIFECYCLE, ...row.lifecycleSettings },
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
 }
 
 export function poolNotFound(clusterId: string, poolId: string): AppError {

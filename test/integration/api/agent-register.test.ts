@@ -137,7 +137,7 @@ describe.skipIf(!ok)("agent registration, credentials and heartbeat", () => {
     ).toBe(true);
   });
 
-  it("records heartbeats: time, versions, status active, not audited", async () => {
+  it("records heartbeats: time, versions, node counts, leader, status active, not audited", async () => {
     const cluster = await seedCluster(api.database.db, { status: "offline" });
     const credential = await api.agentCredentialFor(cluster.id);
     await api.database.db.update(clusters).set({ status: "offline" }).where(eq(clusters.id, cluster.id));
@@ -146,7 +146,16 @@ describe.skipIf(!ok)("agent registration, credentials and heartbeat", () => {
     expect(res.status).toBe(200);
     expect(res.body.stateVersion).toBe(cluster.stateVersion);
     const stored = await row(cluster.id);
-    expect(stored).toMatchObject({ status: "active", agentVersion: "0.2.0", kubernetesVersion: "v1.32.0" });
+    expect(stored).toMatchObject({
+      status: "active",
+      agentVersion: "0.2.0",
+      kubernetesVersion: "v1.32.0",
+      nodeCountTotal: 5,
+      nodeCountReady: 4,
+      leaderIdentity: "agent-0",
+      leaderSince: new Date("2026-01-01T00:00:00Z"),
+    });
+    expect(stored.nodeCountsReportedAt).toEqual(stored.lastHeartbeatAt);
     expect(stored.lastHeartbeatAt!.getTime()).toBeGreaterThanOrEqual(before - 5);
     const audit = await api.database.db.select().from(auditLogs).where(eq(auditLogs.clusterId, cluster.id));
     expect(audit.filter((a) => a.action.includes("heartbeat"))).toEqual([]);

@@ -44,6 +44,9 @@ describe.skipIf(!ok)("creating and changing clusters", () => {
       health: "unknown",
       nodeCounts: { total: 0 },
       lastHeartbeatAt: null,
+      nodes: null,
+      leader: null,
+      resources: null,
     });
     expect(isGeneratedToken(body.registrationToken, "registration")).toBe(true);
 

@@ -1,7 +1,7 @@
 /**
  * GET /v1/clusters and /v1/clusters/{id}: health derived from heartbeats
- * against the policy thresholds, machine counts and capacity totals,
- * pagination, free text, health and label filters, and cluster scoping.
+ * against the policy thresholds, machine counts and capacity totals, the
+ * Node counts, leader and resources the agent reports, pagination, free text, health and label filters, and cluster scoping.
  */
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
@@ -106,6 +106,59 @@ describe.skipIf(!ok)("listing clusters", () => {
     expect(fromList.nodeCounts).toEqual(body.nodeCounts);
     expect(fromList.capacity).toEqual(body.capacity);
     expect((items.find((c) => c.id === ids.healthy) as unknown as typeof body).nodeCounts.total).toBe(2);
+    await db.update(clusters).set({ deletedAt: new Date() }).where(eq(clusters.id, cluster.id));
+  });
+
+  it("shows the Node counts and leader of the last heartbeat and the latest whole-cluster snapshot", async () => {
+    const db = api.database.db;
+    const cluster = await seedCluster(db, { name: `${tag}-reported` });
+    const pool = await seedPool(db, cluster.id);
+    const credential = await api.agentCredentialFor(cluster.id);
+    const get = async () => (await api.json("GET", `/v1/clusters/${cluster.id}`, { token: api.admin })).body;
+    expect(await get()).toMatchObject({ nodes: null, leader: null, resources: null });
+
+    const beat = (total: number, ready: number) =>
+      api.json("POST", "/v1/agent/heartbeat", {
+        token: credential,
+        body: {
+          agentVersion: "0.2.0",
+          kubernetesVersion: "v1.32.0",
+          nodeCounts: { total, ready },
+          leader: { identity: "agent-1", since: "2026-03-01T10:00:00+02:00" },
+        },
+      });
+    expect((await beat(3, 2)).status).toBe(200);
+    const second = await beat(5, 4);
+    expect(second.status).toBe(200);
+    const figures = (n: number) => ({
+      nodeCount: n,
+      capacity: { cpuMillis: 4000 * n, memoryBytes: 16 * GiB * n },
+      allocatable: { cpuMillis: 3900 * n, memoryBytes: 15 * GiB * n },
+      requested: { cpuMillis: 1500 * n, memoryBytes: 2 * GiB * n },
+      usage: { cpuMillis: 700 * n, memoryBytes: GiB * n },
+    });
+    const push = (capturedAt: string, body: Record<string, unknown>) =>
+      api.json("POST", "/v1/agent/snapshots", { token: credential, body: { capturedAt, ...body } });
+    // the newest whole-cluster row wins; a newer pool-only push does not replace it
+    expect((await push("2026-03-01T12:00:00.000Z", { pools: [], cluster: figures(3) })).status).toBe(201);
+    expect((await push("2026-03-01T12:05:00.000Z", { pools: [], cluster: figures(5) })).status).toBe(201);
+    expect(
+      (await push("2026-03-01T12:10:00.000Z", { pools: [{ poolId: pool.id, ...figures(1) }] })).status,
+    ).toBe(201);
+
+    const body = await get();
+    expect(body.nodes).toEqual({ total: 5, ready: 4, reportedAt: second.body.receivedAt });
+    expect(body.leader).toEqual({ identity: "agent-1", since: "2026-03-01T08:00:00.000Z" });
+    expect(body.resources).toEqual({ capturedAt: "2026-03-01T12:05:00.000Z", ...figures(5) });
+    // machine counts stay what the control plane assigned (none here)
+    expect(body.nodeCounts.total).toBe(0);
+
+    const { items } = await list(`q=${tag}`);
+    const fromList = items.find((c) => c.id === cluster.id) as unknown as typeof body;
+    expect(fromList).toMatchObject({ nodes: body.nodes, leader: body.leader, resources: body.resources });
+    for (const id of Object.values(ids)) {
+      expect(items.find((c) => c.id === id)).toMatchObject({ nodes: null, leader: null, resources: null });
+    }
     await db.update(clusters).set({ deletedAt: new Date() }).where(eq(clusters.id, cluster.id));
   });
 

@@ -1,6 +1,7 @@
 /**
  * A pool's lifecycle settings (join, registration and reset timeouts, join and
- * removal caps, kubeadm config version): the defaults on create, partial
+ * removal caps, kubeadm config version, health probes, auto-repair, the
+ * zombie guard's action): the defaults on create, partial
  * changes merged key by key on create and PATCH, bounds refused with a
  * validation envelope naming the field, a Postgres check, the pool.updated
  * event and audit row, and the agent state (GET /v1/agent/state → lifecycle).
@@ -23,6 +24,10 @@ const CUSTOM = {
   maxConcurrentJoins: 3,
   maxConcurrentRemovals: 2,
   kubeadmConfigVersion: "v1beta4",
+  healthProbeIntervalSeconds: 30,
+  healthFailureThreshold: 5,
+  autoRepair: true,
+  zombieAction: "remove",
 } as const;
 
 interface Issue {
@@ -77,12 +82,16 @@ describe.skipIf(!ok)("pool lifecycle settings", () => {
         registrationTimeoutSeconds: 86_400,
         maxConcurrentJoins: 1,
         maxConcurrentRemovals: 1000,
+        healthProbeIntervalSeconds: 1,
+        healthFailureThreshold: 100,
       },
     });
     expect(edges.status).toBe(201);
     expect(edges.body.lifecycleSettings).toMatchObject({
       joinTimeoutSeconds: 10,
       maxConcurrentRemovals: 1000,
+      healthProbeIntervalSeconds: 1,
+      healthFailureThreshold: 100,
     });
   });
 
@@ -147,6 +156,11 @@ describe.skipIf(!ok)("pool lifecycle settings", () => {
     [{ maxConcurrentRemovals: -1 }, "maxConcurrentRemovals", ">=1"],
     [{ kubeadmConfigVersion: "v1beta2" }, "kubeadmConfigVersion", "v1beta3"],
     [{ kubeadmConfigVersion: 4 }, "kubeadmConfigVersion", "v1beta4"],
+    [{ healthProbeIntervalSeconds: 0 }, "healthProbeIntervalSeconds", ">=1"],
+    [{ healthProbeIntervalSeconds: 1.5 }, "healthProbeIntervalSeconds", "expected int"],
+    [{ healthFailureThreshold: 101 }, "healthFailureThreshold", "<=100"],
+    [{ autoRepair: "yes" }, "autoRepair", "boolean"],
+    [{ zombieAction: "delete" }, "zombieAction", "cordon"],
     [{ drainTimeoutSeconds: 60 }, "lifecycleSettings", "drainTimeoutSeconds"],
   ])("refuses %j with a validation envelope naming the field", async (settings, field, words) => {
     const { body: pool } = await create({});
@@ -185,6 +199,44 @@ describe.skipIf(!ok)("pool lifecycle settings", () => {
     expect(await refused("[]")).toBe("23514");
     expect(await refused("null")).toBe("23514");
     expect(await refused(JSON.stringify(CUSTOM))).toBe(null);
+  });
+
+  it("a pool stored before the health settings existed reads them as defaults, in the API and the agent state", async () => {
+    const cluster = await seedCluster(api.database.db);
+    const path = `/v1/clusters/${cluster.id}/pools`;
+    const old = await api.json("POST", path, { token: api.admin, body: { name: "old" } });
+    const {
+      healthProbeIntervalSeconds: _i,
+      healthFailureThreshold: _t,
+      autoRepair: _a,
+      zombieAction: _z,
+      ...before
+    } = DEFAULT_POOL_LIFECYCLE;
+    await api.database.db.execute(
+      sql`update node_pools set lifecycle_settings = ${JSON.stringify(before)}::jsonb where id = ${old.body.id}`,
+    );
+    const credential = await api.agentCredentialFor(cluster.id);
+    const state = await api.json("GET", "/v1/agent/state", { token: credential });
+    expect(state.status).toBe(200);
+    // the control plane fills in the defaults, and so would the agent's parse of an older one's state
+    // (imported late: agent-api.ts's schemas must be built after the routes extended zod, see pool-lifecycle.ts)
+    expect(state.body.pools.find((p: { name: string }) => p.name === "old").lifecycle).toEqual(
+      DEFAULT_POOL_LIFECYCLE,
+    );
+    const { AgentStateSchema } = await import("../../../proto/agent-api.ts");
+    const wire = structuredClone(state.body);
+    wire.pools.find((p: { name: string }) => p.name === "old").lifecycle = before;
+    const pool = AgentStateSchema.parse(wire).pools.find((p) => p.name === "old");
+    expect(pool?.lifecycle).toEqual(DEFAULT_POOL_LIFECYCLE);
+    // the pool API shows them too, and a change of one setting keeps the others
+    const shown = await api.json("GET", `${path}/${old.body.id}`, { token: api.admin });
+    expect(shown.body.lifecycleSettings).toEqual(DEFAULT_POOL_LIFECYCLE);
+    const patched = await api.json("PATCH", `${path}/${old.body.id}`, {
+      token: api.admin,
+      body: { lifecycleSettings: { autoRepair: true } },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.lifecycleSettings).toEqual({ ...DEFAULT_POOL_LIFECYCLE, autoRepair: true });
   });
 
   it("the agent state carries each pool's lifecycle, and a change moves the ETag", async () => {

@@ -21,6 +21,8 @@ import type {
   HostKeyPin,
   HostKeyResult,
   HostKeysResponse,
+  SnapshotsRequest,
+  SnapshotsResponse,
   TransitionItem,
   TransitionResult,
   TransitionsResponse,
@@ -28,7 +30,7 @@ import type {
 import { canTransition } from "../../../proto/machine-states.ts";
 import { fixtureState } from "./fixtures.ts";
 
-export type FakeMethod = "state" | "allocate" | "transitions" | "heartbeat" | "pinHostKeys";
+export type FakeMethod = "state" | "allocate" | "transitions" | "heartbeat" | "pinHostKeys" | "snapshots";
 
 const refusal = (status: number, code: string, message: string, details?: Record<string, unknown>) =>
   new ControlPlaneError({ kind: "http", status, code, message, details });
@@ -40,6 +42,8 @@ export class FakeControlPlane implements ControlPlane {
   machines: AgentMachine[];
   /** every call, in order */
   readonly calls: { method: FakeMethod; options?: CallOptions; args: unknown }[] = [];
+  /** snapshots accepted (after pool checks), oldest first */
+  readonly snapshotsReceived: SnapshotsRequest[] = [];
   /** added before every answer */
   latencyMs = 0;
   private outage = false;
@@ -230,6 +234,18 @@ export class FakeControlPlane implements ControlPlane {
     const failed = results.filter((r) => !r.ok).length;
     if (pinned > 0) this.stateVersion++;
     return { results, summary: { pinned, unchanged: results.length - pinned - failed, failed } };
+  }
+
+  /** Stores the push like the real route: every pool must be one of the cluster's, or nothing is kept (404). */
+  async snapshots(request: SnapshotsRequest, options?: CallOptions): Promise<SnapshotsResponse> {
+    await this.enter("snapshots", request, options);
+    const unknown = request.pools.find((p) => !this.pools.some((pool) => pool.id === p.poolId));
+    if (unknown) throw refusal(404, "not_found", `pool ${unknown.poolId} not found`);
+    this.snapshotsReceived.push(structuredClone(request));
+    return {
+      capturedAt: request.capturedAt ?? new Date().toISOString(),
+      recorded: request.pools.length + (request.cluster ? 1 : 0),
+    };
   }
 
   private applyTransition(item: TransitionItem): TransitionResult {

@@ -21,6 +21,7 @@ import type {
   NodeInformer,
   NodeOperations,
   NodeTaint,
+  ResourceAmounts,
 } from "../../../agent/kubernetes/types.ts";
 
 export interface FakeNodeInput {
@@ -31,6 +32,10 @@ export interface FakeNodeInput {
   unschedulable?: boolean;
   deleting?: boolean;
   uid?: string;
+  /** cpu and memory as the kubelet reports them; default zero */
+  capacity?: ResourceAmounts;
+  /** default: the capacity */
+  allocatable?: ResourceAmounts;
 }
 
 export interface DrainBehaviour {
@@ -72,6 +77,8 @@ export class FakeNodeStore {
       taints: [...(input.taints ?? [])],
       unschedulable: input.unschedulable ?? false,
       deleting: input.deleting ?? false,
+      capacity: { ...(input.capacity ?? { cpuMillis: 0, memoryBytes: 0 }) },
+      allocatable: { ...(input.allocatable ?? input.capacity ?? { cpuMillis: 0, memoryBytes: 0 }) },
     };
     this.put(info);
     return this.nodes.get(name)!;

@@ -2,10 +2,15 @@
  * The bootstrap-token half of FakeKube (fake-kube.ts): tokens in memory with
  * the real adapter's rules: the same id/secret alphabet and lengths, whole-
  * second expiry from the injected clock, delete tolerant of a missing token
- * and refusing anything that is not a token id, deleteExpired touching only
- * the tokens the agent made.
+ * and refusing anything that is not a token id, deleteExpired and
+ * deleteOrphaned touching only the tokens the agent made.
  */
-import { randomTokenString, TOKEN_ID } from "../../../agent/kubernetes/bootstrap-token-secret.ts";
+import {
+  randomTokenString,
+  TOKEN_ID,
+  tokenCreator,
+  tokenDescription,
+} from "../../../agent/kubernetes/bootstrap-token-secret.ts";
 import { KubeError } from "../../../agent/kubernetes/kube-error.ts";
 import type { BootstrapToken, BootstrapTokens } from "../../../agent/kubernetes/types.ts";
 import type { Clock } from "../../../functions/lib/clock.ts";
@@ -18,13 +23,18 @@ export interface FakeToken extends BootstrapToken {
 }
 
 export class FakeBootstrapTokens implements BootstrapTokens {
-  readonly all = new Map<string, FakeToken>();
-
   constructor(
     private readonly clock: Clock,
     private readonly identity: string,
     private readonly gate: Gate,
+    /** shared by the views of other identities (as the real Secrets are) */
+    readonly all = new Map<string, FakeToken>(),
   ) {}
+
+  /** The same tokens as another replica (identity) sees and makes them. */
+  as(identity: string): FakeBootstrapTokens {
+    return new FakeBootstrapTokens(this.clock, identity, this.gate, this.all);
+  }
 
   async create(options: { description: string; ttlMs: number }): Promise<BootstrapToken> {
     this.gate("createToken", [options]);
@@ -36,7 +46,7 @@ export class FakeBootstrapTokens implements BootstrapTokens {
     const token: BootstrapToken = { id, secret, token: `${id}.${secret}`, expiresAt };
     this.all.set(id, {
       ...token,
-      description: `ksp-agent ${this.identity}: ${options.description}`,
+      description: tokenDescription(this.identity, options.description),
       managed: true,
     });
     return token;
@@ -54,6 +64,19 @@ export class FakeBootstrapTokens implements BootstrapTokens {
     let deleted = 0;
     for (const [id, token] of this.all) {
       if (token.managed && token.expiresAt.getTime() <= now) {
+        this.all.delete(id);
+        deleted += 1;
+      }
+    }
+    return deleted;
+  }
+
+  async deleteOrphaned(keepIds: ReadonlySet<string>): Promise<number> {
+    this.gate("deleteOrphaned", [[...keepIds].sort()]);
+    let deleted = 0;
+    for (const [id, token] of this.all) {
+      const creator = tokenCreator(token.description);
+      if (token.managed && creator !== null && !keepIds.has(id)) {
         this.all.delete(id);
         deleted += 1;
       }

@@ -29,6 +29,7 @@ import {
   FakeNodeOperations,
   FakeNodeStore,
 } from "./fake-kube-nodes.ts";
+import { FakeResourceReads } from "./fake-kube-resources.ts";
 import { FakeBootstrapTokens, type FakeToken } from "./fake-kube-tokens.ts";
 
 export type { DrainBehaviour, FakeNodeInput } from "./fake-kube-nodes.ts";
@@ -43,7 +44,10 @@ export type FakeKubeMethod =
   | "createToken"
   | "deleteToken"
   | "deleteExpired"
-  | "discover";
+  | "deleteOrphaned"
+  | "discover"
+  | "podRequestsByNode"
+  | "nodeUsage";
 
 export interface FakeKubeOptions {
   clock?: Clock;
@@ -65,6 +69,8 @@ export class FakeKube {
   readonly nodeOperations: FakeNodeOperations;
   readonly bootstrapTokens: FakeBootstrapTokens;
   readonly discovery: ClusterDiscovery;
+  /** pods' requests and metrics-server usage: setUsage(node, …), metricsAvailable = false */
+  readonly resourceReads: FakeResourceReads;
   /** every adapter call, oldest first; drain's signal is left out */
   readonly calls: { method: FakeKubeMethod; args: unknown[] }[] = [];
   readonly #store = new FakeNodeStore();
@@ -80,6 +86,7 @@ export class FakeKube {
     this.#joinInfo = options.joinInfo === undefined ? FAKE_JOIN_INFO : options.joinInfo;
     this.nodeInformer = new FakeNodeInformer(this.#store, gate);
     this.nodeOperations = new FakeNodeOperations(this.#store, gate, options.evictionRetryMs ?? 10);
+    this.resourceReads = new FakeResourceReads(this.#store, gate);
     this.bootstrapTokens = new FakeBootstrapTokens(
       options.clock ?? systemClock,
       options.identity ?? "fake-agent",

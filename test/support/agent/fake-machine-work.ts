@@ -5,7 +5,8 @@
  * call. It keeps the real pipelines' contract: a join on a host joined here
  * with the same provider ID is a no-op, a reset on a clean host too, an
  * aborted run reports a failure, the token and spec are checked like the
- * pipelines' inputs would be.
+ * pipelines' inputs would be. Health probes pass unless a test made the
+ * machine's probes fail (`failProbes`); they are recorded in `probes`.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type {
@@ -15,6 +16,7 @@ import type {
   WorkFailure,
   WorkOutcome,
 } from "../../../agent/execution/types.ts";
+import type { AgentMachine } from "../../../proto/agent-api.ts";
 import type { FakeKube } from "./fake-kube.ts";
 
 export interface WorkCall {
@@ -39,6 +41,10 @@ export class FakeMachineWork implements MachineWork {
   maxActive = 0;
   /** joins wait until `release` (as a slow host would), so a test can look at machines mid-join */
   holdJoins = false;
+  /** machine ids of every health probe, in order */
+  readonly probes: string[] = [];
+  /** machine id → what each of its probes fails with, until `healProbes` */
+  readonly #probeFailures = new Map<string, Partial<WorkFailure>>();
   readonly #next = new Map<string, Script[]>();
   readonly #held = new Map<string, (failure?: Partial<WorkFailure>) => void>();
 
@@ -48,6 +54,37 @@ export class FakeMachineWork implements MachineWork {
   failNext(kind: "join" | "reset", machineId: string, script: Script): void {
     const key = `${kind}:${machineId}`;
     this.#next.set(key, [...(this.#next.get(key) ?? []), script]);
+  }
+
+  /** Every probe of the machine fails from now on (default: sshd gone, connection refused). */
+  failProbes(machineId: string, failure: Partial<WorkFailure> = {}): void {
+    this.#probeFailures.set(machineId, {
+      step: "probe.ssh-echo",
+      errorClass: "connection",
+      message: "connect ECONNREFUSED",
+      touchedHost: false,
+      ...failure,
+    });
+  }
+
+  /** The machine's probes pass again. */
+  healProbes(machineId: string): void {
+    this.#probeFailures.delete(machineId);
+  }
+
+  async probe(machine: AgentMachine, signal: AbortSignal): Promise<WorkOutcome> {
+    this.probes.push(machine.id);
+    try {
+      if (this.delayMs > 0) await sleep(this.delayMs, undefined, { signal });
+    } catch {
+      return failure("probe.ssh-echo", "timeout", "the run was aborted");
+    }
+    const scripted = this.#probeFailures.get(machine.id);
+    if (!scripted) return { ok: true };
+    return {
+      ok: false,
+      failure: { ...failure("probe.ssh-echo", "connection", "failed").failure, ...scripted },
+    };
   }
 
   /** Machines whose join is waiting for `release`. */

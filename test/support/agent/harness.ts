@@ -4,16 +4,16 @@
  * `h.service`, `h.fake`, `h.leadership.leader = false`, `h.logs`.
  */
 import { type AgentCore, createAgentCore } from "../../../agent/core.ts";
-import type { Leadership } from "../../../agent/leadership.ts";
 import { createLogger } from "../../../agent/log.ts";
 import type { AgentMachine, AgentPool } from "../../../proto/agent-api.ts";
 import { FakeControlPlane } from "./fake-control-plane.ts";
+import { SettableLeadership } from "./settable-leadership.ts";
 
 export interface FakeAgent {
   fake: FakeControlPlane;
   core: AgentCore;
   service: AgentCore["service"];
-  leadership: Leadership & { leader: boolean };
+  leadership: SettableLeadership;
   /** every log line written, parsed */
   logs: Record<string, unknown>[];
   stop(): Promise<void>;
@@ -24,13 +24,7 @@ export async function startFakeAgent(
 ): Promise<FakeAgent> {
   const fake = new FakeControlPlane({ pools: input.pools ?? [], machines: input.machines ?? [] });
   const logs: Record<string, unknown>[] = [];
-  const leadership = {
-    leader: true,
-    isLeader() {
-      return this.leader;
-    },
-    identity: () => "agent-test-0",
-  };
+  const leadership = new SettableLeadership("agent-test-0");
   const core = createAgentCore({
     controlPlane: fake,
     clock: { now: () => new Date() },

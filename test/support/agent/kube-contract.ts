@@ -54,6 +54,8 @@ export interface KubeContractHarness {
   /** every bootstrap token that exists, expired or not */
   storedTokens(): Promise<{ id: string; description: string; expiresAt: Date }[]>;
   addForeignToken(id: string, expiresAt: Date): Promise<void>;
+  /** the same tokens, as the replica named `identity` makes and sees them */
+  tokensAs(identity: string): BootstrapTokens;
   now(): Date;
   advance(ms: number): void;
   /** publishes cluster-info naming `apiEndpoint` (or removes it: null); returns what discover() must answer */
@@ -292,6 +294,23 @@ export function defineKubeContract(open: () => Promise<KubeContractHarness>): vo
       const left = (await h.storedTokens()).map((t) => t.id).sort();
       expect(left).toEqual(["abc123", long.id].sort());
       expect(left).not.toContain(short.id);
+    });
+
+    it("deleteOrphaned removes agents' tokens but the kept ones, expired or not, and nobody else's", async () => {
+      const live = await h.tokens.create({ description: "live batch", ttlMs: 3_600_000 });
+      const crashed = await h.tokens.create({ description: "batch before a crash", ttlMs: 3_600_000 });
+      const former = await h.tokensAs("agent-old-1").create({ description: "batch", ttlMs: 3_600_000 });
+      const expired = await h.tokensAs("agent-old-2").create({ description: "batch", ttlMs: 60_000 });
+      await h.addForeignToken("abc123", new Date(h.now().getTime() + 3_600_000));
+      h.advance(120_000);
+      expect(await h.tokens.deleteOrphaned(new Set([live.id]))).toBe(3);
+      expect(await h.tokens.deleteOrphaned(new Set([live.id]))).toBe(0);
+      const left = (await h.storedTokens()).map((t) => t.id).sort();
+      expect(left).toEqual(["abc123", live.id].sort());
+      for (const gone of [crashed, former, expired]) expect(left).not.toContain(gone.id);
+      // the former leader, should it lead again, clears the current one's
+      expect(await h.tokensAs("agent-old-1").deleteOrphaned(new Set())).toBe(1);
+      expect((await h.storedTokens()).map((t) => t.id)).toEqual(["abc123"]);
     });
 
     it("refuses to delete what is not a token id, without echoing it", async () => {

@@ -175,6 +175,7 @@ export async function startRealKube(): Promise<RealKube> {
       delete secret.metadata?.labels?.[MANAGED_BY_LABEL];
       store.create("secrets", TOKEN_NAMESPACE, secret as KubeObject);
     },
+    tokensAs: (other) => createBootstrapTokens(core, { clock, identity: other, logger }),
     now: () => clock.now(),
     advance: (ms) => clock.advance(ms),
     async setClusterInfo(apiEndpoint) {

@@ -16,6 +16,8 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { type Clock, systemClock } from "../../../functions/lib/clock.ts";
 import { recordUsage } from "../usage.ts";
 import { seedClusterInfo } from "./cluster-info.ts";
+import { type Hold, type HoldMatch, RequestHolds } from "./holds.ts";
+import { type MetricsAvailability, NodeMetricsServer } from "./metrics.ts";
 import { createRequestHandler, type RequestRecord, type RouterContext } from "./router.ts";
 import { KubeStore } from "./store.ts";
 
@@ -27,6 +29,8 @@ export {
 export { CLUSTER_CA_CERT_HASH, CLUSTER_CA_PEM, caCertHash } from "./cluster-ca.ts";
 export { CLUSTER_INFO, clusterInfoKubeconfig } from "./cluster-info.ts";
 export { computeBudget, isHealthy } from "./eviction.ts";
+export type { Hold, HoldMatch } from "./holds.ts";
+export type { MetricsAvailability, NodeMetricsServer, NodeUsage } from "./metrics.ts";
 export type { KubeObject, ResourceName } from "./registry.ts";
 export {
   type ReplicaController,
@@ -52,18 +56,24 @@ export interface KubeApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Publish kube-public/cluster-info (server: this URL, CA: CLUSTER_CA_PEM). Default true. */
   clusterInfo?: boolean;
+  /** metrics.k8s.io NodeMetrics (metrics-server): default "absent", as in a bare kubeadm cluster. */
+  metrics?: MetricsAvailability;
 }
 
 export interface KubeApiServer {
   url: string;
   kubeConfig(token?: string): KubeConfig;
   store: KubeStore;
+  /** metrics-server's NodeMetrics: seed usage per Node, switch availability (absent → 404, unavailable → 503) */
+  metrics: NodeMetricsServer;
   /** Every finished request (method, path with query, status, bearer token), oldest first. */
   requests: RequestRecord[];
   /** Ends every open watch stream, as an API server restart would; clients must re-watch. */
   dropWatches(): void;
   /** Replace the accepted tokens at runtime (token rotation tests); undefined accepts any. */
   setAcceptedTokens(tokens: string[] | undefined): void;
+  /** Requests matching `match` wait unanswered until the returned hold is released (see holds.ts). */
+  hold(match: HoldMatch): Hold;
   close(): Promise<void>;
 }
 
@@ -78,6 +88,8 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     acceptedTokens: required ? new Set(required) : undefined,
     serverAddress: "",
     requestLog: [],
+    holds: new RequestHolds(),
+    metrics: new NodeMetricsServer(store, opts.metrics),
   };
   const server = createServer(createRequestHandler(ctx));
   server.on("clientError", (_err, socket) => socket.destroy());
@@ -95,6 +107,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
   return {
     url,
     store,
+    metrics: ctx.metrics,
     requests: ctx.requestLog,
     kubeConfig(token = opts.clientToken ?? required?.[0] ?? "stand-in-token") {
       const kc = new KubeConfig();
@@ -112,7 +125,9 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     setAcceptedTokens(tokens) {
       ctx.acceptedTokens = tokens ? new Set(tokens) : undefined;
     },
+    hold: (match) => ctx.holds.add(match),
     async close() {
+      ctx.holds.releaseAll();
       for (const stop of [...ctx.activeWatches]) stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -3,6 +3,7 @@
  * registry (pkg/registry/...) hard-codes: scope, status subresource, status
  * reset on create, supported field selectors, and what DELETE returns.
  */
+import { normalizeLease } from "./lease.ts";
 import type { GroupResource } from "./status.ts";
 
 export type KubeObject = {
@@ -43,6 +44,8 @@ export interface ResourceDef extends GroupResource {
   returnsDeletedObject: boolean;
   /** What decoding does to every written object before it is stored (create, update, patch). */
   normalize?: (obj: KubeObject) => void;
+  /** false: a PUT must carry metadata.resourceVersion (the strategy's AllowUnconditionalUpdate). Default true. */
+  unconditionalUpdate?: boolean;
 }
 
 export function apiVersionOf(def: ResourceDef): string {
@@ -143,6 +146,25 @@ export const resources = {
     fields: {},
     returnsDeletedObject: false,
   },
+  // core/v1 Events, what `kubectl describe` lists; a cluster-scoped object's (a Node's) live in "default"
+  events: {
+    ...core,
+    resource: "events",
+    kind: "Event",
+    namespaced: true,
+    hasStatus: false,
+    shortNames: ["ev"],
+    fields: {
+      "involvedObject.kind": str("involvedObject", "kind"),
+      "involvedObject.name": str("involvedObject", "name"),
+      "involvedObject.uid": str("involvedObject", "uid"),
+      "involvedObject.namespace": str("involvedObject", "namespace"),
+      reason: str("reason"),
+      type: str("type"),
+      "source.component": str("source", "component"),
+    },
+    returnsDeletedObject: false,
+  },
   leases: {
     group: "coordination.k8s.io",
     version: "v1",
@@ -153,6 +175,8 @@ export const resources = {
     shortNames: [],
     fields: {},
     returnsDeletedObject: false,
+    normalize: normalizeLease,
+    unconditionalUpdate: false,
   },
   poddisruptionbudgets: {
     group: "policy",

@@ -6,7 +6,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions, serverVersion } from "./discovery.ts";
 import { type HandlerContext, handleResource } from "./handlers.ts";
+import type { RequestHolds } from "./holds.ts";
 import { bearerToken, sendJson, sendStatus, sendText } from "./http-io.ts";
+import type { NodeMetricsServer } from "./metrics.ts";
 import { resolveResourcePath } from "./routes.ts";
 import { errors, KubeApiError } from "./status.ts";
 
@@ -22,6 +24,10 @@ export interface RouterContext extends HandlerContext {
   acceptedTokens: Set<string> | undefined;
   serverAddress: string;
   requestLog: RequestRecord[];
+  /** requests a test holds back until it releases them */
+  holds: RequestHolds;
+  /** metrics.k8s.io, served as metrics-server would (or absent) */
+  metrics: NodeMetricsServer;
 }
 
 const REQUEST_LOG_LIMIT = 2000;
@@ -53,6 +59,7 @@ async function dispatch(
   if (req.method === "GET" && (pathname === "/api" || pathname === "/api/")) {
     return sendJson(res, 200, apiVersions(ctx.serverAddress));
   }
+  if (ctx.metrics.serve(req, res, url)) return;
   const doc = req.method === "GET" ? discovery(pathname) : undefined;
   if (doc) return sendJson(res, 200, doc);
   return handleResource(ctx, resolveResourcePath(pathname), req, res, url.searchParams);
@@ -78,14 +85,17 @@ export function createRequestHandler(ctx: RouterContext) {
       if (token) entry.token = token;
       record(ctx, entry);
     });
-    dispatch(ctx, req, res, url).catch((err: unknown) => {
-      const failure =
-        err instanceof KubeApiError ? err : errors.internal(String((err as Error)?.message ?? err));
-      if (res.headersSent) {
-        res.end();
-        return;
-      }
-      sendStatus(res, failure.status);
-    });
+    ctx.holds
+      .pass(req.method ?? "GET", url.pathname + url.search)
+      .then(() => dispatch(ctx, req, res, url))
+      .catch((err: unknown) => {
+        const failure =
+          err instanceof KubeApiError ? err : errors.internal(String((err as Error)?.message ?? err));
+        if (res.headersSent) {
+          res.end();
+          return;
+        }
+        sendStatus(res, failure.status);
+      });
   };
 }

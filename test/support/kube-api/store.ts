@@ -96,7 +96,8 @@ export class KubeStore {
 
   /**
    * PUT semantics: a non-empty metadata.resourceVersion must equal the stored
-   * one (else 409 Conflict); an empty one is an unconditional update. The main
+   * one (else 409 Conflict); an empty one is an unconditional update, where
+   * the resource allows it (else 422). The main
    * endpoint keeps the stored status, `/status` keeps everything but status.
    */
   update(
@@ -122,6 +123,16 @@ export class KubeStore {
       );
     }
     const precondition = body.metadata.resourceVersion;
+    if (!precondition && def.unconditionalUpdate === false) {
+      // what the generic registry answers (a GroupKind made of group and resource)
+      throw errors.invalid(`${def.resource}${def.group ? `.${def.group}` : ""}`, name, [
+        {
+          reason: "FieldValueInvalid",
+          field: "metadata.resourceVersion",
+          message: "Invalid value: 0x0: must be specified for an update",
+        },
+      ]);
+    }
     if (precondition && precondition !== current.metadata.resourceVersion) {
       throw errors.staleResourceVersion(def, name);
     }

@@ -49,6 +49,15 @@ export interface Behaviour {
   delayMs?: number;
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function readJson<T>(file: string): Promise<T | undefined> {
   try {
     return JSON.parse(await readFile(file, "utf8")) as T;
@@ -178,6 +187,22 @@ export class FakeControl {
   async clearCalls(): Promise<void> {
     await rm(this.state("calls.jsonl"), { force: true });
     await writeFile(this.state("calls.jsonl"), "");
+    await writeFile(this.state("started.jsonl"), "");
+  }
+
+  /**
+   * Calls that started and have not finished (no calls.jsonl line yet) and
+   * whose process is still alive: what the host is doing right now, so a
+   * test can act in the middle of a command (e.g. kill the agent mid-join).
+   */
+  async runningCalls(): Promise<Omit<FakeCall, "stdinBytes" | "exitCode" | "durationMs">[]> {
+    const text = await readFile(this.state("started.jsonl"), "utf8").catch(() => "");
+    const done = new Set((await this.calls()).map((c) => `${c.pid}@${c.ts}`));
+    return text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Omit<FakeCall, "stdinBytes" | "exitCode" | "durationMs">)
+      .filter((c) => !done.has(`${c.pid}@${c.ts}`) && processAlive(c.pid));
   }
 }
 

@@ -97,6 +97,15 @@ describe("HTTP control plane", () => {
     expect(new Set(seen.map((s) => s.body)).size).toBe(1);
   });
 
+  it("posts snapshots as they are and parses the answer", async () => {
+    const capturedAt = "2026-03-01T12:00:00.000Z";
+    const { cp, seen } = client([json(201, { capturedAt, recorded: 0 })]);
+    const request = { capturedAt, pools: [] };
+    expect(await cp.snapshots(request)).toEqual({ capturedAt, recorded: 0 });
+    expect(seen[0]).toMatchObject({ url: "http://cp.test/ksp/v1/agent/snapshots", method: "POST" });
+    expect(JSON.parse(seen[0]!.body!)).toEqual(request);
+  });
+
   it("does not retry a refusal and keeps its code and details", async () => {
     const { cp, seen } = client([envelope(409, "not_enough_machines", { requested: 3, available: 1 })]);
     const err = await cp.allocate({ poolId: "p", delta: 3, requestId: "r" }).catch((e: unknown) => e);

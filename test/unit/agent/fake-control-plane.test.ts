@@ -84,6 +84,27 @@ describe("FakeControlPlane", () => {
     expect(fake.machine(m!.id).hostKeyFingerprint).toBe(key);
   });
 
+  it("keeps snapshots of the cluster's pools and refuses one naming another pool, keeping nothing", async () => {
+    const pool = fixturePool();
+    const fake = new FakeControlPlane({ pools: [pool] });
+    const figures = {
+      nodeCount: 1,
+      capacity: { cpuMillis: 4000, memoryBytes: 8e9 },
+      allocatable: { cpuMillis: 3900, memoryBytes: 7e9 },
+      requested: { cpuMillis: 100, memoryBytes: 1e8 },
+      usage: { cpuMillis: 0, memoryBytes: 0 },
+    };
+    const capturedAt = "2026-03-01T12:00:00.000Z";
+    await expect(
+      fake.snapshots({ capturedAt, pools: [{ poolId: pool.id, ...figures }], cluster: figures }),
+    ).resolves.toEqual({ capturedAt, recorded: 2 });
+    await expect(
+      fake.snapshots({ pools: [{ poolId: "00000000-0000-4000-8000-000000000000", ...figures }] }),
+    ).rejects.toMatchObject({ status: 404, code: "not_found" });
+    expect(fake.snapshotsReceived).toHaveLength(1);
+    expect(fake.count("snapshots")).toBe(2);
+  });
+
   it("fails on demand: an outage, a one-off failure, a held state answer", async () => {
     const fake = new FakeControlPlane();
     fake.failNext("heartbeat");

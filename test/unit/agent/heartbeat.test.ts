@@ -1,28 +1,33 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startHeartbeatLoop } from "../../../agent/heartbeat.ts";
-import type { Leadership } from "../../../agent/leadership.ts";
 import { createLogger } from "../../../agent/log.ts";
 import type { HeartbeatRequest } from "../../../proto/agent-api.ts";
 import { FakeControlPlane } from "../../support/agent/fake-control-plane.ts";
+import { SettableLeadership } from "../../support/agent/settable-leadership.ts";
 
 const since = new Date("2026-11-23T10:00:00.000Z");
 
 function setup(opts: { leader?: boolean; intervalMs?: number } = {}) {
   const fake = new FakeControlPlane();
   const logs: Record<string, unknown>[] = [];
-  let leader = opts.leader ?? true;
-  const leadership: Leadership = { isLeader: () => leader, identity: () => "agent-0" };
+  const leadership = new SettableLeadership("agent-0", opts.leader ?? true, () => since);
   const loop = startHeartbeatLoop({
     controlPlane: fake,
     logger: createLogger({ level: "debug", sink: (line) => logs.push(JSON.parse(line)) }),
     leadership,
-    leaderSince: since,
     agentVersion: "0.1.0",
     kubernetesVersion: "v1.31.2",
     nodeCounts: () => ({ total: 3, ready: 2 }),
     intervalMs: opts.intervalMs ?? 10_000,
   });
-  return { fake, logs, loop, setLeader: (v: boolean) => (leader = v) };
+  return {
+    fake,
+    logs,
+    loop,
+    setLeader: (v: boolean) => {
+      leadership.leader = v;
+    },
+  };
 }
 
 const sent = (fake: FakeControlPlane) =>
@@ -56,14 +61,14 @@ describe("heartbeat loop", () => {
     expect(h.logs.some((l) => l.msg === "heartbeat failed; retrying at the next tick")).toBe(true);
   });
 
-  it("a standby replica does not speak for the cluster", async () => {
+  it("a standby replica does not speak for the cluster; once it leads it says so at once, with since", async () => {
     const h = setup({ leader: false });
     stop = h.loop.stop;
     await h.loop.beat();
     expect(sent(h.fake)).toHaveLength(0);
-    h.setLeader(true);
-    await h.loop.beat();
-    expect(sent(h.fake)).toHaveLength(1);
+    h.setLeader(true); // no tick needed: becoming leader beats
+    await expect.poll(() => sent(h.fake).length).toBe(1);
+    expect(sent(h.fake)[0]?.leader).toEqual({ identity: "agent-0", since: since.toISOString() });
   });
 
   it("stops beating once stopped", async () => {

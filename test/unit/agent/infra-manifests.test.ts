@@ -40,6 +40,46 @@ describe("infra/agent manifests", () => {
     expect([...secretRule.verbs].sort()).toEqual(["get", "update"]);
   });
 
+  it("may read what the agent reads cluster-wide: Nodes, pods, and metrics-server's node usage", () => {
+    const rules = rbac.find((d) => d.kind === "ClusterRole").rules as Manifest[];
+    const verbs = (group: string, resource: string) =>
+      rules
+        .filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource))
+        .flatMap((r) => r.verbs as string[]);
+    expect(verbs("", "nodes")).toEqual(expect.arrayContaining(["get", "list", "watch", "patch", "delete"]));
+    expect(verbs("", "pods")).toContain("list");
+    expect(verbs("", "events")).toContain("create");
+    expect(verbs("metrics.k8s.io", "nodes")).toEqual(["list"]);
+  });
+
+  it("elects the leader over a Lease in the agent's namespace it may create, get and update; the pod name is the identity", () => {
+    const leaseName =
+      env.get("KSP_LEASE_NAME")?.value ?? AGENT_FIELDS.find((f) => f.key === "leaseName")!.default;
+    expect(env.get("KSP_LEASE_NAMESPACE")?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.namespace");
+    expect(env.get("KSP_POD_NAME")?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.name");
+    const role = rbac.find((d) => d.kind === "Role" && d.metadata.name === "ksp-agent");
+    expect(role.metadata.namespace).toBeUndefined(); // lands in the namespace applied to, with the pod
+    const leaseRules = (role.rules as Manifest[]).filter(
+      (r) => r.apiGroups.includes("coordination.k8s.io") && r.resources.includes("leases"),
+    );
+    const verbsFor = (name: string) =>
+      leaseRules
+        .filter((r) => !r.resourceNames || r.resourceNames.includes(name))
+        .flatMap((r) => r.verbs as string[])
+        .sort();
+    expect(verbsFor(leaseName)).toEqual(["create", "get", "update"]);
+    // create cannot be narrowed to a name; everything else is, to this one Lease
+    expect(verbsFor("some-other-lease")).toEqual(["create"]);
+  });
+
+  it("rolls out without waiting for a standby to become ready, and has no budget that would pin the leader", () => {
+    const spec = deployment.find((d) => d.kind === "Deployment").spec;
+    // only the leader is ready: a rollout that waits for a new ready replica never ends
+    expect(spec.strategy.rollingUpdate.maxUnavailable).toBe("100%");
+    expect(deployment.filter((d) => d.kind === "PodDisruptionBudget")).toEqual([]);
+    expect(container.readinessProbe.httpGet.path).toBe("/readyz");
+  });
+
   it("mounts the SSH key Secret read-only where KSP_SSH_KEY_DIR points", () => {
     const spec = deployment.find((d) => d.kind === "Deployment").spec.template.spec;
     const dir = env.get("KSP_SSH_KEY_DIR")?.value;

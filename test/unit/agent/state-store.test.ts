@@ -91,3 +91,44 @@ describe("agent state store", () => {
     expect(instances()).toBe(1);
   });
 });
+
+describe("agent state store: queued (pending) changes", () => {
+  const pending = (id: string, version: number, status: "leaving" | "available" | "ready") => ({
+    machineId: id,
+    version,
+    set: { status },
+  });
+
+  it("shows queued changes over polls and our own changes, in order, until the queue replaces them", () => {
+    const { ready, state, store, target } = setup();
+    store.setPending([pending(ready.id, 8, "leaving"), pending(ready.id, 9, "available")]);
+    expect(store.view().machinesById.get(ready.id)).toMatchObject({ status: "available", version: 9 });
+    expect(target()).toBe(0);
+    // a poll sent after the change, even one showing a newer version, does not supersede them
+    const newer = { ...state, stateVersion: 99, machines: [state.machines[0]!, { ...ready, version: 12 }] };
+    store.replace(newer, 'W/"c:99"', store.mutationMark());
+    expect(store.view().machinesById.get(ready.id)).toMatchObject({ status: "available", version: 9 });
+    // only the queue removes them
+    store.setPending([]);
+    expect(store.view().machinesById.get(ready.id)).toMatchObject({ status: "ready", version: 12 });
+  });
+
+  it("swaps a flushed change from queued to confirmed in one update of the view", () => {
+    const { ready, store } = setup();
+    store.setPending([pending(ready.id, 8, "leaving")]);
+    const seen: string[] = [];
+    store.subscribe(() => seen.push(store.view().machinesById.get(ready.id)!.status));
+    store.setPending([], [pending(ready.id, 8, "leaving")]);
+    expect(seen).toEqual(["leaving"]);
+    expect(store.view().machinesById.get(ready.id)).toMatchObject({ status: "leaving", version: 8 });
+    // the confirmed one is an ordinary local change now: a poll that knows it supersedes it
+    store.replace({ ...setup().state, machines: [] }, null, store.mutationMark());
+    expect(store.view().machinesById.has(ready.id)).toBe(false);
+  });
+
+  it("shows nothing queued for a machine it does not know", () => {
+    const { store } = setup();
+    store.setPending([pending("00000000-0000-4000-8000-000000000000", 3, "ready")]);
+    expect(store.view().machinesById.has("00000000-0000-4000-8000-000000000000")).toBe(false);
+  });
+});

@@ -50,6 +50,19 @@ describe("agent state view", () => {
     });
   });
 
+  it("tells CA a node the health checks faulted is unhealthy, not a failed join", () => {
+    const broken = fixtureMachine({
+      poolId: gpu.id,
+      status: "fault",
+      statusReason: "health: node n1 NotReady at 3 checks in a row, 60 s apart (threshold 3)",
+    });
+    const info = buildView(fixtureState({ pools: [gpu], machines: [broken] }))
+      .poolsByName.get("gpu")!
+      .instances.find((i) => i.machine.id === broken.id)?.info;
+    expect(info?.errorInfo?.errorCode).toBe("unhealthy");
+    expect(info?.state).toBe("creating");
+  });
+
   it("classes a failed join Other while the pool still has a free machine, OutOfResources once it has none", () => {
     const failed = fixtureMachine({ poolId: gpu.id, status: "fault", lastError: "kubeadm exited 1" });
     const free = fixtureMachine({ poolId: gpu.id, status: "available" });

@@ -20,6 +20,7 @@ export const ClusterNameSchema = z
 export const DescriptionSchema = z.string().max(1024);
 
 const Totals = z.object({ machines: z.number().int(), cpuCores: z.number(), memoryBytes: z.number() });
+const Figures = z.object({ cpuMillis: z.number().int(), memoryBytes: z.number().int() });
 
 export const ClusterSchema = z
   .object({
@@ -31,17 +32,48 @@ export const ClusterSchema = z
     health: z.enum(CLUSTER_HEALTHS).openapi({
       description: "derived from the last heartbeat: unknown = never heartbeated",
     }),
-    nodeCounts: z.object({
-      total: z.number().int(),
-      byStatus: z.record(z.enum(MACHINE_STATES), z.number().int()),
-    }),
-    capacity: z.object({
-      ready: Totals.openapi({ description: "machines in the ready state" }),
-      assigned: Totals.openapi({ description: "every machine assigned to the cluster" }),
-    }),
+    nodeCounts: z
+      .object({
+        total: z.number().int(),
+        byStatus: z.record(z.enum(MACHINE_STATES), z.number().int()),
+      })
+      .openapi({
+        description: "the pool machines assigned to the cluster, by status (see nodes for Kubernetes')",
+      }),
+    capacity: z
+      .object({
+        ready: Totals.openapi({ description: "machines in the ready state" }),
+        assigned: Totals.openapi({ description: "every machine assigned to the cluster" }),
+      })
+      .openapi({ description: "the pool machines' hardware (see resources for what Kubernetes reports)" }),
     kubernetesVersion: z.string().nullable(),
     agentVersion: z.string().nullable(),
     lastHeartbeatAt: z.string().nullable(),
+    nodes: z
+      .object({ total: z.number().int(), ready: z.number().int(), reportedAt: z.string() })
+      .nullable()
+      .openapi({
+        description:
+          "Kubernetes Nodes (all, not only pool machines) as the agent's last heartbeat counted them; null before one did",
+      }),
+    leader: z
+      .object({ identity: z.string(), since: z.string() })
+      .nullable()
+      .openapi({ description: "the agent replica that leads, from the last heartbeat" }),
+    resources: z
+      .object({
+        capturedAt: z.string(),
+        nodeCount: z.number().int(),
+        capacity: Figures,
+        allocatable: Figures,
+        requested: Figures.openapi({ description: "requests of the pods bound to Nodes and not finished" }),
+        usage: Figures.openapi({ description: "from metrics.k8s.io; zero without metrics-server" }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "the whole cluster's resources from the agent's latest snapshot (every 5 minutes); null before its first",
+      }),
     registeredAt: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -38,6 +38,7 @@ describe("FakeKube", () => {
           expiresAt,
         })),
       addForeignToken: async (id, expiresAt) => fake.addForeignToken(id, "0123456789abcdef", expiresAt),
+      tokensAs: (other) => fake.bootstrapTokens.as(other),
       now: () => clock.now(),
       advance: (ms) => clock.advance(ms),
       setClusterInfo: async (apiEndpoint) => {

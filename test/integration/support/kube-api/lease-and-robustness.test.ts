@@ -40,6 +40,60 @@ describe("kube-api stand-in: Lease races, tokens and robustness", () => {
     expect(stored.spec?.holderIdentity).toBe(winner);
   });
 
+  it("treats Leases as the real registry does: AlreadyExists, NotFound, no unconditional update, MicroTime", async () => {
+    const body = (spec: Record<string, unknown>) => ({ metadata: { name: "strict" }, spec }) as V1Lease;
+    const create = (spec: Record<string, unknown>) =>
+      coord.createNamespacedLease({ namespace: "default", body: body(spec) });
+    const failure = async (call: Promise<unknown>) => {
+      const err = (await call.then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as ApiException<string>;
+      return { code: err.code, ...JSON.parse(err.body) };
+    };
+    // a plain Date's three fractional digits do not decode as a MicroTime
+    expect(await failure(create({ renewTime: "2026-11-23T10:00:00.123Z" }))).toMatchObject({
+      code: 400,
+      reason: "BadRequest",
+      message: expect.stringContaining("2006-01-02T15:04:05.000000Z07:00"),
+    });
+    expect(await failure(create({ holderIdentity: "a", leaseDurationSeconds: 0 }))).toMatchObject({
+      code: 422,
+      reason: "Invalid",
+      message: expect.stringContaining("spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0"),
+    });
+    const created = await create({ holderIdentity: "a", renewTime: "2026-11-23T11:00:00.123456+01:00" });
+    expect(kube.store.get("leases", "default", "strict").spec).toMatchObject({
+      renewTime: "2026-11-23T10:00:00.123456Z",
+    });
+    expect(await failure(create({ holderIdentity: "b" }))).toMatchObject({
+      code: 409,
+      reason: "AlreadyExists",
+      message: 'leases.coordination.k8s.io "strict" already exists',
+    });
+    const { resourceVersion: _rv, ...unversioned } = created.metadata!;
+    expect(
+      await failure(
+        coord.replaceNamespacedLease({
+          name: "strict",
+          namespace: "default",
+          body: { ...created, metadata: unversioned, spec: { holderIdentity: "b" } },
+        }),
+      ),
+    ).toMatchObject({
+      code: 422,
+      reason: "Invalid",
+      message: expect.stringContaining(
+        "metadata.resourceVersion: Invalid value: 0x0: must be specified for an update",
+      ),
+    });
+    await coord.deleteNamespacedLease({ name: "strict", namespace: "default" });
+    expect(await failure(coord.readNamespacedLease({ name: "strict", namespace: "default" }))).toMatchObject({
+      code: 404,
+      reason: "NotFound",
+    });
+  });
+
   it("rejects missing or unknown bearer tokens with a 401 Status, and honours rotation", async () => {
     const intruder = kube.kubeConfig("stolen").makeApiClient(CoreV1Api);
     // The generated client drops 401 bodies (ApiException body undefined), so read one raw.

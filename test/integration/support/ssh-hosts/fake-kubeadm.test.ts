@@ -167,4 +167,22 @@ describe.skipIf(!ok)("fake kubeadm, kubelet and systemctl on ssh test hosts", ()
     expect(last).toMatchObject({ argv: ["kubeadm", "reset", "-f"], exitCode: 0 });
     expect(last?.durationMs).toBeGreaterThanOrEqual(1200);
   });
+
+  it("lists the calls still running, and forgets them once they end", async () => {
+    const host = run.hosts[2]!;
+    await host.setBehaviour("kubeadm reset", { delayMs: 1500 });
+    try {
+      const call = sshExec(host, "kubeadm reset -f");
+      let running: Awaited<ReturnType<typeof host.runningCalls>> = [];
+      for (let i = 0; i < 40 && running.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        running = await host.runningCalls();
+      }
+      expect(running.map((c) => c.argv)).toEqual([["kubeadm", "reset", "-f"]]);
+      expect((await call).code).toBe(0);
+      expect(await host.runningCalls()).toEqual([]);
+    } finally {
+      await host.setBehaviour("kubeadm reset", null);
+    }
+  });
 });

@@ -73,6 +73,12 @@ export function startCall(command, args) {
     cwd: process.cwd(),
     pid: process.pid,
   };
+  try {
+    // a call is "running" from this line until its calls.jsonl line: tests act mid-command on it
+    appendFileSync(`${FAKE_DIR}/started.jsonl`, `${JSON.stringify(entry)}\n`);
+  } catch {
+    // see below
+  }
   return (exitCode) => {
     const record = {
       ...entry,

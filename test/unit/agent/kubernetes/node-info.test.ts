@@ -13,6 +13,8 @@ const info = (name: string, providerId: string | null): NodeInfo => ({
   taints: [],
   unschedulable: false,
   deleting: false,
+  capacity: { cpuMillis: 0, memoryBytes: 0 },
+  allocatable: { cpuMillis: 0, memoryBytes: 0 },
 });
 
 describe("toNodeInfo", () => {
@@ -46,9 +48,31 @@ describe("toNodeInfo", () => {
       ],
       unschedulable: true,
       deleting: true,
+      capacity: { cpuMillis: 0, memoryBytes: 0 },
+      allocatable: { cpuMillis: 0, memoryBytes: 0 },
     });
     const raw = { metadata: { name: "n2", deletionTimestamp: "2026-01-01T00:00:00Z" } } as unknown as V1Node;
     expect(toNodeInfo(raw)).toMatchObject({ deleting: true, ready: false, providerId: null, taints: [] });
+  });
+
+  it("reads cpu and memory capacity and allocatable; missing or malformed ones are zero", () => {
+    const node: V1Node = {
+      metadata: { name: "n" },
+      status: {
+        capacity: { cpu: "4", memory: "16318232Ki", pods: "110" },
+        allocatable: { cpu: "3800m", memory: "15.5Gi" },
+      },
+    };
+    expect(toNodeInfo(node)).toMatchObject({
+      capacity: { cpuMillis: 4000, memoryBytes: 16318232 * 1024 },
+      allocatable: { cpuMillis: 3800, memoryBytes: 15.5 * 2 ** 30 },
+    });
+    const odd = toNodeInfo({
+      metadata: { name: "n" },
+      status: { capacity: { cpu: "lots", memory: "-1Gi" } },
+    });
+    expect(odd.capacity).toEqual({ cpuMillis: 0, memoryBytes: 0 });
+    expect(odd.allocatable).toEqual({ cpuMillis: 0, memoryBytes: 0 });
   });
 
   it.each([

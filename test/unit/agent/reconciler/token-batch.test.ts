@@ -10,12 +10,21 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
 describe("token batch", () => {
   it("makes one token for all members and deletes it once every member released it", async () => {
     const kube = new FakeKube();
-    const batch = createTokenBatch({ tokens: kube.bootstrapTokens, ttlMs: 60_000, description: "b", logger });
+    const live = new Set<string>();
+    const batch = createTokenBatch({
+      tokens: kube.bootstrapTokens,
+      ttlMs: 60_000,
+      description: "b",
+      logger,
+      live,
+    });
     const [a, b, c] = [batch.lease(), batch.lease(), batch.lease()];
     batch.seal();
     const tokens = await Promise.all([a.token(), b.token()]);
     expect(new Set(tokens).size).toBe(1);
     expect(kube.tokens()).toHaveLength(1);
+    // a cleanup on taking over leaves it alone while the batch holds it
+    expect([...live]).toEqual([tokens[0]!.split(".")[0]]);
     a.release();
     a.release(); // idempotent
     b.release();
@@ -24,18 +33,31 @@ describe("token batch", () => {
     c.release();
     await settle();
     expect(kube.tokens()).toEqual([]);
+    expect(live.size).toBe(0);
     await expect(a.token()).rejects.toThrow("released");
   });
 
   it("never makes a token nobody asked for, and retries one whose creation failed", async () => {
     const kube = new FakeKube();
-    const idle = createTokenBatch({ tokens: kube.bootstrapTokens, ttlMs: 60_000, description: "b", logger });
+    const idle = createTokenBatch({
+      tokens: kube.bootstrapTokens,
+      ttlMs: 60_000,
+      description: "b",
+      logger,
+      live: new Set(),
+    });
     idle.lease().release();
     idle.seal();
     await settle();
     expect(kube.callsOf("createToken")).toEqual([]);
 
-    const batch = createTokenBatch({ tokens: kube.bootstrapTokens, ttlMs: 60_000, description: "b", logger });
+    const batch = createTokenBatch({
+      tokens: kube.bootstrapTokens,
+      ttlMs: 60_000,
+      description: "b",
+      logger,
+      live: new Set(),
+    });
     const lease = batch.lease();
     batch.seal();
     kube.failNext("createToken");

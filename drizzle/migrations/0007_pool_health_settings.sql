@@ -1,0 +1,1 @@
+ALTER TABLE "node_pools" ALTER COLUMN "lifecycle_settings" SET DEFAULT '{"joinTimeoutSeconds":600,"registrationTimeoutSeconds":240,"resetTimeoutSeconds":600,"maxConcurrentJoins":10,"maxConcurrentRemovals":5,"kubeadmConfigVersion":null,"healthProbeIntervalSeconds":60,"healthFailureThreshold":3,"autoRepair":false,"zombieAction":"cordon"}'::jsonb;
