@@ -122,24 +122,25 @@ describe.skipIf(!ok)("crash recovery: the agent SIGKILLed at each lifecycle step
   let joined: string[] = [];
 
   it("after a reservation and mid-preflight: both joins resume and finish", async () => {
-    const [a, b] = stack.hosts.map((h) => h.machineId);
-    for (const id of [a!, b!]) await hostOf(id).setBehaviour("timedatectl", { delayMs: 30_000 });
+    const all = stack.hosts.map((h) => h.machineId);
+    // which two CA's scale-up reserves is the control plane's choice: every host is slow to preflight
+    for (const id of all) await hostOf(id).setBehaviour("timedatectl", { delayMs: 30_000 });
     expect(await ca.scaleUp(POOL, 2)).toMatchObject({ outcome: "scaled", after: 2 });
     const [preflighting, reserved] = await until("one machine mid-preflight, one reserved", async () => {
       const now = await statuses();
-      const p = [a!, b!].find((id) => now[id] === "joining");
-      const r = [a!, b!].find((id) => now[id] === "reserved");
+      const p = all.find((id) => now[id] === "joining");
+      const r = all.find((id) => now[id] === "reserved");
       return p && r && (await running(p, "timedatectl")) && [p, r];
     });
     await crashAndRestart(async () => {
-      for (const id of [a!, b!]) await hostOf(id).setBehaviour("timedatectl", null);
+      for (const id of all) await hostOf(id).setBehaviour("timedatectl", null);
     });
     await expectSettled([preflighting!, reserved!], "ready");
     joined = [preflighting!, reserved!];
   }, 180_000);
 
   it("mid-join (kubeadm join running), then before the Node registered: the join resumes", async () => {
-    const c = stack.hosts[2]!.machineId;
+    const c = stack.hosts.map((h) => h.machineId).find((id) => !joined.includes(id))!;
     await hostOf(c).setBehaviour("kubeadm join", { delayMs: 3_000 });
     expect(await ca.scaleUp(POOL, 1)).toMatchObject({ outcome: "scaled", after: 3 });
     await until("kubeadm join running", () => running(c, "kubeadm join"));

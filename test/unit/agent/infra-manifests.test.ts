@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { AGENT_FIELDS } from "../../../agent/config/fields.ts";
+import { parseDurationMs } from "../../../agent/config/values.ts";
 
 const INFRA = join(import.meta.dirname, "../../../infra/agent");
 
@@ -38,6 +39,14 @@ describe("infra/agent manifests", () => {
     const secretRule = rules.find((r) => r.resources.includes("secrets"));
     expect(secretRule.resourceNames).toEqual([secretName]);
     expect([...secretRule.verbs].sort()).toEqual(["get", "update"]);
+  });
+
+  it("lets work in flight finish within the pod's termination grace period, with time left to release the Lease", () => {
+    const grace = parseDurationMs(env.get("KSP_SHUTDOWN_GRACE_PERIOD")?.value)!;
+    const terminationMs =
+      deployment.find((d) => d.kind === "Deployment").spec.template.spec.terminationGracePeriodSeconds * 1000;
+    expect(grace).toBeGreaterThan(0);
+    expect(terminationMs - grace).toBeGreaterThanOrEqual(5_000);
   });
 
   it("may read what the agent reads cluster-wide: Nodes, pods, and metrics-server's node usage", () => {
