@@ -3,171 +3,40 @@
  * credential (persisted, or registration) → control-plane client → core
  * (state sync + CloudProviderService) → the lifecycle (Node informer,
  * Kubernetes adapters, SSH, reconciler) → externalgrpc server. Every adapter
- * with a side effect is built here and nowhere else, and each one takes part
- * in readiness and in the shutdown sequence (reverse order of start).
+ * with a side effect is built here and in agent/composition/ (the lifecycle,
+ * leader election, what outlives the process) and nowhere else, and each one
+ * takes part in readiness and in the shutdown sequence (reverse order of start).
  */
-import { readFile } from "node:fs/promises";
-import { CoordinationV1Api, CoreV1Api, type KubeConfig, VersionApi } from "@kubernetes/client-node";
+import { VersionApi } from "@kubernetes/client-node";
 import packageJson from "../package.json" with { type: "json" };
 import { obtainCredential } from "./bootstrap.ts";
 import { systemClock } from "./clock.ts";
+import { createElection } from "./composition/election.ts";
+import { type Lifecycle, startLifecycle, stopLifecycle } from "./composition/lifecycle.ts";
+import { credentialStore, registrationToken, transitionQueuePersistence } from "./composition/stores.ts";
 import { formatListenAddress } from "./config/values.ts";
 import { type AgentConfig, agentHelpText, maskedAgentConfig, parseAgentConfig } from "./config.ts";
-import { type CredentialStore, createFileCredentialStore } from "./control-plane/credential-store.ts";
-import { createHostKeyPins } from "./control-plane/host-key-pins.ts";
 import { createHttpControlPlane } from "./control-plane/http-control-plane.ts";
 import { registerAgent } from "./control-plane/register.ts";
-import { createSecretCredentialStore } from "./control-plane/secret-credential-store.ts";
 import { type AgentCore, createAgentCore } from "./core.ts";
-import { AgentError } from "./errors.ts";
-import { createLimiter } from "./execution/limiter.ts";
-import { createSshMachineWork } from "./execution/ssh-machine-work.ts";
 import { type GrpcServer, startGrpcServer } from "./grpc/server.ts";
 import { type HealthServer, type Readiness, startHealthServer } from "./health.ts";
-import { createHealthChecks } from "./health-checks/health-checks.ts";
-import type { HealthChecks } from "./health-checks/types.ts";
 import { type HeartbeatLoop, startHeartbeatLoop } from "./heartbeat.ts";
-import { createBootstrapTokens } from "./kubernetes/bootstrap-tokens.ts";
-import { createClusterDiscovery } from "./kubernetes/cluster-discovery.ts";
 import { kubeConfigIfAvailable } from "./kubernetes/kube-config.ts";
-import { createLeaseLock } from "./kubernetes/lease-lock.ts";
-import { createNodeEvents } from "./kubernetes/node-events.ts";
-import { createNodeInformer } from "./kubernetes/node-informer.ts";
-import { createNodeOperations } from "./kubernetes/node-operations.ts";
 import { createResourceReads } from "./kubernetes/resource-reads.ts";
-import type { NodeInformer } from "./kubernetes/types.ts";
 import { discoverKubernetesVersion } from "./kubernetes/version.ts";
-import { createLeaseLeadership, type LeaseLeadership } from "./leader/lease-leadership.ts";
+import type { LeaseLeadership } from "./leader/lease-leadership.ts";
 import { leaderReadiness } from "./leader/readiness.ts";
 import { alwaysLeader, type Leadership } from "./leadership.ts";
 import { createLogger, type Logger, maskSecrets } from "./log.ts";
-import { type AgentMetrics, createAgentMetrics } from "./metrics.ts";
-import { createReconciler, type Reconciler } from "./reconciler/reconciler.ts";
+import { createAgentMetrics } from "./metrics.ts";
 import { type SnapshotLoop, startSnapshotLoop } from "./resources/snapshot-loop.ts";
-import { createSshConnector } from "./ssh/connector.ts";
-import { createKeyDirStore } from "./ssh/key-store.ts";
-import type { SshConnector } from "./ssh/types.ts";
-import type { TransitionQueuePersistence } from "./state/transition-queue.ts";
-import {
-  createFileQueuePersistence,
-  createSecretQueuePersistence,
-  queueFileBeside,
-} from "./state/transition-queue-store.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME_FAILURE = 1;
 const EXIT_BAD_CONFIG = 2;
 /** One control-plane attempt; the overall budget per call (4 s) stays below CA's 5 s grpc_timeout. */
 const CONTROL_PLANE_ATTEMPT_TIMEOUT_MS = 2_000;
-/** SSH connections: two per host (a step's retry may overlap a dying connection), idle ones close after a minute. */
-const SSH_SETTINGS = {
-  maxPerHost: 2,
-  idleTimeoutMs: 60_000,
-  keepaliveIntervalMs: 15_000,
-  connectTimeoutMs: 10_000,
-};
-
-/** The machine lifecycle's parts, started after the core and stopped before it. */
-interface Lifecycle {
-  nodes: NodeInformer;
-  reconciler: Reconciler;
-  health: HealthChecks;
-  connector: SshConnector;
-}
-
-/**
- * Joining and removing machines needs the Kubernetes API (Nodes, tokens,
- * eviction) and SSH; the first Node list must succeed before the reconciler
- * decides anything, so a wrong kubeconfig fails the start instead of
- * misreading "no Nodes".
- */
-async function startLifecycle(
-  config: AgentConfig,
-  kubeConfig: KubeConfig,
-  core: AgentCore,
-  controlPlane: ReturnType<typeof createHttpControlPlane>,
-  leadership: Leadership,
-  metrics: AgentMetrics,
-  logger: Logger,
-): Promise<Lifecycle> {
-  const coreV1 = kubeConfig.makeApiClient(CoreV1Api);
-  const nodes = createNodeInformer(kubeConfig, { logger });
-  await nodes.start();
-  const connector = createSshConnector({ policy: config.lifecycle.hostKeyPolicy, logger, ...SSH_SETTINGS });
-  const nodeOps = createNodeOperations(coreV1, { logger });
-  const work = createSshMachineWork({
-    connector,
-    keys: createKeyDirStore(config.sshKeyDir),
-    hostKeys: createHostKeyPins(controlPlane, core.requestSync),
-    limiter: createLimiter(config.lifecycle.sshConcurrency),
-    metrics,
-    logger,
-    clock: systemClock,
-  });
-  const reconciler = createReconciler({
-    store: core.store,
-    controlPlane,
-    nodes,
-    nodeOps,
-    tokens: createBootstrapTokens(coreV1, { clock: systemClock, identity: leadership.identity(), logger }),
-    discovery: createClusterDiscovery(coreV1, {
-      ...(config.lifecycle.apiServerEndpoint ? { apiEndpoint: config.lifecycle.apiServerEndpoint } : {}),
-      ...(config.lifecycle.caCertHash ? { caCertHash: config.lifecycle.caCertHash } : {}),
-    }),
-    work,
-    leadership,
-    clock: systemClock,
-    logger,
-    metrics,
-    requestSync: core.requestSync,
-    tokenTtlMs: config.lifecycle.bootstrapTokenTtlMs,
-    ...(core.queue ? { queue: core.queue } : {}),
-  });
-  await reconciler.start();
-  // free machines probed over SSH, ready ones' Nodes watched, zombie Nodes caught (agent/health-checks/)
-  const health = createHealthChecks({
-    store: core.store,
-    controlPlane,
-    nodes,
-    nodeOps,
-    events: createNodeEvents(coreV1, { identity: leadership.identity(), clock: systemClock, logger }),
-    work,
-    leadership,
-    clock: systemClock,
-    logger,
-    metrics,
-    requestSync: core.requestSync,
-    running: () => reconciler.running(),
-  });
-  health.start();
-  return { nodes, reconciler, health, connector };
-}
-
-/** Leader election over the configured Lease: only the replica holding it changes the cluster. */
-function createElection(
-  config: AgentConfig,
-  kubeConfig: KubeConfig,
-  metrics: AgentMetrics,
-  logger: Logger,
-): LeaseLeadership {
-  const { lease } = config;
-  return createLeaseLeadership({
-    lock: createLeaseLock(kubeConfig.makeApiClient(CoordinationV1Api), {
-      namespace: lease.namespace,
-      name: lease.name,
-    }),
-    identity: lease.identity,
-    clock: systemClock,
-    logger,
-    metrics,
-    durations: {
-      leaseDurationMs: lease.durationMs,
-      renewDeadlineMs: lease.renewDeadlineMs,
-      retryPeriodMs: lease.retryPeriodMs,
-    },
-  });
-}
-
 interface Agent {
   start(): Promise<void>;
   /** rejects when the agent cannot go on serving (e.g. its registration token was refused) */
@@ -178,43 +47,6 @@ interface Agent {
 function isLoopback(url: string): boolean {
   const host = new URL(url).hostname;
   return host === "localhost" || host === "::1" || host === "[::1]" || host.startsWith("127.");
-}
-
-/** A Secret when one is named (in a cluster), else the file. */
-function credentialStore(config: AgentConfig, kubeConfig: KubeConfig | null): CredentialStore {
-  if (config.credentialSecret === null) return createFileCredentialStore(config.credentialFile);
-  if (kubeConfig === null) {
-    throw new AgentError(
-      "failed_precondition",
-      "--credential-secret needs the Kubernetes API: run in a pod or set --kubeconfig",
-    );
-  }
-  const secrets = kubeConfig.makeApiClient(CoreV1Api);
-  return createSecretCredentialStore(secrets, {
-    namespace: config.lease.namespace,
-    name: config.credentialSecret,
-  });
-}
-
-/** Transition reports queued during a control-plane outage are kept beside the credential. */
-function transitionQueuePersistence(
-  config: AgentConfig,
-  kubeConfig: KubeConfig | null,
-): TransitionQueuePersistence {
-  if (config.credentialSecret === null || kubeConfig === null) {
-    return createFileQueuePersistence(queueFileBeside(config.credentialFile));
-  }
-  return createSecretQueuePersistence(kubeConfig.makeApiClient(CoreV1Api), {
-    namespace: config.lease.namespace,
-    name: config.credentialSecret,
-  });
-}
-
-async function registrationToken(config: AgentConfig): Promise<string | null> {
-  if (config.registration.token !== null) return config.registration.token;
-  if (config.registration.tokenFile === null) return null;
-  const text = (await readFile(config.registration.tokenFile, "utf8")).trim();
-  return text === "" ? null : text;
 }
 
 function buildAgent(config: AgentConfig, logger: Logger): Agent {
@@ -382,15 +214,6 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
       await health?.close();
     },
   };
-}
-
-/** `graceMs`: how long joins and removals in flight may finish before they are aborted. */
-async function stopLifecycle(lifecycle: Lifecycle | undefined, graceMs: number): Promise<void> {
-  if (!lifecycle) return;
-  await lifecycle.health.stop();
-  await lifecycle.reconciler.stop({ graceMs });
-  await lifecycle.nodes.stop();
-  await lifecycle.connector.close();
 }
 
 /** Resolves on the first SIGTERM or SIGINT; a second one means "stop waiting for a clean shutdown". */

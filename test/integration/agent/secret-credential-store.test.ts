@@ -12,9 +12,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   CREDENTIAL_SECRET_KEY,
   createSecretCredentialStore,
-  type SecretsApi,
 } from "../../../agent/control-plane/secret-credential-store.ts";
 import { loadKubeConfig } from "../../../agent/kubernetes/kube-config.ts";
+import type { SecretsApi } from "../../../agent/kubernetes/secret-keys.ts";
 import { type KubeApiServer, startKubeApiServer } from "../../support/kube-api/index.ts";
 
 const NAMESPACE = "kube-system";

@@ -12,9 +12,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   CREDENTIAL_SECRET_KEY,
   createSecretCredentialStore,
-  type SecretsApi,
 } from "../../../agent/control-plane/secret-credential-store.ts";
 import { loadKubeConfig } from "../../../agent/kubernetes/kube-config.ts";
+import type { SecretsApi } from "../../../agent/kubernetes/secret-keys.ts";
 import { createLogger } from "../../../agent/log.ts";
 import { createStateStore } from "../../../agent/state/store.ts";
 import { createTransitionQueue } from "../../../agent/state/transition-queue.ts";
