@@ -21,10 +21,10 @@ import type { MachineState } from "../../proto/machine-states.ts";
 import type { NodeInfo } from "../kubernetes/types.ts";
 import { messageOf } from "../reconciler/operation-context.ts";
 import { reportTransition } from "../reconciler/transitions.ts";
+import { PROVIDER_ID_PREFIX } from "../state/instances.ts";
 import type { AgentView } from "../state/view.ts";
 import type { HealthContext } from "./types.ts";
 
-export const PROVIDER_ID_PREFIX = "ksp://";
 export const ZOMBIE_EVENT_REASON = "KspZombieNode";
 export const ZOMBIE_REMOVAL_FAILED_REASON = "KspZombieNodeRemovalFailed";
 const DEFAULT_CONFIRM_MS = 10_000;

@@ -11,75 +11,52 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { status as grpcStatus } from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TRANSITION_QUEUE_SECRET_KEY } from "../../../agent/state/transition-queue-store.ts";
-import { type SandboxStack, startSandboxStack } from "../../../scripts/sandbox-stack.ts";
-import { CaEmulator, type CaRpcError, createCaClient } from "../../support/ca-emulator/index.ts";
-import { waitFor } from "../../support/eventually.ts";
-import type { KubeObject } from "../../support/kube-api/index.ts";
+import type { CaRpcError } from "../../support/ca-emulator/index.ts";
+import { isReady, providerIdOf, requireSandbox, until, useSandboxStack } from "../../support/e2e-stack.ts";
 import { createTestDatabase, requirePostgres, type TestDatabase } from "../../support/postgres.ts";
-import { requireService } from "../../support/services.ts";
-import { sshdUsable } from "../../support/ssh-hosts/index.ts";
 
-const ok = (await requireService("sshd", sshdUsable, "root + /usr/sbin/sshd")) && (await requirePostgres());
+const ok = (await requireSandbox()) && (await requirePostgres());
 const POOL = "default";
 const OUTAGE_MS = 30_000;
 /** long enough to stop the control plane while kubeadm runs, short enough to finish well inside the outage */
 const JOIN_DELAY_MS = 6_000;
 
 describe.skipIf(!ok)("control plane outage during a scale-up (sandbox stack, Postgres)", () => {
-  let db: TestDatabase;
-  let stack: SandboxStack;
-  let ca: CaEmulator;
-  let close: () => void;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    stack = await startSandboxStack({
-      hosts: 2,
-      // room above the two machines: IncreaseSize must reach the control plane to be refused by the outage
-      pool: { maxSize: 3 },
-      controlPlaneEnv: { DATABASE_URL: db.url },
-    });
-    const client = createCaClient({ address: stack.grpcAddress, version: "current" });
-    ca = new CaEmulator(client);
-    close = () => client.close();
-  }, 120_000);
-
-  afterAll(async () => {
-    close?.();
-    await stack?.stop();
-    await db?.drop();
-  });
-
-  const machine = async (id: string) => {
-    const res = await fetch(`${stack.apiUrl}/v1/machines/${id}`, {
-      headers: { authorization: `Bearer ${stack.adminToken}` },
-    });
-    if (!res.ok) throw new Error(`GET /v1/machines/${id}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as { status: string; version: number; nodeName: string | null };
-  };
-  const statuses = async () => Promise.all(stack.hosts.map(async (h) => (await machine(h.machineId)).status));
+  let db: TestDatabase | undefined;
+  const e2e = useSandboxStack(
+    async () => {
+      db = await createTestDatabase();
+      return {
+        hosts: 2,
+        // room above the two machines: IncreaseSize must reach the control plane to be refused by the outage
+        pool: { maxSize: 3 },
+        controlPlaneEnv: { DATABASE_URL: db.url },
+      };
+    },
+    { afterStop: async () => db?.drop() },
+  );
+  const { api, machine, statuses, nodes } = e2e;
   /** the machine's transitions at the control plane, oldest first */
   const transitions = async (id: string) => {
-    const res = await fetch(`${stack.apiUrl}/v1/events?machineId=${id}&kind=machine.transition&limit=50`, {
-      headers: { authorization: `Bearer ${stack.adminToken}` },
-    });
-    if (!res.ok) throw new Error(`GET /v1/events: ${res.status} ${await res.text()}`);
-    const page = (await res.json()) as { items: { metadata: { from?: string; to?: string } }[] };
+    const page = await api<{ items: { metadata: { from?: string; to?: string } }[] }>(
+      "GET",
+      `/v1/events?machineId=${id}&kind=machine.transition&limit=50`,
+    );
     return page.items.map((e) => `${e.metadata.from}→${e.metadata.to}`).reverse();
   };
   const queued = async () => {
-    const text = await (await fetch(`${stack.healthUrl}/metrics`)).text();
+    const text = await (await fetch(`${e2e.stack.healthUrl}/metrics`)).text();
     return Number(/^ksp_agent_transitions_queued (\d+)/m.exec(text)?.[1] ?? Number.NaN);
   };
   /** the agent's persisted queue: a key of the credential Secret in a cluster, else the file beside the credential */
   const persistedQueue = (): { from: string; to: string }[] => {
-    const secret = stack.kube.store
+    const secret = e2e.stack.kube.store
       .list("secrets", { namespace: "kube-system" })
       .items.find((s) => s.metadata.name === "ksp-agent-credential");
     const encoded = (secret?.data as Record<string, string> | undefined)?.[TRANSITION_QUEUE_SECRET_KEY];
-    const fallback = path.join(stack.work, "agent-credential.queue.json");
+    const fallback = path.join(e2e.stack.work, "agent-credential.queue.json");
     const text = encoded
       ? Buffer.from(encoded, "base64").toString()
       : existsSync(fallback)
@@ -89,43 +66,39 @@ describe.skipIf(!ok)("control plane outage during a scale-up (sandbox stack, Pos
       ? []
       : (JSON.parse(text) as { items: { item: { from: string; to: string } }[] }).items.map((e) => e.item);
   };
-  const readyNodes = () =>
-    stack.kube.store
-      .list("nodes", {})
-      .items.filter(isReady)
-      .map((n) => (n.spec as { providerID?: string }).providerID);
-  const until = <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number) =>
-    waitFor(what, check, timeoutMs, 250);
+  const readyNodes = () => nodes().filter(isReady).map(providerIdOf);
 
   /** What CA asks every loop, answered from the agent's cache. */
   async function caReads() {
-    expect((await ca.nodeGroups()).map((g) => g.id)).toEqual([POOL]);
-    expect(await ca.targetSize(POOL)).toBe(2);
-    return ca.nodes(POOL);
+    expect((await e2e.ca.nodeGroups()).map((g) => g.id)).toEqual([POOL]);
+    expect(await e2e.ca.targetSize(POOL)).toBe(2);
+    return e2e.ca.nodes(POOL);
   }
 
   it("CA reads keep answering, IncreaseSize is Unavailable, the joins finish, and the queued reports land afterwards", async () => {
-    for (const host of stack.ssh.hosts) await host.setBehaviour("kubeadm join", { delayMs: JOIN_DELAY_MS });
-    expect(await ca.scaleUp(POOL, 2)).toEqual({ outcome: "scaled", before: 0, after: 2 });
+    for (const host of e2e.stack.ssh.hosts)
+      await host.setBehaviour("kubeadm join", { delayMs: JOIN_DELAY_MS });
+    expect(await e2e.ca.scaleUp(POOL, 2)).toEqual({ outcome: "scaled", before: 0, after: 2 });
     // both claimed (reserved → joining reached the control plane) and kubeadm running on both hosts
     await until(
       "both machines joining",
-      async () => (await statuses()).every((s) => s === "joining"),
+      async () => Object.values(await statuses()).every((s) => s === "joining"),
       30_000,
     );
     await until(
       "kubeadm join running on both hosts",
-      async () => stack.ssh.hosts.every((h) => existsSync(h.path("/etc/kubernetes/ksp/join-config.yaml"))),
+      async () =>
+        e2e.stack.ssh.hosts.every((h) => existsSync(h.path("/etc/kubernetes/ksp/join-config.yaml"))),
       30_000,
     );
 
-    await stack.stopControlPlane();
+    await e2e.stack.stopControlPlane();
     const outageStart = Date.now();
-    expect(stack.controlPlane.hasExited()).toBe(true);
+    expect(e2e.stack.controlPlane.hasExited()).toBe(true);
 
     // reads are served from the cache; the one call that needs the control plane says Unavailable
     expect((await caReads()).map((i) => i.state)).toEqual(["instanceCreating", "instanceCreating"]);
-    const refused = await ca.client.call("NodeGroupIncreaseSize", { id: POOL, delta: 1 }).then(
+    const refused = await e2e.ca.client.call("NodeGroupIncreaseSize", { id: POOL, delta: 1 }).then(
       () => undefined,
       (err: CaRpcError) => err,
     );
@@ -146,7 +119,7 @@ describe.skipIf(!ok)("control plane outage during a scale-up (sandbox stack, Pos
     const instances = await caReads();
     expect(instances.map((i) => i.state)).toEqual(["instanceRunning", "instanceRunning"]);
     expect(new Set(instances.map((i) => i.id))).toEqual(new Set(readyNodes()));
-    expect((await fetch(`${stack.healthUrl}/readyz`)).status).toBe(200);
+    expect((await fetch(`${e2e.stack.healthUrl}/readyz`)).status).toBe(200);
 
     // the rest of the outage: CA keeps asking, the agent keeps answering
     while (Date.now() - outageStart < OUTAGE_MS) {
@@ -154,15 +127,15 @@ describe.skipIf(!ok)("control plane outage during a scale-up (sandbox stack, Pos
       await new Promise((resolve) => setTimeout(resolve, 2_000));
     }
 
-    await stack.startControlPlane();
+    await e2e.stack.startControlPlane();
     await until(
       "both machines ready at the control plane",
-      async () => (await statuses()).every((s) => s === "ready"),
+      async () => Object.values(await statuses()).every((s) => s === "ready"),
       30_000,
     );
     await until("the queue empty", async () => (await queued()) === 0, 10_000);
     await until("the persisted queue empty", async () => persistedQueue().length === 0, 10_000);
-    for (const host of stack.hosts) {
+    for (const host of e2e.stack.hosts) {
       expect((await machine(host.machineId)).nodeName).not.toBeNull();
       // each machine moved once per step: the queued report landed once, nothing was redone
       expect(await transitions(host.machineId)).toEqual([
@@ -171,7 +144,7 @@ describe.skipIf(!ok)("control plane outage during a scale-up (sandbox stack, Pos
         "joining→ready",
       ]);
     }
-    for (const host of stack.ssh.hosts) {
+    for (const host of e2e.stack.ssh.hosts) {
       const joins = (await host.calls()).filter((c) => c.argv.join(" ").startsWith("kubeadm join"));
       expect(joins).toHaveLength(1);
     }
@@ -180,9 +153,3 @@ describe.skipIf(!ok)("control plane outage during a scale-up (sandbox stack, Pos
     expect(readyNodes()).toHaveLength(2);
   }, 150_000);
 });
-
-function isReady(n: KubeObject): boolean {
-  const conditions = (n.status as { conditions?: { type: string; status: string }[] } | undefined)
-    ?.conditions;
-  return conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-}

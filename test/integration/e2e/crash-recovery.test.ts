@@ -9,89 +9,33 @@
  * stuck, no duplicate Node, no bootstrap token left, no half-reset host.
  */
 import { existsSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SandboxStack, startSandboxStack } from "../../../scripts/sandbox-stack.ts";
-import { CaEmulator, createCaClient, type EmulatedNode } from "../../support/ca-emulator/index.ts";
-import { waitFor } from "../../support/eventually.ts";
-import type { KubeObject } from "../../support/kube-api/index.ts";
+import { describe, expect, it } from "vitest";
+import { asCaNode, machineIdOf, requireSandbox, until, useSandboxStack } from "../../support/e2e-stack.ts";
 import { startReplicaController } from "../../support/kube-api/index.ts";
-import { requireService } from "../../support/services.ts";
-import { sshdUsable, type TestHost } from "../../support/ssh-hosts/index.ts";
 
-const ok = await requireService("sshd", sshdUsable, "root + /usr/sbin/sshd");
+const ok = await requireSandbox();
 const POOL = "default";
 
-interface MachineView {
-  id: string;
-  status: string;
-  statusReason: string | null;
-  providerId: string | null;
-  nodeName: string | null;
-}
-
 describe.skipIf(!ok)("crash recovery: the agent SIGKILLed at each lifecycle step", () => {
-  let stack: SandboxStack;
-  let ca: CaEmulator;
-  let close: () => void;
-
-  beforeAll(async () => {
-    stack = await startSandboxStack({
-      hosts: 3,
-      pool: {
-        drainSettings: { timeoutSeconds: 120, gracePeriodSeconds: 1 },
-        // one at a time: a second machine waits as `reserved` while the first joins
-        lifecycleSettings: { maxConcurrentJoins: 1, maxConcurrentRemovals: 1 },
-      },
-    });
-    const client = createCaClient({ address: stack.grpcAddress, version: "current" });
-    ca = new CaEmulator(client);
-    close = () => client.close();
-  }, 120_000);
-
-  afterAll(async () => {
-    close?.();
-    await stack?.stop();
+  const e2e = useSandboxStack({
+    hosts: 3,
+    pool: {
+      drainSettings: { timeoutSeconds: 120, gracePeriodSeconds: 1 },
+      // one at a time: a second machine waits as `reserved` while the first joins
+      lifecycleSettings: { maxConcurrentJoins: 1, maxConcurrentRemovals: 1 },
+    },
   });
+  const { machine, statuses, nodes, nodesOf, hostOf, tokens } = e2e;
 
-  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${stack.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${stack.adminToken}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
-  const machine = (id: string) => api<MachineView>("GET", `/v1/machines/${id}`);
-  const statuses = async () =>
-    Object.fromEntries(
-      await Promise.all(stack.hosts.map(async (h) => [h.machineId, (await machine(h.machineId)).status])),
-    ) as Record<string, string>;
-  const nodes = () => stack.kube.store.list("nodes", {}).items;
-  const nodesOf = (machineId: string) =>
-    nodes().filter((n) => (n.spec as { providerID?: string }).providerID === `ksp://${machineId}`);
-  const hostOf = (machineId: string): TestHost =>
-    stack.ssh.hosts[stack.hosts.findIndex((h) => h.machineId === machineId)]!;
-  const tokens = () =>
-    stack.kube.store
-      .list("secrets", { namespace: "kube-system" })
-      .items.filter((s) => s.type === "bootstrap.kubernetes.io/token");
-  const until = <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000) =>
-    waitFor(what, check, timeoutMs, 250);
-  const asCaNode = (n: KubeObject): EmulatedNode => ({
-    name: n.metadata.name!,
-    providerID: (n.spec as { providerID?: string }).providerID ?? "",
-    labels: n.metadata.labels ?? {},
-  });
   const running = async (id: string, command: string) =>
     (await hostOf(id).runningCalls()).some((c) => c.argv.join(" ").startsWith(command));
 
   /** SIGKILL, then (after `meanwhile`) a new agent process with the same identity and credential. */
   async function crashAndRestart(meanwhile?: () => Promise<void>): Promise<void> {
-    stack.agent.kill();
-    await stack.agent.exited;
+    e2e.stack.agent.kill();
+    await e2e.stack.agent.exited;
     await meanwhile?.();
-    await stack.restartAgent();
+    await e2e.stack.restartAgent();
   }
 
   /** What every scenario ends with: settled statuses, one Node per joined machine, no token, a clean host. */
@@ -122,10 +66,10 @@ describe.skipIf(!ok)("crash recovery: the agent SIGKILLed at each lifecycle step
   let joined: string[] = [];
 
   it("after a reservation and mid-preflight: both joins resume and finish", async () => {
-    const all = stack.hosts.map((h) => h.machineId);
+    const all = e2e.stack.hosts.map((h) => h.machineId);
     // which two CA's scale-up reserves is the control plane's choice: every host is slow to preflight
     for (const id of all) await hostOf(id).setBehaviour("timedatectl", { delayMs: 30_000 });
-    expect(await ca.scaleUp(POOL, 2)).toMatchObject({ outcome: "scaled", after: 2 });
+    expect(await e2e.ca.scaleUp(POOL, 2)).toMatchObject({ outcome: "scaled", after: 2 });
     const [preflighting, reserved] = await until("one machine mid-preflight, one reserved", async () => {
       const now = await statuses();
       const p = all.find((id) => now[id] === "joining");
@@ -140,12 +84,12 @@ describe.skipIf(!ok)("crash recovery: the agent SIGKILLed at each lifecycle step
   }, 180_000);
 
   it("mid-join (kubeadm join running), then before the Node registered: the join resumes", async () => {
-    const c = stack.hosts.map((h) => h.machineId).find((id) => !joined.includes(id))!;
+    const c = e2e.stack.hosts.map((h) => h.machineId).find((id) => !joined.includes(id))!;
     await hostOf(c).setBehaviour("kubeadm join", { delayMs: 3_000 });
-    expect(await ca.scaleUp(POOL, 1)).toMatchObject({ outcome: "scaled", after: 3 });
+    expect(await e2e.ca.scaleUp(POOL, 1)).toMatchObject({ outcome: "scaled", after: 3 });
     await until("kubeadm join running", () => running(c, "kubeadm join"));
     // the next kubeadm join gets as far as registering its Node, and waits there
-    const registration = stack.kube.hold({ method: "POST", path: /^\/api\/v1\/nodes(\?|$)/ });
+    const registration = e2e.stack.kube.hold({ method: "POST", path: /^\/api\/v1\/nodes(\?|$)/ });
     try {
       await crashAndRestart(async () => hostOf(c).setBehaviour("kubeadm join", null));
       await registration.waitHeld(1, 60_000);
@@ -159,14 +103,14 @@ describe.skipIf(!ok)("crash recovery: the agent SIGKILLed at each lifecycle step
   }, 180_000);
 
   it("mid-drain (evictions refused by a PDB): the removal resumes once the budget allows", async () => {
-    const rs = startReplicaController(stack.kube, {
+    const rs = startReplicaController(e2e.stack.kube, {
       namespace: "default",
       name: "web",
       labels: { app: "web" },
       replicas: 1,
     });
     try {
-      stack.kube.store.create("poddisruptionbudgets", "default", {
+      e2e.stack.kube.store.create("poddisruptionbudgets", "default", {
         metadata: { name: "web" },
         spec: { minAvailable: 1, selector: { matchLabels: { app: "web" } } },
       });
@@ -174,11 +118,11 @@ describe.skipIf(!ok)("crash recovery: the agent SIGKILLed at each lifecycle step
         const name = rs.pods().map((p) => (p.spec as { nodeName?: string }).nodeName)[0];
         return name ? nodes().find((n) => n.metadata.name === name) : undefined;
       });
-      const id = (host.spec as { providerID: string }).providerID.replace(/^ksp:\/\//, "");
+      const id = machineIdOf(host);
       expect(joined).toContain(id);
-      await ca.deleteNodes(POOL, [asCaNode(host)]);
+      await e2e.ca.deleteNodes(POOL, [asCaNode(host)]);
       await until("an eviction refused by the PDB", async () =>
-        stack.kube.requests.some((r) => r.path.endsWith("/eviction") && r.status === 429),
+        e2e.stack.kube.requests.some((r) => r.path.endsWith("/eviction") && r.status === 429),
       );
       expect((await machine(id)).status).toBe("draining");
       await crashAndRestart();
@@ -189,9 +133,9 @@ describe.skipIf(!ok)("crash recovery: the agent SIGKILLed at each lifecycle step
       joined = joined.filter((j) => j !== id);
     } finally {
       rs.stop();
-      stack.kube.store.delete("poddisruptionbudgets", "default", "web");
-      for (const pod of stack.kube.store.list("pods", { namespace: "default" }).items) {
-        stack.kube.store.delete("pods", "default", pod.metadata.name!);
+      e2e.stack.kube.store.delete("poddisruptionbudgets", "default", "web");
+      for (const pod of e2e.stack.kube.store.list("pods", { namespace: "default" }).items) {
+        e2e.stack.kube.store.delete("pods", "default", pod.metadata.name!);
       }
     }
   }, 180_000);
@@ -201,7 +145,7 @@ describe.skipIf(!ok)("crash recovery: the agent SIGKILLed at each lifecycle step
     // mid-reset: kubeadm reset is running on the host
     await hostOf(first!).setBehaviour("kubeadm reset", { delayMs: 3_000 });
     const n1 = nodesOf(first!)[0]!;
-    await ca.deleteNodes(POOL, [asCaNode(n1)]);
+    await e2e.ca.deleteNodes(POOL, [asCaNode(n1)]);
     await until("kubeadm reset running", () => running(first!, "kubeadm reset"));
     expect((await machine(first!)).status).toBe("leaving");
     await crashAndRestart(async () => hostOf(first!).setBehaviour("kubeadm reset", null));
@@ -209,12 +153,12 @@ describe.skipIf(!ok)("crash recovery: the agent SIGKILLed at each lifecycle step
 
     // the host is reset; the agent's Node delete waits unanswered at the API server
     const n2 = nodesOf(second!)[0]!;
-    const deletion = stack.kube.hold({
+    const deletion = e2e.stack.kube.hold({
       method: "DELETE",
       path: new RegExp(`^/api/v1/nodes/${n2.metadata.name}(\\?|$)`),
     });
     try {
-      await ca.deleteNodes(POOL, [asCaNode(n2)]);
+      await e2e.ca.deleteNodes(POOL, [asCaNode(n2)]);
       await deletion.waitHeld(1, 60_000);
       expect(await hostOf(second!).kubeletRunning()).toBe(false);
       expect((await machine(second!)).status).toBe("leaving");
@@ -227,6 +171,6 @@ describe.skipIf(!ok)("crash recovery: the agent SIGKILLed at each lifecycle step
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(nodesOf(first!)).toEqual([]);
     expect(nodesOf(second!)).toEqual([]);
-    expect(await ca.targetSize(POOL)).toBe(0);
+    expect(await e2e.ca.targetSize(POOL)).toBe(0);
   }, 180_000);
 });

@@ -11,97 +11,54 @@
  *   (the pool's zombieAction is remove), and the machine free again.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SandboxStack, startSandboxStack } from "../../../scripts/sandbox-stack.ts";
-import { CaEmulator, createCaClient, type EmulatedNode } from "../../support/ca-emulator/index.ts";
-import { waitFor } from "../../support/eventually.ts";
-import type { KubeObject } from "../../support/kube-api/index.ts";
-import { requireService } from "../../support/services.ts";
-import { sshdUsable, type TestHost } from "../../support/ssh-hosts/index.ts";
+import { describe, expect, it } from "vitest";
+import { asCaNode, requireSandbox, until, useSandboxStack } from "../../support/e2e-stack.ts";
 import { sshExec } from "../../support/ssh-hosts/ssh-exec.ts";
 
-const ok = await requireService("sshd", sshdUsable, "root + /usr/sbin/sshd");
+const ok = await requireSandbox();
 const POOL = "default";
 
-interface MachineView {
-  id: string;
-  status: string;
-  statusReason: string | null;
-  lastError: string | null;
-  providerId: string | null;
-}
-
 describe.skipIf(!ok)("machine health and the zombie guard end to end (sandbox stack)", () => {
-  let stack: SandboxStack;
-  let ca: CaEmulator;
-  let close: () => void;
-
-  beforeAll(async () => {
-    stack = await startSandboxStack({
-      hosts: 3,
-      pool: {
-        lifecycleSettings: {
-          healthProbeIntervalSeconds: 1,
-          healthFailureThreshold: 2,
-          zombieAction: "remove",
-        },
+  const e2e = useSandboxStack({
+    hosts: 3,
+    pool: {
+      lifecycleSettings: {
+        healthProbeIntervalSeconds: 1,
+        healthFailureThreshold: 2,
+        zombieAction: "remove",
       },
-    });
-    const client = createCaClient({ address: stack.grpcAddress, version: "current" });
-    ca = new CaEmulator(client);
-    close = () => client.close();
-  }, 120_000);
-
-  afterAll(async () => {
-    close?.();
-    await stack?.stop();
+    },
   });
-
-  const api = async <T>(method: string, path: string): Promise<T> => {
-    const res = await fetch(`${stack.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${stack.adminToken}` },
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
-  const machine = (id: string) => api<MachineView>("GET", `/v1/machines/${id}`);
-  const nodes = () => stack.kube.store.list("nodes", {}).items;
-  const nodeOf = (machineId: string) => nodes().find((n) => providerIdOf(n) === `ksp://${machineId}`);
-  const hostOf = (machineId: string): TestHost =>
-    stack.ssh.hosts[stack.hosts.findIndex((h) => h.machineId === machineId)]!;
-  const until = <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000) =>
-    waitFor(what, check, timeoutMs, 250);
-  const asCaNode = (n: KubeObject): EmulatedNode => ({
-    name: n.metadata.name!,
-    providerID: providerIdOf(n) ?? "",
-    labels: n.metadata.labels ?? {},
-  });
+  const { machine, nodeOf, hostOf } = e2e;
 
   it("a free machine whose sshd is stopped goes to fault after the threshold", async () => {
-    const victim = stack.hosts[0]!.machineId;
+    const victim = e2e.stack.hosts[0]!.machineId;
     expect((await machine(victim)).status).toBe("available");
     await hostOf(victim).kill();
-    const faulted = await until("the machine without sshd in fault", async () => {
-      const m = await machine(victim);
-      return m.status === "fault" && m;
-    });
+    const faulted = await until(
+      "the machine without sshd in fault",
+      async () => {
+        const m = await machine(victim);
+        return m.status === "fault" && m;
+      },
+      30_000,
+    );
     expect(faulted.statusReason).toMatch(
       /^health: ssh probe failed 2 times in a row: probe\.ssh-echo \(connection\): /,
     );
     expect(faulted.lastError).toContain("probe.ssh-echo");
     // the others answer their probes and stay free
-    for (const h of stack.hosts.slice(1)) expect((await machine(h.machineId)).status).toBe("available");
+    for (const h of e2e.stack.hosts.slice(1)) expect((await machine(h.machineId)).status).toBe("available");
   }, 60_000);
 
   let joined: string[] = [];
 
   it("a Ready node made NotReady goes to fault, and CA sees the instance with errorInfo", async () => {
-    expect(await ca.scaleUp(POOL, 2)).toMatchObject({ outcome: "scaled", after: 2 });
+    expect(await e2e.ca.scaleUp(POOL, 2)).toMatchObject({ outcome: "scaled", after: 2 });
     const running = await until(
       "2 running instances",
       async () => {
-        const instances = await ca.nodes(POOL);
+        const instances = await e2e.ca.nodes(POOL);
         return instances.filter((i) => i.state === "instanceRunning").length === 2 && instances;
       },
       60_000,
@@ -111,14 +68,18 @@ describe.skipIf(!ok)("machine health and the zombie guard end to end (sandbox st
     const node = nodeOf(sick)!;
     setReady(node.metadata.name!, false);
 
-    const faulted = await until("the NotReady node's machine in fault", async () => {
-      const m = await machine(sick);
-      return m.status === "fault" && m;
-    });
+    const faulted = await until(
+      "the NotReady node's machine in fault",
+      async () => {
+        const m = await machine(sick);
+        return m.status === "fault" && m;
+      },
+      30_000,
+    );
     expect(faulted.statusReason).toBe(
       `health: node ${node.metadata.name} is NotReady at 2 checks in a row, 1 s apart (threshold 2)`,
     );
-    const instance = (await ca.nodes(POOL)).find((i) => i.id === `ksp://${sick}`);
+    const instance = (await e2e.ca.nodes(POOL)).find((i) => i.id === `ksp://${sick}`);
     expect(instance).toMatchObject({ state: "instanceCreating", errorInfo: { errorCode: "unhealthy" } });
     expect(instance!.errorInfo!.errorMessage).toContain("NotReady");
     // the healthy one stays
@@ -133,26 +94,33 @@ describe.skipIf(!ok)("machine health and the zombie guard end to end (sandbox st
     const kubeletConf = readFileSync(host.path("/etc/kubernetes/kubelet.conf"));
     const joinState = readFileSync(host.path("/var/log/ksp-fake/node.json"));
 
-    await ca.deleteNodes(POOL, [asCaNode(nodeOf(id)!)]);
-    await until("the removed machine available, its Node gone", async () => {
-      const m = await machine(id);
-      return m.status === "available" && !nodeOf(id) && !(await host.kubeletRunning());
-    });
+    await e2e.ca.deleteNodes(POOL, [asCaNode(nodeOf(id)!)]);
+    await until(
+      "the removed machine available, its Node gone",
+      async () => {
+        const m = await machine(id);
+        return m.status === "available" && !nodeOf(id) && !(await host.kubeletRunning());
+      },
+      30_000,
+    );
 
-    const before = stack.kube.requests.length;
+    const before = e2e.stack.kube.requests.length;
     writeFileSync(host.path("/etc/kubernetes/kubelet.conf"), kubeletConf);
     writeFileSync(host.path("/var/log/ksp-fake/node.json"), joinState);
     expect(await sshExec(host, "systemctl start kubelet")).toMatchObject({ code: 0 });
     const zombie = await until("the Node registered again", async () => nodeOf(id), 10_000);
 
-    const event = await until("a KspZombieNode event on it", async () =>
-      stack.kube.store
-        .list("events", { namespace: "default" })
-        .items.find(
-          (e) =>
-            e.reason === "KspZombieNode" &&
-            (e.involvedObject as { name?: string; uid?: string }).uid === zombie.metadata.uid,
-        ),
+    const event = await until(
+      "a KspZombieNode event on it",
+      async () =>
+        e2e.stack.kube.store
+          .list("events", { namespace: "default" })
+          .items.find(
+            (e) =>
+              e.reason === "KspZombieNode" &&
+              (e.involvedObject as { name?: string; uid?: string }).uid === zombie.metadata.uid,
+          ),
+      30_000,
     );
     expect(event).toMatchObject({
       type: "Warning",
@@ -164,18 +132,22 @@ describe.skipIf(!ok)("machine health and the zombie guard end to end (sandbox st
         "the agent resets the host and deletes the node",
     );
 
-    const freed = await until("host reset, Node deleted, machine free again", async () => {
-      const m = await machine(id);
-      return (
-        m.status === "available" &&
-        m.statusReason === `zombie: host reset and node ${name} deleted` &&
-        !nodeOf(id) &&
-        !(await host.kubeletRunning()) &&
-        m
-      );
-    });
+    const freed = await until(
+      "host reset, Node deleted, machine free again",
+      async () => {
+        const m = await machine(id);
+        return (
+          m.status === "available" &&
+          m.statusReason === `zombie: host reset and node ${name} deleted` &&
+          !nodeOf(id) &&
+          !(await host.kubeletRunning()) &&
+          m
+        );
+      },
+      30_000,
+    );
     expect(freed.status).toBe("available");
-    const writes = stack.kube.requests
+    const writes = e2e.stack.kube.requests
       .slice(before)
       .filter((r) => r.path === `/api/v1/nodes/${name}` && r.method !== "GET")
       .map((r) => `${r.method} ${r.status}`);
@@ -189,15 +161,11 @@ describe.skipIf(!ok)("machine health and the zombie guard end to end (sandbox st
   }, 90_000);
 
   function setReady(name: string, ready: boolean): void {
-    const node = stack.kube.store.get("nodes", undefined, name);
+    const node = e2e.stack.kube.store.get("nodes", undefined, name);
     const status = structuredClone(node.status) as { conditions?: { type: string; status: string }[] };
     status.conditions = (status.conditions ?? []).map((c) =>
       c.type === "Ready" ? { ...c, status: ready ? "True" : "False", reason: "KubeletNotReady" } : c,
     );
-    stack.kube.store.update("nodes", undefined, name, { ...node, status }, { subresource: "status" });
+    e2e.stack.kube.store.update("nodes", undefined, name, { ...node, status }, { subresource: "status" });
   }
 });
-
-function providerIdOf(n: KubeObject): string | undefined {
-  return (n.spec as { providerID?: string } | undefined)?.providerID;
-}

@@ -7,91 +7,40 @@
  * actors (a ReplicaSet controller, a PodDisruptionBudget) and looks.
  */
 import { existsSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SandboxStack, startSandboxStack } from "../../../scripts/sandbox-stack.ts";
-import { CaEmulator, createCaClient, type EmulatedNode } from "../../support/ca-emulator/index.ts";
-import { waitFor } from "../../support/eventually.ts";
+import { describe, expect, it } from "vitest";
+import {
+  asCaNode,
+  isReady,
+  machineIdOf,
+  requireSandbox,
+  until,
+  useSandboxStack,
+} from "../../support/e2e-stack.ts";
 import type { KubeObject } from "../../support/kube-api/index.ts";
 import { startReplicaController } from "../../support/kube-api/index.ts";
-import { requireService } from "../../support/services.ts";
-import { sshdUsable, type TestHost } from "../../support/ssh-hosts/index.ts";
 
-const ok = await requireService("sshd", sshdUsable, "root + /usr/sbin/sshd");
+const ok = await requireSandbox();
 const POOL = "default";
 const TAINT = { key: "dedicated", value: "e2e", effect: "NoSchedule" };
 const TOLERATION = { key: "dedicated", operator: "Equal", value: "e2e", effect: "NoSchedule" } as const;
 
-interface MachineView {
-  id: string;
-  status: string;
-  statusReason: string | null;
-  lastError: string | null;
-  providerId: string | null;
-}
-
 describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)", () => {
-  let stack: SandboxStack;
-  let ca: CaEmulator;
-  let close: () => void;
-
-  beforeAll(async () => {
-    stack = await startSandboxStack({
-      hosts: 5,
-      pool: {
-        templateLabels: { tier: "e2e", "node-role.kubernetes.io/e2e": "" },
-        templateTaints: [TAINT],
-        drainSettings: { timeoutSeconds: 120, gracePeriodSeconds: 5 },
-      },
-    });
-    const client = createCaClient({ address: stack.grpcAddress, version: "current" });
-    ca = new CaEmulator(client);
-    close = () => client.close();
-  }, 120_000);
-
-  afterAll(async () => {
-    close?.();
-    await stack?.stop();
+  const e2e = useSandboxStack({
+    hosts: 5,
+    pool: {
+      templateLabels: { tier: "e2e", "node-role.kubernetes.io/e2e": "" },
+      templateTaints: [TAINT],
+      drainSettings: { timeoutSeconds: 120, gracePeriodSeconds: 5 },
+    },
   });
-
-  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${stack.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${stack.adminToken}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
-  const machine = (id: string) => api<MachineView>("GET", `/v1/machines/${id}`);
-  const statuses = async () =>
-    Object.fromEntries(
-      await Promise.all(stack.hosts.map(async (h) => [h.machineId, (await machine(h.machineId)).status])),
-    ) as Record<string, string>;
-  const nodes = () => stack.kube.store.list("nodes", {}).items;
-  const node = (providerId: string) => nodes().find((n) => nodeSpec(n).providerID === providerId);
-  const hostOf = (machineId: string): TestHost =>
-    stack.ssh.hosts[stack.hosts.findIndex((h) => h.machineId === machineId)]!;
-  const tokens = () =>
-    stack.kube.store
-      .list("secrets", { namespace: "kube-system" })
-      .items.filter((s) => s.type === "bootstrap.kubernetes.io/token");
-
-  /** every wait here polls the API over HTTP: 250 ms is plenty, 60 s covers a loaded machine */
-  const until = <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000) =>
-    waitFor(what, check, timeoutMs, 250);
-
-  const asCaNode = (n: KubeObject): EmulatedNode => ({
-    name: n.metadata.name!,
-    providerID: nodeSpec(n).providerID ?? "",
-    labels: n.metadata.labels ?? {},
-  });
+  const { api, machine, statuses, nodes, node, hostOf, tokens } = e2e;
 
   it("scales from zero to 3: Ready Nodes with the instance ids, the pool's labels and taints, no token left", async () => {
-    expect(await ca.targetSize(POOL)).toBe(0);
-    expect(await ca.scaleUp(POOL, 3)).toEqual({ outcome: "scaled", before: 0, after: 3 });
+    expect(await e2e.ca.targetSize(POOL)).toBe(0);
+    expect(await e2e.ca.scaleUp(POOL, 3)).toEqual({ outcome: "scaled", before: 0, after: 3 });
 
     const running = await until("3 running instances", async () => {
-      const instances = await ca.nodes(POOL);
+      const instances = await e2e.ca.nodes(POOL);
       return instances.filter((i) => i.state === "instanceRunning").length === 3 && instances;
     });
     for (const instance of running) {
@@ -106,7 +55,7 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
       });
       expect(nodeSpec(n!).taints).toEqual([TAINT]);
     }
-    const loop = await ca.runOnce(nodes().map(asCaNode));
+    const loop = await e2e.ca.runOnce(nodes().map(asCaNode));
     expect([...loop.groupOfNode.values()]).toEqual([POOL, POOL, POOL]);
     expect(loop.targetSizes.get(POOL)).toBe(3);
     expect(Object.values(await statuses()).filter((s) => s === "ready")).toHaveLength(3);
@@ -114,7 +63,7 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
   }, 120_000);
 
   it("scales down by 2: cordon, drain honouring a PDB (evictions retried, never forced), reset, delete; no kubelet comes back", async () => {
-    const rs = startReplicaController(stack.kube, {
+    const rs = startReplicaController(e2e.stack.kube, {
       namespace: "default",
       name: "web",
       labels: { app: "web" },
@@ -123,7 +72,7 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
     });
     try {
       // two replicas may never drop below two healthy pods: every eviction is refused for now
-      stack.kube.store.create("poddisruptionbudgets", "default", {
+      e2e.stack.kube.store.create("poddisruptionbudgets", "default", {
         metadata: { name: "web" },
         spec: { minAvailable: 2, selector: { matchLabels: { app: "web" } } },
       });
@@ -136,13 +85,13 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
       });
       const victims = nodes().filter((n) => hosting.includes(n.metadata.name!));
       const keep = nodes().find((n) => !hosting.includes(n.metadata.name!))!;
-      await ca.deleteNodes(POOL, victims.map(asCaNode));
-      expect(await ca.targetSize(POOL)).toBe(1);
+      await e2e.ca.deleteNodes(POOL, victims.map(asCaNode));
+      expect(await e2e.ca.targetSize(POOL)).toBe(1);
 
       // both removals run side by side: each Node cordoned, each pod's eviction refused by the budget
       const replicas = rs.pods().map((p) => p.metadata.name!);
       const cordoned = (v: KubeObject) =>
-        nodeSpec(stack.kube.store.get("nodes", undefined, v.metadata.name!)).unschedulable === true;
+        nodeSpec(e2e.stack.kube.store.get("nodes", undefined, v.metadata.name!)).unschedulable === true;
       await until(
         "both Nodes cordoned and both evictions refused by the PDB (429)",
         async () =>
@@ -164,7 +113,9 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
         90_000,
       );
 
-      expect(stack.kube.requests.filter((r) => r.method === "DELETE" && /\/pods\//.test(r.path))).toEqual([]);
+      expect(e2e.stack.kube.requests.filter((r) => r.method === "DELETE" && /\/pods\//.test(r.path))).toEqual(
+        [],
+      );
       expect(refusedEvictions().length).toBeGreaterThanOrEqual(2);
       expect(rs.pods().every((p) => (p.spec as { nodeName?: string }).nodeName === keep.metadata.name)).toBe(
         true,
@@ -177,13 +128,13 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
       // a kubelet left running would re-register its Node within a second
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       expect(nodes().map((n) => n.metadata.name)).toEqual([keep.metadata.name]);
-      expect(await ca.targetSize(POOL)).toBe(1);
+      expect(await e2e.ca.targetSize(POOL)).toBe(1);
     } finally {
       // the workload leaves with its controller, so later scale-downs have nothing to drain
       rs.stop();
-      stack.kube.store.delete("poddisruptionbudgets", "default", "web");
-      for (const pod of stack.kube.store.list("pods", { namespace: "default" }).items) {
-        stack.kube.store.delete("pods", "default", pod.metadata.name!);
+      e2e.stack.kube.store.delete("poddisruptionbudgets", "default", "web");
+      for (const pod of e2e.stack.kube.store.list("pods", { namespace: "default" }).items) {
+        e2e.stack.kube.store.delete("pods", "default", pod.metadata.name!);
       }
     }
   }, 150_000);
@@ -200,7 +151,7 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
       "error execution phase kubelet-start: injected by the test",
     );
 
-    expect(await ca.scaleUp(POOL, 4)).toMatchObject({ outcome: "scaled", after: 5 });
+    expect(await e2e.ca.scaleUp(POOL, 4)).toMatchObject({ outcome: "scaled", after: 5 });
     const failed = await until("the failed join in fault", async () => {
       const m = await machine(doomed);
       return m.status === "fault" && m;
@@ -213,7 +164,7 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
       const now = await statuses();
       return available.slice(1).every((id) => now[id] === "ready");
     });
-    const instances = await ca.nodes(POOL);
+    const instances = await e2e.ca.nodes(POOL);
     const broken = instances.find((i) => i.id === failed.providerId);
     expect(broken).toMatchObject({
       state: "instanceCreating",
@@ -227,8 +178,8 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
     expect(existsSync(host.path("/etc/kubernetes/kubelet.conf"))).toBe(false);
     expect(node(failed.providerId!)).toBeUndefined();
     // CA gives up on the instance: it is no longer listed
-    expect(await ca.deleteUnregistered(failed.providerId!)).toMatchObject({ groupId: POOL });
-    expect((await ca.nodes(POOL)).map((i) => i.id)).not.toContain(failed.providerId);
+    expect(await e2e.ca.deleteUnregistered(failed.providerId!)).toMatchObject({ groupId: POOL });
+    expect((await e2e.ca.nodes(POOL)).map((i) => i.id)).not.toContain(failed.providerId);
     await until("no bootstrap token left", async () => tokens().length === 0, 10_000);
   }, 150_000);
 
@@ -237,7 +188,7 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
     const faulted = Object.entries(await statuses()).find(([, s]) => s === "fault")![0];
     await api("POST", `/v1/machines/${faulted}/restore`, {});
     const ready = nodes()[0]!;
-    await ca.deleteNodes(POOL, [asCaNode(ready)]);
+    await e2e.ca.deleteNodes(POOL, [asCaNode(ready)]);
     await until(
       "two machines free",
       async () => Object.values(await statuses()).filter((s) => s === "available").length === 2,
@@ -247,7 +198,7 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
       .map(([id]) => id);
 
     // one join at a time, and a slow kubeadm: the second machine waits as `reserved`
-    await api("PATCH", `/v1/clusters/${stack.clusterId}/pools/${stack.poolId}`, {
+    await api("PATCH", `/v1/clusters/${e2e.stack.clusterId}/pools/${e2e.stack.poolId}`, {
       lifecycleSettings: { maxConcurrentJoins: 1 },
     });
     // the agent polls every second in the sandbox
@@ -256,7 +207,7 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
       await hostOf(id).setBehaviour("kubeadm join", { delayMs: 30_000 });
       await hostOf(id).clearCalls();
     }
-    expect(await ca.scaleUp(POOL, 2)).toMatchObject({ outcome: "scaled" });
+    expect(await e2e.ca.scaleUp(POOL, 2)).toMatchObject({ outcome: "scaled" });
     const [joining, reserved] = await until("one joining, one reserved", async () => {
       const now = await statuses();
       const j = free.find((id) => now[id] === "joining");
@@ -268,9 +219,9 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
     await until("kubeadm join running on the joining host", async () => existsSync(joinConfig));
 
     const reservedMachine = await machine(reserved!);
-    expect(await ca.deleteUnregistered(reservedMachine.providerId!)).toMatchObject({ groupId: POOL });
+    expect(await e2e.ca.deleteUnregistered(reservedMachine.providerId!)).toMatchObject({ groupId: POOL });
     const joiningMachine = await machine(joining!);
-    expect(await ca.deleteUnregistered(joiningMachine.providerId!)).toMatchObject({ groupId: POOL });
+    expect(await e2e.ca.deleteUnregistered(joiningMachine.providerId!)).toMatchObject({ groupId: POOL });
 
     await until("both available again", async () => {
       const now = await statuses();
@@ -293,7 +244,7 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
   }, 150_000);
 
   function refusedEvictions() {
-    return stack.kube.requests.filter(
+    return e2e.stack.kube.requests.filter(
       (r) => r.method === "POST" && r.path.endsWith("/eviction") && r.status === 429,
     );
   }
@@ -301,14 +252,4 @@ describe.skipIf(!ok)("machine lifecycle end to end (sandbox stack, CA emulator)"
 
 function nodeSpec(n: KubeObject): { providerID?: string; unschedulable?: boolean; taints?: unknown[] } {
   return (n.spec ?? {}) as { providerID?: string; unschedulable?: boolean; taints?: unknown[] };
-}
-
-function isReady(n: KubeObject): boolean {
-  const conditions = (n.status as { conditions?: { type: string; status: string }[] } | undefined)
-    ?.conditions;
-  return conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-}
-
-function machineIdOf(n: KubeObject): string {
-  return nodeSpec(n).providerID!.replace(/^ksp:\/\//, "");
 }
