@@ -80,6 +80,9 @@ describe.skipIf(!ok)("leader election: two agent replicas, one Lease", () => {
     const killedAt = performance.now();
     await waitFor("the standby to hold the Lease", async () => holder() === standby.identity, 15_000, 20);
     const takeover = performance.now() - killedAt;
+    console.log(
+      `[leader-election] Lease taken over ${Math.round(takeover)} ms after SIGKILL (lease ${LEASE_MS} + retry ${RETRY_MS} ms)`,
+    );
     // its view of the Lease last changed at the leader's last renewal, at most a retry period before the kill
     expect(takeover).toBeLessThanOrEqual(LEASE_MS + RETRY_MS + 500);
     await waitFor("the new leader ready", async () => (await readyz(standby)) === 200, 10_000, 100);
