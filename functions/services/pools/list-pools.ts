@@ -17,6 +17,8 @@ export interface ListPoolsInput {
   limit: number;
   cursor?: string | undefined;
   q?: string | undefined;
+  /** the caller may read the pools but not their hook scripts (viewers) */
+  redactHooks?: boolean;
 }
 
 /** `%`, `_` and `\` in user text match themselves. */
@@ -47,6 +49,6 @@ export async function listPools({
     rows,
     input.limit,
     (r): CursorValues => ({ at: r.at, id: r.pool.id }),
-    (r) => toPoolView(r.pool),
+    (r) => toPoolView(r.pool, { redactHooks: input.redactHooks === true }),
   );
 }

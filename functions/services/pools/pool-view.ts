@@ -13,9 +13,25 @@ import { isUuid } from "../machines/ids.ts";
 
 export type PoolView = Omit<NodePool, "createdAt" | "updatedAt"> & { createdAt: string; updatedAt: string };
 
-export function toPoolView(row: NodePool): PoolView {
+const HOOK_FIELDS = ["preJoinHook", "postJoinHook", "preResetHook", "postResetHook"] as const;
+
+/**
+ * What a viewer sees of a hook script instead of its text: scripts run as
+ * root on the pool's machines and often carry secrets, so only operators
+ * (who may change them) read them. The size tells a viewer one is set.
+ */
+export function redactedHook(script: string): string {
+  return `[redacted: ${Buffer.byteLength(script)} bytes; operators can read it]`;
+}
+
+/** `redactHooks`: for a caller who may read the pool but not its hook scripts (viewers). */
+export function toPoolView(row: NodePool, options: { redactHooks?: boolean } = {}): PoolView {
+  const hooks = options.redactHooks
+    ? Object.fromEntries(HOOK_FIELDS.map((f) => [f, row[f] === null ? null : redactedHook(row[f])]))
+    : {};
   return {
     ...row,
+    ...hooks,
     // a pool stored before a setting existed shows (and is run with) its default
     lifecycleSettings: { ...DEFAULT_POOL_LIFECYCLE, ...row.lifecycleSettings },
     createdAt: row.createdAt.toISOString(),

@@ -52,6 +52,29 @@ describe.skipIf(!ok)("pool routes: roles, scopes and bad input", () => {
     expect(after.body).toMatchObject({ maxSize: 5, autoscalingEnabled: true });
   });
 
+  it("a viewer sees that a hook script is set, not its text; an operator reads it", async () => {
+    const script = "#!/bin/sh\nexport REGISTRY_TOKEN=s3cr3t-value\n";
+    const hooked = await api.json("POST", base, {
+      token: api.admin,
+      body: { name: `hooks-${randomUUID().slice(0, 8)}`, preJoinHook: script },
+    });
+    expect(hooked.status).toBe(201);
+    const viewer = await api.tokenFor("viewer");
+    const one = await api.json("GET", `${base}/${hooked.body.id}`, { token: viewer });
+    const listed = (await api.json("GET", `${base}?limit=100`, { token: viewer })).body.items.find(
+      (p: { id: string }) => p.id === hooked.body.id,
+    );
+    for (const shown of [one.body, listed]) {
+      expect(shown.preJoinHook).toBe(`[redacted: ${Buffer.byteLength(script)} bytes; operators can read it]`);
+      expect(shown.postJoinHook).toBeNull();
+      expect(JSON.stringify(shown)).not.toContain("s3cr3t-value");
+    }
+    const operator = await api.tokenFor("operator");
+    expect((await api.json("GET", `${base}/${hooked.body.id}`, { token: operator })).body.preJoinHook).toBe(
+      script,
+    );
+  });
+
   it("a token scoped to another cluster sees 404 on every pool route; one scoped to this cluster works", async () => {
     const other = await seedCluster(api.database.db);
     const foreign = await api.tokenFor("admin", other.id);

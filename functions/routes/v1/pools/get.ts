@@ -25,6 +25,8 @@ export function registerGetPool(app: App): void {
     const { clusterId, poolId } = c.req.valid("param");
     assertClusterAccess(principal, clusterId);
     const ctx = await c.get("scope").serviceContext(principal.actor);
-    return c.json(await getPool({ ctx, input: { clusterId, poolId } }), 200);
+    // hook scripts run as root on the machines and may hold secrets: operators only
+    const redactHooks = principal.role === "viewer";
+    return c.json(await getPool({ ctx, input: { clusterId, poolId, redactHooks } }), 200);
   });
 }

@@ -39,6 +39,8 @@ export function registerListPools(app: App): void {
     const query = c.req.valid("query");
     assertClusterAccess(principal, clusterId);
     const ctx = await c.get("scope").serviceContext(principal.actor);
-    return c.json(await listPools({ ctx, input: { clusterId, ...query } }), 200);
+    // hook scripts run as root on the machines and may hold secrets: operators only
+    const redactHooks = principal.role === "viewer";
+    return c.json(await listPools({ ctx, input: { clusterId, ...query, redactHooks } }), 200);
   });
 }

@@ -44,6 +44,12 @@ const HookSchema = text(HOOK_MAX_BYTES)
   })
   .nullable();
 
+/** A hook as the API shows it: viewers get a placeholder, never the script (it may hold secrets). */
+const ShownHook = z.string().nullable().openapi({
+  description:
+    "The script (operators and admins); for viewers `[redacted: <n> bytes; operators can read it]`. null: none.",
+});
+
 // A taint key is a qualified name, like a label key; the shared TaintSchema only bounds its length.
 const TAINT_KEY = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const TAINT_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
@@ -160,10 +166,10 @@ export const PoolSchema = z
     drainSettings: DrainSettingsSchema,
     lifecycleSettings: PoolLifecycleSettings,
     prepareHosts: z.boolean(),
-    preJoinHook: z.string().nullable(),
-    postJoinHook: z.string().nullable(),
-    preResetHook: z.string().nullable(),
-    postResetHook: z.string().nullable(),
+    preJoinHook: ShownHook,
+    postJoinHook: ShownHook,
+    preResetHook: ShownHook,
+    postResetHook: ShownHook,
     scaleUpCooldownSeconds: z.number().int(),
     scaleDownCooldownSeconds: z.number().int(),
     autoscalingOptions: PoolAutoscalingOptions.nullable().openapi({
