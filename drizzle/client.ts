@@ -20,7 +20,10 @@ export type { Database, Db, DriverName, NeonOptions } from "./drivers/types.ts";
 export interface OpenDatabaseOptions extends ConnectionOptions {
   runtime: Runtime;
   databaseUrl?: string;
-  /** Where embedded data lives; PGlite uses `<dataDir>/pglite`. Default ".data". */
+  /**
+   * Where embedded data lives; PGlite uses `<dataDir>/pglite`. Default ".data".
+   * Held exclusively through `<dataDir>/ksp.lock` until `close()` (drivers/data-dir-lock.ts).
+   */
   dataDir?: string;
   neon?: NeonOptions;
 }
@@ -30,8 +33,27 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
   const url = opts.databaseUrl ?? "";
   switch (driver) {
     case "pglite": {
-      const { openPglite } = await import("./drivers/pglite.ts");
-      return openPglite(join(opts.dataDir ?? ".data", "pglite"));
+      const dataDir = opts.dataDir ?? ".data";
+      // Before anything opens the directory: a second owner refuses here, touching nothing.
+      const { acquireDataDirLock } = await import("./drivers/data-dir-lock.ts");
+      const lock = acquireDataDirLock(dataDir);
+      try {
+        const { openPglite } = await import("./drivers/pglite.ts");
+        const database = await openPglite(join(dataDir, "pglite"));
+        return {
+          ...database,
+          close: async () => {
+            try {
+              await database.close();
+            } finally {
+              lock.release();
+            }
+          },
+        };
+      } catch (err) {
+        lock.release();
+        throw err;
+      }
     }
     case "node-postgres": {
       const { openNodePostgres } = await import("./drivers/node-postgres.ts");

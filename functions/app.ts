@@ -1,7 +1,10 @@
 /**
  * The HTTP application, identical on Node and Workers. Middleware order:
- * request id → access log → 405 detection → body limit → request scope →
- * route. Errors from any of them reach the one error handler.
+ * request id → access log → 405 detection → declared body size (reads
+ * nothing) → request scope → [outside /v1: streamed body size] → route; /v1
+ * adds authentication, rate limits, streamed body size and audit, in that
+ * order, so no body is read for a caller who is refused. Errors from any of
+ * them reach the one error handler.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { methodNotAllowed } from "hono/method-not-allowed";
@@ -9,7 +12,7 @@ import type { AppDeps } from "./composition/types.ts";
 import { registerOpenApiComponents } from "./http/openapi.ts";
 import { accessLog } from "./middleware/access-log.ts";
 import type { AppEnv } from "./middleware/app-env.ts";
-import { bodySizeLimit } from "./middleware/body-limit.ts";
+import { type BodyLimits, bodySizeLimit, declaredBodySizeLimit } from "./middleware/body-limit.ts";
 import {
   errorHandler,
   methodNotAllowedResponse,
@@ -37,11 +40,15 @@ export function createApp(deps: AppDeps): App {
   app.use("*", requestId());
   app.use("*", accessLog(deps.logger));
   app.use("*", methodNotAllowed<AppEnv>({ app, onMethodNotAllowed: methodNotAllowedResponse }));
-  app.use(
-    "*",
-    bodySizeLimit(deps.config.maxBodyBytes, { paths: BULK_PATHS, maxBytes: deps.config.maxImportBytes }),
-  );
+  const limits: BodyLimits = {
+    maxBytes: deps.config.maxBodyBytes,
+    bulk: { paths: BULK_PATHS, maxBytes: deps.config.maxImportBytes },
+  };
+  app.use("*", declaredBodySizeLimit(limits));
   app.use("*", requestScope(deps));
+  // /v1 counts streamed bodies only once the caller is authenticated and within its limits.
+  const streamedBodyLimit = bodySizeLimit(limits);
+  app.use("*", (c, next) => (c.req.path.startsWith("/v1/") ? next() : streamedBodyLimit(c, next)));
 
   app.onError(errorHandler(deps.logger));
   app.notFound(notFoundHandler);
@@ -50,6 +57,6 @@ export function createApp(deps: AppDeps): App {
   registerHealthz(app);
   registerReadyz(app);
   registerOpenApiJson(app);
-  registerV1(app, deps.config.policy.rateLimitPerMinute);
+  registerV1(app, { limitPerMinute: deps.config.policy.rateLimitPerMinute, bodyLimit: streamedBodyLimit });
   return app;
 }

@@ -105,6 +105,8 @@ const nodeSchema = z.object({
   KSP_DATA_DIR: optional(z.string()),
   KSP_ADMIN_TOKEN: optional(adminToken),
   KSP_SCHEDULER_INTERVAL_SECONDS: optional(intIn(1, 86_400)),
+  // Proxies in front of this server that append to X-Forwarded-For; 0 trusts only the socket.
+  KSP_TRUSTED_PROXIES: optional(intIn(0, 10)),
 });
 
 const workerSchema = z.object({
@@ -154,6 +156,8 @@ export interface NodeSettings extends SharedSettings {
   dataDir: string;
   adminToken: string | undefined;
   schedulerIntervalMs: number;
+  /** X-Forwarded-For entries (from the right) written by proxies we trust; 0: the socket's peer */
+  trustedProxies: number;
 }
 
 export interface WorkerSettings extends SharedSettings {
@@ -197,6 +201,7 @@ export function parseNodeEnv(raw: Record<string, string | undefined>): EnvResult
       dataDir: env.KSP_DATA_DIR ?? DEFAULT_DATA_DIR,
       adminToken: env.KSP_ADMIN_TOKEN,
       schedulerIntervalMs: (env.KSP_SCHEDULER_INTERVAL_SECONDS ?? DEFAULT_SCHEDULER_INTERVAL_SECONDS) * 1000,
+      trustedProxies: env.KSP_TRUSTED_PROXIES ?? 0,
       logLevel: env.LOG_LEVEL ?? "info",
       coordinationPrefix: env.KSP_COORDINATION_PREFIX ?? DEFAULT_COORDINATION_PREFIX,
       maxBodyBytes: env.KSP_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES,

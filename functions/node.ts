@@ -8,6 +8,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { composeNode, type NodeRuntime } from "./composition/node.ts";
+import { withUnreadBodyHandling } from "./composition/node-http.ts";
 import { parseNodeEnv } from "./env.ts";
 import { createLogger } from "./lib/logger.ts";
 
@@ -62,7 +63,11 @@ async function main(): Promise<void> {
   let server: Server;
   try {
     runtime = await composeNode(settings, { logger });
-    server = createAdaptorServer({ fetch: runtime.app.fetch }) as Server;
+    // Answers sent before the body was read must not leave the connection in doubt.
+    const fetch = withUnreadBodyHandling((request, env) => runtime.app.fetch(request, env));
+    server = createAdaptorServer({
+      fetch: fetch as Parameters<typeof createAdaptorServer>[0]["fetch"],
+    }) as Server;
     address = await listen(server, settings.port, settings.host).catch(async (err: unknown) => {
       await runtime.close().catch(() => undefined);
       throw err;

@@ -9,6 +9,12 @@ import { z } from "zod";
 export interface PolicySettings {
   /** requests per minute per API token / agent credential / client address */
   rateLimitPerMinute: number;
+  /** failed bearer authentications per minute per client address before 429 */
+  authFailuresPerMinute: number;
+  /** agent registration attempts per minute per client address */
+  registrationsPerMinutePerAddress: number;
+  /** agent registration attempts per minute naming one cluster, from any address */
+  registrationsPerMinutePerCluster: number;
   /** lifetime of a cluster registration token */
   registrationTokenTtlMs: number;
   /** a reservation the agent never started joining returns to available after this */
@@ -23,6 +29,9 @@ export interface PolicySettings {
 
 export const DEFAULT_POLICY: PolicySettings = {
   rateLimitPerMinute: 1200,
+  authFailuresPerMinute: 20,
+  registrationsPerMinutePerAddress: 10,
+  registrationsPerMinutePerCluster: 30,
   registrationTokenTtlMs: 60 * 60_000,
   reservationTtlMs: 15 * 60_000,
   heartbeatDegradedMs: 60_000,
@@ -43,6 +52,9 @@ const seconds = (min: number, max: number) =>
 
 export const policyEnvShape = {
   KSP_RATE_LIMIT_PER_MINUTE: seconds(1, 1_000_000),
+  KSP_AUTH_FAILURES_PER_MINUTE: seconds(1, 1_000_000),
+  KSP_REGISTRATIONS_PER_MINUTE: seconds(1, 1_000_000),
+  KSP_CLUSTER_REGISTRATIONS_PER_MINUTE: seconds(1, 1_000_000),
   KSP_REGISTRATION_TOKEN_TTL_SECONDS: seconds(60, 30 * 86_400),
   KSP_RESERVATION_TTL_SECONDS: seconds(30, 86_400),
   KSP_HEARTBEAT_DEGRADED_SECONDS: seconds(5, 86_400),
@@ -58,6 +70,10 @@ export function policyFrom(env: PolicyEnv): PolicySettings {
     v === undefined ? fallback : v * unitMs;
   return {
     rateLimitPerMinute: env.KSP_RATE_LIMIT_PER_MINUTE ?? d.rateLimitPerMinute,
+    authFailuresPerMinute: env.KSP_AUTH_FAILURES_PER_MINUTE ?? d.authFailuresPerMinute,
+    registrationsPerMinutePerAddress: env.KSP_REGISTRATIONS_PER_MINUTE ?? d.registrationsPerMinutePerAddress,
+    registrationsPerMinutePerCluster:
+      env.KSP_CLUSTER_REGISTRATIONS_PER_MINUTE ?? d.registrationsPerMinutePerCluster,
     registrationTokenTtlMs: ms(env.KSP_REGISTRATION_TOKEN_TTL_SECONDS, 1000, d.registrationTokenTtlMs),
     reservationTtlMs: ms(env.KSP_RESERVATION_TTL_SECONDS, 1000, d.reservationTtlMs),
     heartbeatDegradedMs: ms(env.KSP_HEARTBEAT_DEGRADED_SECONDS, 1000, d.heartbeatDegradedMs),

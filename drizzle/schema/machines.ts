@@ -57,6 +57,20 @@ export const machines = pgTable(
     lastHeartbeatAt: tstz("last_heartbeat_at"),
     lastAction: text("last_action"),
     lastError: text("last_error"),
+    // Tenant boundary of the shared inventory (README "Security model"). Who created the machine
+    // ("token:<id>", null for rows older than these columns) and the cluster it came from: the one
+    // it was created into, or last left through unassign or archive.
+    createdBy: text("created_by"),
+    // no foreign key: a record of where the machine was, kept after that cluster is gone
+    originClusterId: uuid("origin_cluster_id"),
+    // SSH identity (address, host name, port, user, key ref, host key): who last set it, and the
+    // cluster scope of the token that did. While the scope is set, only that cluster's pools may
+    // be given the machine, until an unscoped operator confirms the identity (which clears it).
+    // No foreign key either: deleting the cluster must not lift the quarantine.
+    identitySetBy: text("identity_set_by"),
+    identityScopeClusterId: uuid("identity_scope_cluster_id"),
+    identityConfirmedBy: text("identity_confirmed_by"),
+    identityConfirmedAt: tstz("identity_confirmed_at"),
     // optimistic concurrency: every guarded update bumps it
     version: integer("version").notNull().default(0),
     createdAt: createdAt(),

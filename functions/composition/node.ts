@@ -8,6 +8,7 @@ import { type Database, openDatabase } from "../../drizzle/client.ts";
 import { migrateDatabase } from "../../drizzle/migrate.ts";
 import { type App, createApp } from "../app.ts";
 import type { NodeSettings } from "../env.ts";
+import { nodeClientAddress } from "../http/client-address.ts";
 import { runScheduledJobs } from "../jobs/runner.ts";
 import { type IntervalScheduler, startIntervalScheduler } from "../jobs/scheduler.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
@@ -34,11 +35,17 @@ export interface NodeRuntime {
   close(): Promise<void>;
 }
 
+/**
+ * Without Upstash the store is this process's memory. That is the whole truth
+ * only on embedded PGlite (one process owns the data directory); on a
+ * DATABASE_URL other replicas may run beside this one, so the store must not
+ * be trusted with what they can invalidate (see `sharedAcrossReplicas`).
+ */
 function coordinationFor(settings: NodeSettings, clock: Clock): Coordination {
   const options = { prefix: settings.coordinationPrefix };
   return settings.upstash
     ? new UpstashCoordination(settings.upstash, { ...options, clock })
-    : new MemoryCoordination(clock, options);
+    : new MemoryCoordination(clock, { ...options, soleReplica: settings.databaseUrl === undefined });
 }
 
 export async function composeNode(
@@ -61,6 +68,7 @@ export async function composeNode(
       coordination,
       clock,
       logger,
+      clientAddress: nodeClientAddress(settings.trustedProxies),
       config: {
         maxBodyBytes: settings.maxBodyBytes,
         maxImportBytes: settings.maxImportBytes,

@@ -4,6 +4,7 @@
  * composition root; nothing below the entry knows which runtime it is on.
  */
 import type { Database } from "../../drizzle/client.ts";
+import type { ClientAddress } from "../http/client-address.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -40,6 +41,8 @@ export interface AppDeps {
   coordination: Coordination;
   clock: Clock;
   logger: Logger;
+  /** The caller's address as this runtime can vouch for it (rate limits, audit rows). */
+  clientAddress: ClientAddress;
   config: AppConfig;
 }
 

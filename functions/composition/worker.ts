@@ -9,6 +9,7 @@ import type { NeonOptions } from "../../drizzle/client.ts";
 import { openWorkerDatabase } from "../../drizzle/client-worker.ts";
 import { type App, createApp } from "../app.ts";
 import type { WorkerSettings } from "../env.ts";
+import { workersClientAddress } from "../http/client-address.ts";
 import { systemClock } from "../lib/clock.ts";
 import { UpstashCoordination } from "../lib/coordination/upstash.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -44,6 +45,7 @@ export function composeWorker(settings: WorkerSettings, logger: Logger): WorkerR
     }),
     clock: systemClock,
     logger,
+    clientAddress: workersClientAddress,
     config: {
       maxBodyBytes: settings.maxBodyBytes,
       maxImportBytes: settings.maxImportBytes,

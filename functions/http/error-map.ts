@@ -31,11 +31,59 @@ export function statusForCode(code: ErrorCode): ContentfulStatusCode {
   return ERROR_STATUS[code];
 }
 
+/** Error answers echo input (paths, values, parser messages); this bounds what they can echo. */
+export const MAX_ERROR_MESSAGE_CHARS = 1024;
+export const MAX_ERROR_DETAILS_CHARS = 6 * 1024;
+const MAX_ECHOED_STRING_CHARS = 256;
+const MAX_ECHOED_ITEMS = 20;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+/** Strings clipped, arrays and objects cut short; the shape stays, so clients can still read it. */
+function shrink(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return clip(value, MAX_ECHOED_STRING_CHARS);
+  if (value === null || typeof value !== "object") return value;
+  if (depth >= 4) return "…";
+  if (Array.isArray(value)) {
+    const kept = value.slice(0, MAX_ECHOED_ITEMS).map((v) => shrink(v, depth + 1));
+    return value.length > MAX_ECHOED_ITEMS ? [...kept, `… ${value.length - MAX_ECHOED_ITEMS} more`] : kept;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  return Object.fromEntries(
+    entries
+      .slice(0, MAX_ECHOED_ITEMS)
+      .map(([k, v]) => [clip(k, MAX_ECHOED_STRING_CHARS), shrink(v, depth + 1)]),
+  );
+}
+
+/** Details within MAX_ERROR_DETAILS_CHARS of JSON: as they are, shrunk, or only `{ truncated: true }`. */
+export function capDetails(details: Record<string, unknown>): Record<string, unknown> {
+  const fits = (d: unknown) => {
+    try {
+      return (JSON.stringify(d)?.length ?? 0) <= MAX_ERROR_DETAILS_CHARS;
+    } catch {
+      return false; // too large (or circular) to serialize at all
+    }
+  };
+  if (fits(details)) return details;
+  const shrunk = { ...(shrink(details) as Record<string, unknown>), truncated: true };
+  return fits(shrunk) ? shrunk : { truncated: true };
+}
+
 export function errorEnvelope(
   code: ErrorCode,
   message: string,
   requestId: string,
   details?: Record<string, unknown>,
 ): ErrorEnvelope {
-  return { error: { code, message, requestId, ...(details === undefined ? {} : { details }) } };
+  return {
+    error: {
+      code,
+      message: clip(message, MAX_ERROR_MESSAGE_CHARS),
+      requestId,
+      ...(details === undefined ? {} : { details: capDetails(details) }),
+    },
+  };
 }

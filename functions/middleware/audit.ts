@@ -1,7 +1,7 @@
 /**
  * Records every mutating /v1 request in audit_logs once its response is known:
  * who (actor), what (action, resource, changes), the outcome (result, status),
- * and from where (IP, user agent, request id). Handlers describe the action
+ * and from where (IP as the runtime vouches for it, user agent, request id). Handlers describe the action
  * with `setAudit`; without it the route pattern names the action.
  * An audit write that fails is logged loudly but does not undo the response:
  * the change itself has already been committed.
@@ -11,7 +11,7 @@ import { routePath } from "hono/route";
 import { auditLogs } from "../../drizzle/schema/audit-logs.ts";
 import { maskSecrets } from "../lib/logger.ts";
 import type { AppEnv } from "./app-env.ts";
-import { clientAddress } from "./rate-limit.ts";
+import { clientAddressOf } from "./rate-limit.ts";
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -36,7 +36,7 @@ export function audit(): MiddlewareHandler<AppEnv> {
         result: status < 400 ? "success" : "failure",
         statusCode: status,
         changes: maskSecrets(entry?.changes ?? {}) as Record<string, unknown>,
-        ip: clientAddress(c),
+        ip: clientAddressOf(c),
         userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
         requestId: c.get("requestId"),
       });

@@ -1,7 +1,9 @@
 /**
  * Turns every failure into the JSON error envelope. Statuses come only from
  * http/error-map.ts. Unexpected errors answer a generic 500; their message and
- * stack go to the log, never to the client.
+ * stack go to the log, never to the client. A client that went away while its
+ * body was being read is no server error: it is logged at info as "client
+ * aborted" and answered (to no one) with 499, which is what the access log shows.
  */
 import type { Hook } from "@hono/zod-openapi";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
@@ -14,11 +16,35 @@ import { mapDbError } from "../services/db-errors.ts";
 import type { AppEnv } from "./app-env.ts";
 
 const GENERIC_INTERNAL = "internal error; quote the request id when reporting it";
+/** nginx's "client closed request"; never seen by the client, only in the access log. */
+export const CLIENT_ABORTED_STATUS = 499;
+
+interface NodeIncoming {
+  aborted?: boolean;
+  readableAborted?: boolean;
+  complete?: boolean;
+  destroyed?: boolean;
+}
+
+/**
+ * The client went away before its request was read: the request's signal fired (Workers, and
+ * Node once the response side closed), or Node's incoming stream was cut short. Judged from the
+ * request, not the error, so a database connection reset is still a 500.
+ */
+export function isClientAbort(c: Context): boolean {
+  if (c.req.raw.signal?.aborted) return true;
+  const incoming = (c.env as { incoming?: NodeIncoming } | undefined)?.incoming;
+  if (!incoming) return false;
+  return (
+    incoming.aborted === true ||
+    incoming.readableAborted === true ||
+    (incoming.destroyed === true && incoming.complete === false)
+  );
+}
 
 function requestIdOf(c: Context): string {
   return (c.get("requestId") as string | undefined) ?? "unknown";
 }
-
 /** Hono raises HTTPException itself (malformed JSON, for one); keep its status, speak our codes. */
 function fromHttpException(err: HTTPException): AppError {
   if (err.status === 400 && /json/i.test(err.message)) {
@@ -32,6 +58,10 @@ function fromHttpException(err: HTTPException): AppError {
 export function errorHandler(logger: Logger): ErrorHandler<AppEnv> {
   return (err, c) => {
     const requestId = requestIdOf(c);
+    if (isClientAbort(c)) {
+      logger.info("client aborted", { requestId, method: c.req.method, path: c.req.path });
+      return c.body(null, CLIENT_ABORTED_STATUS as 500);
+    }
     // A database error caused by the input (a NUL byte, a duplicate, a value out of range) is the
     // caller's 4xx even where a service did not anticipate it; only the rest is a 500.
     const known = isAppError(err)

@@ -18,6 +18,7 @@ import {
   DEFAULT_READY_CHECK_TIMEOUT_MS,
   sharedDatabaseSource,
 } from "../../functions/composition/types.ts";
+import { nodeClientAddress } from "../../functions/http/client-address.ts";
 import { type Clock, systemClock } from "../../functions/lib/clock.ts";
 import { MemoryCoordination } from "../../functions/lib/coordination/memory.ts";
 import type { Coordination } from "../../functions/lib/coordination/types.ts";
@@ -68,14 +69,24 @@ export async function startTestApi(
   const clock = opts.clock ?? systemClock;
   const deps: AppDeps = {
     databases: sharedDatabaseSource(database),
-    coordination: opts.coordination ?? new MemoryCoordination(clock),
+    // one app, one process: its in-process store is every replica's (tests of several replicas build two)
+    coordination: opts.coordination ?? new MemoryCoordination(clock, { soleReplica: true }),
     clock,
     logger: createMemoryLogger("warn"),
+    // app.request has no socket: the address comes from X-Forwarded-For as if two proxies stood in front
+    clientAddress: nodeClientAddress(2),
     config: {
       maxBodyBytes: 1024 * 1024,
       maxImportBytes: 16 * 1024 * 1024,
       readyCheckTimeoutMs: DEFAULT_READY_CHECK_TIMEOUT_MS,
-      policy: { ...DEFAULT_POLICY, rateLimitPerMinute: 1_000_000, ...opts.policy },
+      policy: {
+        ...DEFAULT_POLICY,
+        rateLimitPerMinute: 1_000_000,
+        authFailuresPerMinute: 1_000_000,
+        registrationsPerMinutePerAddress: 1_000_000,
+        registrationsPerMinutePerCluster: 1_000_000,
+        ...opts.policy,
+      },
     },
   };
   const app = createApp(deps);

@@ -24,6 +24,7 @@ describe("Node environment", () => {
         dataDir: ".data",
         adminToken: undefined,
         schedulerIntervalMs: 60_000,
+        trustedProxies: 0,
         logLevel: "info",
         coordinationPrefix: "ksp:",
         maxBodyBytes: 1_048_576,

@@ -5,6 +5,7 @@
 import type { Database, Db } from "../../drizzle/client.ts";
 import { EXPECTED_MIGRATIONS } from "../../drizzle/migration-status.ts";
 import type { AppDeps, DatabaseSource } from "../../functions/composition/types.ts";
+import { type ClientAddress, nodeClientAddress } from "../../functions/http/client-address.ts";
 import { ManualClock } from "../../functions/lib/clock.ts";
 import { MemoryCoordination } from "../../functions/lib/coordination/memory.ts";
 import type { Coordination } from "../../functions/lib/coordination/types.ts";
@@ -40,6 +41,7 @@ export function testDeps(
     coordination?: Coordination;
     maxBodyBytes?: number;
     readyCheckTimeoutMs?: number;
+    clientAddress?: ClientAddress;
   } = {},
 ): TestDeps {
   const clock = new ManualClock();
@@ -57,6 +59,7 @@ export function testDeps(
     coordination: opts.coordination ?? new MemoryCoordination(clock),
     clock,
     logger: createMemoryLogger(),
+    clientAddress: opts.clientAddress ?? nodeClientAddress(0),
     config: {
       maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024,
       maxImportBytes: 16 * 1024 * 1024,

@@ -9,8 +9,8 @@ import { AppError } from "../../functions/lib/errors.ts";
 import { fieldKindsOf } from "../../functions/routes/v1/machine-imports/row-schema.ts";
 import { parseCsv, readCsvRecords } from "../../functions/services/machine-import/csv.ts";
 import { parseLabelCell, rowsOfCsv } from "../../functions/services/machine-import/csv-rows.ts";
-import { canonicalIp } from "../../functions/services/machine-import/ip.ts";
 import { importFormatOf, parseYaml, readRows } from "../../functions/services/machine-import/rows.ts";
+import { canonicalIp } from "../../proto/machine-address.ts";
 
 const Schema = z.strictObject({
   hostname: z.string().max(253),
@@ -171,10 +171,28 @@ describe("IP canonical forms and media types", () => {
   it("spells equal addresses the same way", () => {
     expect(canonicalIp("2001:DB8:0:0::1")).toBe(canonicalIp("2001:db8::1"));
     expect(canonicalIp("1:0:0:1:0:0:0:1")).toBe("1:0:0:1::1");
-    expect(canonicalIp("::ffff:10.0.0.1")).toBe("::ffff:a00:1");
     expect(canonicalIp("10.0.0.1")).toBe("10.0.0.1");
     expect(canonicalIp("1::2::3")).toBeNull();
     expect(canonicalIp("300.1.1.1")).toBeNull();
+  });
+
+  it("spells an IPv4-mapped IPv6 address as the IPv4 address it maps", () => {
+    expect(canonicalIp("::ffff:10.0.0.1")).toBe("10.0.0.1");
+    expect(canonicalIp("::FFFF:10.0.0.1")).toBe("10.0.0.1");
+    expect(canonicalIp("::ffff:0a00:0001")).toBe("10.0.0.1");
+    expect(canonicalIp("0:0:0:0:0:ffff:10.0.0.1")).toBe("10.0.0.1");
+    // not mapped: other prefixes stay IPv6
+    expect(canonicalIp("::10.0.0.1")).toBe("::a00:1");
+    expect(canonicalIp("64:ff9b::10.0.0.1")).toBe("64:ff9b::a00:1");
+  });
+
+  it("refuses what is not a bare address", () => {
+    expect(canonicalIp("010.0.0.1")).toBeNull();
+    expect(canonicalIp("10.0.0")).toBeNull();
+    expect(canonicalIp("fe80::1%eth0")).toBeNull();
+    expect(canonicalIp("::1]/x[")).toBeNull();
+    expect(canonicalIp("::1]:80")).toBeNull();
+    expect(canonicalIp("2001:db8::/32")).toBeNull();
   });
 
   it("maps Content-Types to formats", () => {

@@ -84,9 +84,16 @@ const WRITES_PER_SWEEP = 1000;
 export interface MemoryCoordinationOptions extends CoordinationOptions {
   /** Cap on live cache entries; the oldest are evicted beyond it. Default 10 000. */
   maxCacheEntries?: number;
+  /**
+   * The caller guarantees no other process serves the same data (embedded
+   * PGlite, which one process owns). Default false: with a shared Postgres,
+   * another replica may change what this store caches.
+   */
+  soleReplica?: boolean;
 }
 
 export class MemoryCoordination implements Coordination {
+  readonly sharedAcrossReplicas: boolean;
   readonly #keys;
   // Locks, rate windows and idempotency records are never evicted while live
   // (that would break their guarantees); their TTLs bound them instead.
@@ -98,6 +105,7 @@ export class MemoryCoordination implements Coordination {
   #writesSinceSweep = 0;
 
   constructor(clock: Clock, options: MemoryCoordinationOptions = {}) {
+    this.sharedAcrossReplicas = options.soleReplica ?? false;
     this.#keys = namespacedKeys(options.prefix);
     const onWrite = () => this.#afterWrite();
     this.#locks = new ExpiringMap(clock, Number.POSITIVE_INFINITY, onWrite);

@@ -28,6 +28,15 @@ export type IdempotencyState =
   | { state: "done"; result: unknown };
 
 export interface Coordination {
+  /**
+   * True when every process serving this deployment reads and writes this same
+   * store: Upstash, or the in-process store of the one process that owns an
+   * embedded database. False for an in-process store beside a Postgres that
+   * other replicas share: their writes and deletions never reach it, so it must
+   * not hold anything another replica may have to invalidate (credentials).
+   */
+  readonly sharedAcrossReplicas: boolean;
+
   /** Resolves to null while someone else holds the lock. */
   acquireLock(key: string, ttlMs: number): Promise<Lock | null>;
   /** False when the lock lapsed or now belongs to someone else. */

@@ -71,6 +71,8 @@ function fromStored(raw: unknown): unknown {
 }
 
 export class UpstashCoordination implements Coordination {
+  /** Every replica and Worker isolate talks to the same Redis. */
+  readonly sharedAcrossReplicas = true;
   readonly #redis: UpstashRedis;
   readonly #keys;
   readonly #clock: Clock;

@@ -1,12 +1,16 @@
 /**
- * The /v1 API: authentication, rate limiting and audit for every route under
- * it, then each area's routes. Agent registration is the one open path: it
- * carries a one-time registration token in its body instead of a bearer.
+ * The /v1 API: authentication, rate limiting, body size and audit for every
+ * route under it, then each area's routes. Authentication and rate limits
+ * come first so that no body is read (or buffered) for a caller who is
+ * refused. Agent registration is the one open path: it carries a one-time
+ * registration token in its body instead of a bearer, and is limited per
+ * client address here and per cluster in its handler.
  */
+import type { MiddlewareHandler } from "hono";
 import type { App } from "../../app.ts";
 import { audit } from "../../middleware/audit.ts";
 import { authenticate } from "../../middleware/authenticate.ts";
-import { rateLimit } from "../../middleware/rate-limit.ts";
+import { rateLimit, registrationLimitByAddress } from "../../middleware/rate-limit.ts";
 import { registerAgentRoutes } from "./agent/index.ts";
 import { registerAuditRoutes } from "./audit/index.ts";
 import { registerClusterRoutes } from "./clusters/index.ts";
@@ -19,9 +23,11 @@ import { registerTokenRoutes } from "./tokens/index.ts";
 export const AGENT_REGISTER_PATH = "/v1/agent/register";
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
-export function registerV1(app: App, limitPerMinute: number): void {
+export function registerV1(app: App, opts: { limitPerMinute: number; bodyLimit: MiddlewareHandler }): void {
   app.use("/v1/*", authenticate({ open: [AGENT_REGISTER_PATH] }));
-  app.use("/v1/*", rateLimit({ limit: limitPerMinute, windowMs: RATE_LIMIT_WINDOW_MS }));
+  app.use("/v1/*", rateLimit({ limit: opts.limitPerMinute, windowMs: RATE_LIMIT_WINDOW_MS }));
+  app.use("/v1/*", registrationLimitByAddress(AGENT_REGISTER_PATH));
+  app.use("/v1/*", opts.bodyLimit);
   app.use("/v1/*", audit());
 
   registerTokenRoutes(app);

@@ -12,6 +12,11 @@
  * transitions the agent sends concurrently, with expectedVersion) stays as it
  * is. Each real pin writes an event and bumps the cluster's state version, so
  * every replica sees the key on its next poll.
+ *
+ * A pin leaves the machine's identity scope (machines/identity.ts) alone: it
+ * only records what the host at the stored address showed the agent, so it
+ * cannot point the machine at another host; whoever set the address set,
+ * and scoped, the identity.
  */
 import { and, eq, isNull } from "drizzle-orm";
 import { machines } from "../../../drizzle/schema/index.ts";

@@ -4,6 +4,13 @@
  * path that replaces or clears a cluster's credential calls
  * `forgetAgentCredential` after its commit; the TTL bounds what a lost
  * invalidation (a crash between commit and forget) could leave behind.
+ *
+ * The cache is used only when the store is shared by every replica (Upstash,
+ * or embedded PGlite's single process). An in-process store beside a shared
+ * Postgres never hears of a rotation or deletion made by another replica, so
+ * there every agent request is authenticated by one lookup on the unique
+ * index of `clusters.agent_credential_hash`: a rotation, re-registration or
+ * deletion is refused by every replica from its commit on.
  */
 import type { ServiceContext } from "../context.ts";
 
@@ -15,11 +22,13 @@ const byCluster = (clusterId: string) => `auth:agent-cluster:${clusterId}`;
 type Ctx = Pick<ServiceContext, "coordination" | "logger">;
 
 export async function cachedAgentCluster(ctx: Ctx, hash: string): Promise<string | null> {
+  if (!ctx.coordination.sharedAcrossReplicas) return null;
   const hit = await ctx.coordination.cacheGet<{ clusterId: string }>(byHash(hash)).catch(() => null);
   return hit?.clusterId ?? null;
 }
 
 export async function rememberAgentCredential(ctx: Ctx, hash: string, clusterId: string): Promise<void> {
+  if (!ctx.coordination.sharedAcrossReplicas) return;
   try {
     await ctx.coordination.cacheSet(byCluster(clusterId), hash, AGENT_CREDENTIAL_CACHE_TTL_MS);
     await ctx.coordination.cacheSet(byHash(hash), { clusterId }, AGENT_CREDENTIAL_CACHE_TTL_MS);

@@ -5,6 +5,11 @@
  * the commit, the writer publishes the new version to the cache, so idle agent
  * polls are answered from Redis without touching Postgres. The cache entry
  * has a short TTL as a safety net, never as the primary mechanism.
+ *
+ * A cache only one replica sees (in-process, with several replicas on one
+ * Postgres) would answer another replica's change "not modified" until its
+ * TTL: then the version is read from Postgres on every poll (one primary-key
+ * read), exactly as rotated credentials are (agent-credential-cache.ts).
  */
 import { inArray, sql } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
@@ -40,6 +45,7 @@ export async function publishStateVersions(
   ctx: ServiceContext,
   versions: Map<string, number>,
 ): Promise<void> {
+  if (!ctx.coordination.sharedAcrossReplicas) return;
   await Promise.all(
     [...versions].map(([clusterId, version]) =>
       ctx.coordination
@@ -53,8 +59,10 @@ export async function publishStateVersions(
 
 /** The current version: from the cache when present, else from Postgres (and cached). */
 export async function currentStateVersion(ctx: ServiceContext, clusterId: string): Promise<number | null> {
-  const cached = await ctx.coordination.cacheGet<number>(stateVersionCacheKey(clusterId)).catch(() => null);
-  if (typeof cached === "number") return cached;
+  if (ctx.coordination.sharedAcrossReplicas) {
+    const cached = await ctx.coordination.cacheGet<number>(stateVersionCacheKey(clusterId)).catch(() => null);
+    if (typeof cached === "number") return cached;
+  }
   const [row] = await ctx.db
     .select({ stateVersion: clusters.stateVersion })
     .from(clusters)

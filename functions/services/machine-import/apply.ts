@@ -34,8 +34,9 @@ export async function applyImport(
   const now = ctx.clock.now();
   const created = plans.filter((p) => p.status === "created");
   const updated = plans.filter((p) => p.status === "updated");
-  const createdIds = await insertMachines(tx, created, input.target, now);
-  const updatedIds = await updateMachines(tx, updated, now);
+  const writer = { actor: ctx.actor, scopeClusterId: input.scopeClusterId };
+  const createdIds = await insertMachines(tx, created, input.target, now, writer);
+  const updatedIds = await updateMachines(tx, updated, now, writer);
 
   const results = plans.map((plan): RowResult => {
     const result = resultOf(plan, false);

@@ -6,8 +6,8 @@
  * reach the same decisions.
  */
 import type { Machine, NodePool } from "../../../drizzle/schema/index.ts";
+import { canonicalIp } from "../../../proto/machine-address.ts";
 import { meetsRequirements } from "../machines/requirements.ts";
-import { canonicalIp } from "./ip.ts";
 import {
   type DESCRIPTIVE_FIELDS,
   type DescriptiveValues,
@@ -89,7 +89,9 @@ export function planImport(input: PlanInput): RowPlan[] {
       if (errors.length === 0) errors.push({ field: "ip", message: "not an IPv4 or IPv6 address" });
       return { ...base, status: "error", errors };
     }
-    return decide(input, base, key, validation.machine);
+    // a valid row reports the address and host name as stored (canonical), not as the file spelled them
+    const stored = { ...base, ip: validation.machine.ip, hostname: validation.machine.hostname };
+    return decide(input, stored, key, validation.machine);
   });
 }
 

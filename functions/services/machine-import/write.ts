@@ -8,7 +8,8 @@ import { and, ne, sql } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
 import { resultRows } from "../../../drizzle/drivers/rows.ts";
 import { machines } from "../../../drizzle/schema/index.ts";
-import { canonicalIp } from "./ip.ts";
+import { canonicalIp } from "../../../proto/machine-address.ts";
+import { isIdentityField } from "../machines/identity.ts";
 import { DESCRIPTIVE_FIELDS } from "./machine-fields.ts";
 import type { ExistingMachine, RowPlan } from "./plan.ts";
 
@@ -65,6 +66,16 @@ const columnList = sql.raw(recordColumns.map(({ column }) => `"${column}"`).join
 const recordValues = sql.raw(recordColumns.map(({ column }) => `v."${column}"`).join(", "));
 
 /**
+ * Who writes: recorded as the creator of new machines and as the setter of
+ * the SSH identity of every machine whose identity fields the import writes,
+ * with the token's cluster scope (null when unscoped; see machines/identity.ts).
+ */
+export interface ImportWriter {
+  actor: string;
+  scopeClusterId: string | null;
+}
+
+/**
  * Inserts the new machines, a batch per statement with the rows as one jsonb
  * parameter (cheap to build and to send, whatever the batch size). Returns
  * the ids by canonical address. An address taken meanwhile by a concurrent
@@ -76,6 +87,7 @@ export async function insertMachines(
   rows: readonly Created[],
   assignment: { clusterId: string; poolId: string } | null,
   now: Date,
+  writer: ImportWriter,
 ): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   const at = now.toISOString();
@@ -88,9 +100,12 @@ export async function insertMachines(
       return record;
     });
     const result = await tx.execute(sql`
-      insert into ${machines} (ip, ${columnList}, cluster_id, pool_id, status, status_changed_at, created_at, updated_at)
+      insert into ${machines} (ip, ${columnList}, cluster_id, pool_id, status, status_changed_at, created_at, updated_at,
+                               created_by, origin_cluster_id, identity_set_by, identity_scope_cluster_id)
       select v.ip, ${recordValues}, ${assignment?.clusterId ?? null}::uuid, ${assignment?.poolId ?? null}::uuid,
-             'available', ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
+             'available', ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz,
+             ${writer.actor}::text, ${assignment?.clusterId ?? null}::uuid, ${writer.actor}::text,
+             ${writer.scopeClusterId}::uuid
         from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as v(${recordDefinition(["ip inet"])})
       on conflict (ip) where status <> 'archived' do nothing
       returning id, host(ip) as ip`);
@@ -105,7 +120,12 @@ export async function insertMachines(
  * changed (or archived) meanwhile is not touched and its id is absent from
  * the result. Status and assignment are never part of the update.
  */
-export async function updateMachines(tx: Db, rows: readonly Updated[], now: Date): Promise<Set<string>> {
+export async function updateMachines(
+  tx: Db,
+  rows: readonly Updated[],
+  now: Date,
+  writer: ImportWriter,
+): Promise<Set<string>> {
   const updated = new Set<string>();
   const assignments = sql.join(
     recordColumns.map(({ column }) => sql`${sql.identifier(column)} = v.${sql.identifier(column)}`),
@@ -113,15 +133,23 @@ export async function updateMachines(tx: Db, rows: readonly Updated[], now: Date
   );
   for (const batch of batches(rows)) {
     const records = batch.map(({ existing, values }) => {
-      const merged: Record<string, unknown> = { id: existing.id, version: existing.version };
+      const merged: Record<string, unknown> = {
+        id: existing.id,
+        version: existing.version,
+        identity_changed: Object.keys(values).some(isIdentityField),
+      };
       for (const { name, column } of recordColumns)
         merged[column] = name in values ? values[name] : existing[name];
       return merged;
     });
     const result = await tx.execute(sql`
       update ${machines} as m
-         set ${assignments}, version = m.version + 1, updated_at = ${now.toISOString()}::timestamptz
-        from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as v(${recordDefinition(["id uuid", "version integer"])})
+         set ${assignments}, version = m.version + 1, updated_at = ${now.toISOString()}::timestamptz,
+             identity_set_by = case when v.identity_changed then ${writer.actor}::text else m.identity_set_by end,
+             identity_scope_cluster_id = case when v.identity_changed
+               then coalesce(${writer.scopeClusterId}::uuid, m.identity_scope_cluster_id)
+               else m.identity_scope_cluster_id end
+        from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as v(${recordDefinition(["id uuid", "version integer", "identity_changed boolean"])})
        where m.id = v.id and m.version = v.version and m.status <> 'archived'
    returning m.id`);
     for (const row of resultRows<{ id: string }>(result)) updated.add(row.id);

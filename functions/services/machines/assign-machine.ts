@@ -4,6 +4,12 @@
  *  - unassign: an assigned machine back to the free inventory, unless it is in use;
  *  - move: an available machine to another pool, possibly of another cluster.
  * None of them changes the status; all go through one guarded write.
+ *
+ * Assign and move refuse a machine whose SSH identity is scoped to another
+ * cluster than the target's (identity.ts); unassign records the cluster the
+ * machine left (`originClusterId`) and keeps its scope, so a cluster-scoped
+ * token may return a machine to the free inventory without another cluster
+ * being given it.
  */
 import type { Db } from "../../../drizzle/client.ts";
 import type { Machine } from "../../../drizzle/schema/index.ts";
@@ -11,6 +17,7 @@ import { IN_USE_STATES } from "../../../proto/machine-states.ts";
 import { AppError } from "../../lib/errors.ts";
 import type { ServiceCall } from "../context.ts";
 import { writeAssignment } from "./assignment-write.ts";
+import { assertIdentityAllows } from "./identity.ts";
 import {
   assertExpectedVersion,
   assertFits,
@@ -63,6 +70,7 @@ export async function assignMachine({ ctx, input }: ServiceCall<AssignMachineInp
     });
   }
   assertAvailable(machine, "assigned");
+  assertIdentityAllows(machine, input.clusterId);
   return writeAssignment(ctx, {
     read: machine,
     to: { clusterId: input.clusterId, poolId: input.poolId },
@@ -103,6 +111,7 @@ export async function moveMachine({ ctx, input }: ServiceCall<AssignMachineInput
   }
   assertAvailable(machine, "moved");
   if (machine.clusterId === input.clusterId && machine.poolId === input.poolId) return machine;
+  assertIdentityAllows(machine, input.clusterId);
   return writeAssignment(ctx, {
     read: machine,
     to: { clusterId: input.clusterId, poolId: input.poolId },

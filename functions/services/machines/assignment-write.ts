@@ -3,7 +3,9 @@
  * machine's cluster and pool. The guard repeats what the caller checked (the
  * machine is still available, still where it was, still at the version read),
  * so of racing writers exactly one changes the row and the others are told
- * why they lost. The event row and the state version bump of every cluster
+ * why they lost (the version pins the identity scope too: every identity
+ * write bumps it). A machine leaving for the free inventory records the
+ * cluster it left (`originClusterId`). The event row and the state version bump of every cluster
  * touched share the transaction; the versions are published after commit.
  */
 import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
@@ -41,7 +43,12 @@ export async function writeAssignment(ctx: ServiceContext, write: AssignmentWrit
     ];
     const [updated] = await tx
       .update(machines)
-      .set({ ...to, updatedAt: ctx.clock.now(), version: sql`${machines.version} + 1` })
+      .set({
+        ...to,
+        ...(to.clusterId === null && read.clusterId !== null ? { originClusterId: read.clusterId } : {}),
+        updatedAt: ctx.clock.now(),
+        version: sql`${machines.version} + 1`,
+      })
       .where(and(...guards))
       .returning();
     if (!updated) throw lostRace(read);

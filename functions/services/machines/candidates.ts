@@ -18,11 +18,22 @@ import { requirementsConditions } from "./requirements.ts";
  * A machine fits a pool when it is the pool's own (an operator put it there)
  * or free inventory (no cluster, no pool) meeting the pool's hardware needs,
  * as requirements.ts defines them (the same rules `meetsRequirements` applies).
+ * Either way its SSH identity must not be scoped to another cluster
+ * (identity.ts): a token scoped to one cluster cannot hand another a host.
  */
-export function assignableTo(pool: Pick<NodePool, "id" | "hardwareRequirements">): SQL {
+export function assignableTo(pool: Pick<NodePool, "id" | "clusterId" | "hardwareRequirements">): SQL {
   const free = [isNull(machines.clusterId), isNull(machines.poolId)];
   const fits = and(...free, ...requirementsConditions(pool.hardwareRequirements));
-  return and(eq(machines.status, "available"), or(eq(machines.poolId, pool.id), fits))!;
+  return and(
+    eq(machines.status, "available"),
+    identityAllowsSql(pool.clusterId),
+    or(eq(machines.poolId, pool.id), fits),
+  )!;
+}
+
+/** SQL twin of identity.ts's `identityAllows`. */
+function identityAllowsSql(clusterId: string): SQL {
+  return or(isNull(machines.identityScopeClusterId), eq(machines.identityScopeClusterId, clusterId))!;
 }
 
 /**
@@ -67,6 +78,7 @@ export function candidatesSql(tx: Db, pool: NodePool, count: number, { ownOnly }
   if (ownOnly) {
     return sql`select id, version, pool_id from ${MACHINES}
       where status = 'available' and pool_id = ${pool.id}
+        and (identity_scope_cluster_id is null or identity_scope_cluster_id = ${pool.clusterId})
       order by ${OWN_ORDER[pool.scaleUpPolicy]} limit ${count} for update skip locked`;
   }
   return sql`${tx

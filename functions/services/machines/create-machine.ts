@@ -6,7 +6,8 @@
 import { type Machine, machines, type NewMachine } from "../../../drizzle/schema/index.ts";
 import type { ServiceCall } from "../context.ts";
 import { withMachineWriteErrors } from "./db-write-error.ts";
-import { recordMachineEvent } from "./machine-lookup.ts";
+import { identityWrite } from "./identity.ts";
+import { type MachineScope, recordMachineEvent } from "./machine-lookup.ts";
 
 export const MACHINE_CREATED_EVENT = "machine.created";
 
@@ -36,14 +37,22 @@ export type CreateMachineInput = Pick<NewMachine, "hostname" | "ip"> &
     >
   >;
 
-export async function createMachine({ ctx, input }: ServiceCall<CreateMachineInput>): Promise<Machine> {
+export interface CreateMachineCall extends CreateMachineInput {
+  /** the creating token's cluster scope: it scopes the machine's SSH identity (identity.ts) */
+  scopeClusterId?: MachineScope;
+}
+
+export async function createMachine({ ctx, input }: ServiceCall<CreateMachineCall>): Promise<Machine> {
   const now = ctx.clock.now();
+  const { scopeClusterId = null, ...fields } = input;
   return withMachineWriteErrors(input.ip, () =>
     ctx.db.transaction(async (tx) => {
       const [row] = await tx
         .insert(machines)
         .values({
-          ...input,
+          ...fields,
+          createdBy: ctx.actor,
+          ...identityWrite(ctx.actor, scopeClusterId, null),
           status: "available",
           clusterId: null,
           poolId: null,

@@ -79,7 +79,11 @@ export async function changeMachineStatus({ ctx, input }: ServiceCall<StatusActi
         to: rule.to,
         expectedVersion: machine.version,
         reason: input.reason,
-        patch: rule.patch,
+        // archiving detaches the machine: record the cluster it left, as unassign does
+        patch:
+          rule.patch?.clusterId === null && machine.clusterId !== null
+            ? { ...rule.patch, originClusterId: machine.clusterId }
+            : rule.patch,
         metadata: { action: input.action },
       },
     }),

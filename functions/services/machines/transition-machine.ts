@@ -27,6 +27,7 @@ export type MachinePatch = Partial<
     | "consecutiveFailures"
     | "lastHeartbeatAt"
     | "kubeletVersion"
+    | "originClusterId"
   >
 >;
 

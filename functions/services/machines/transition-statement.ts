@@ -29,6 +29,7 @@ const PATCHABLE = [
   "consecutiveFailures",
   "lastHeartbeatAt",
   "kubeletVersion",
+  "originClusterId",
 ] as const satisfies readonly (keyof MachinePatch)[];
 
 const columns = getTableColumns(machines);

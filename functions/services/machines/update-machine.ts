@@ -14,6 +14,7 @@ import { type Machine, machines, type NewMachine } from "../../../drizzle/schema
 import { bumpStateVersions, publishStateVersions } from "../clusters/state-version.ts";
 import type { ServiceCall } from "../context.ts";
 import { withMachineWriteErrors } from "./db-write-error.ts";
+import { identityWrite, isIdentityField } from "./identity.ts";
 import {
   assertExpectedVersion,
   assertFits,
@@ -90,15 +91,19 @@ export async function updateMachine({ ctx, input }: ServiceCall<UpdateMachineInp
         // a machine that already misfits (the pool's requirements changed) may still be edited
         if (meetsRequirements(current, pool).ok) assertFits({ ...current, ...values }, pool);
       }
+      // SSH access is part of the machine's identity: record who set it, under which scope
+      const identity = changed.some(isIdentityField)
+        ? identityWrite(ctx.actor, input.scopeClusterId, current.identityScopeClusterId)
+        : {};
       const [row] = await tx
         .update(machines)
-        .set({ ...values, updatedAt: ctx.clock.now(), version: sql`${machines.version} + 1` })
+        .set({ ...values, ...identity, updatedAt: ctx.clock.now(), version: sql`${machines.version} + 1` })
         .where(and(eq(machines.id, current.id), eq(machines.version, current.version)))
         .returning();
       await recordMachineEvent(tx, ctx, {
         kind: MACHINE_UPDATED_EVENT,
         machine: row!,
-        metadata: { changed },
+        metadata: { changed, ...("identitySetBy" in identity ? { identity } : {}) },
       });
       versions = await bumpStateVersions(tx, [row!.clusterId]);
       return row!;

@@ -2,7 +2,8 @@
  * GET /v1/agent/state: the cluster's pools (enabled and disabled) and its
  * machines only, with a weak ETag `W/"<clusterId>:<stateVersion>"`; a matching
  * If-None-Match is a bodiless 304 answered from the state-version cache, so an
- * idle poll costs Postgres nothing beyond authenticating the credential.
+ * idle poll costs Postgres at most the credential lookup (nothing at all when
+ * the coordination store is shared by every replica and caches it too).
  */
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
@@ -11,6 +12,9 @@ import type { Database, Db } from "../../../drizzle/client.ts";
 import * as schema from "../../../drizzle/schema/index.ts";
 import { createApp } from "../../../functions/app.ts";
 import { sharedDatabaseSource } from "../../../functions/composition/types.ts";
+import { systemClock } from "../../../functions/lib/clock.ts";
+import { MemoryCoordination } from "../../../functions/lib/coordination/memory.ts";
+import type { Coordination } from "../../../functions/lib/coordination/types.ts";
 import { agentStateTag, etagMatches } from "../../../functions/services/agent/agent-state.ts";
 import { publishStateVersions } from "../../../functions/services/clusters/state-version.ts";
 import { startTestApi, type TestApi } from "../../support/api.ts";
@@ -106,40 +110,68 @@ describe.skipIf(!ok)("agent state polling", () => {
     expect(drained).toMatchObject({ status: "draining", desiredState: "absent", poolId: enabled.id });
   });
 
-  it("serves an idle poll from the cache: no query reaches Postgres", async () => {
-    const { cluster, credential } = await populatedCluster();
+  /** Polls through an app on `coordination` whose every query is recorded. */
+  async function countedPolls(coordination: Coordination, credential: string) {
     const queries: string[] = [];
     const pool = new pg.Pool({ connectionString: api.testDatabase.url, max: 2 });
+    const db = drizzle({
+      client: pool,
+      schema,
+      logger: { logQuery: (query) => queries.push(query) },
+    }) as unknown as Db;
+    const counted: Database = {
+      db,
+      driver: "node-postgres",
+      close: async () => {},
+      describe: () => "counted",
+    };
+    const app = createApp({ ...api.deps, coordination, databases: sharedDatabaseSource(counted) });
+    const poll = (etag?: string) =>
+      app.request("/v1/agent/state", {
+        headers: { authorization: `Bearer ${credential}`, ...(etag ? { "if-none-match": etag } : {}) },
+      });
+    return { queries, poll, close: () => pool.end() };
+  }
+
+  it("serves an idle poll from the cache: no query reaches Postgres (store shared by every replica)", async () => {
+    const { cluster, credential } = await populatedCluster();
+    const counted = await countedPolls(
+      new MemoryCoordination(systemClock, { soleReplica: true }),
+      credential,
+    );
     try {
-      const db = drizzle({
-        client: pool,
-        schema,
-        logger: { logQuery: (query) => queries.push(query) },
-      }) as unknown as Db;
-      const counted: Database = {
-        db,
-        driver: "node-postgres",
-        close: async () => {},
-        describe: () => "counted",
-      };
-      const app = createApp({ ...api.deps, databases: sharedDatabaseSource(counted) });
-      const poll = (etag?: string) =>
-        app.request("/v1/agent/state", {
-          headers: { authorization: `Bearer ${credential}`, ...(etag ? { "if-none-match": etag } : {}) },
-        });
-
-      const first = await poll();
+      const first = await counted.poll();
       expect(first.status).toBe(200);
-      expect(queries.length).toBeGreaterThan(2); // authentication, then the state snapshot
-      queries.length = 0;
+      expect(counted.queries.length).toBeGreaterThan(2); // authentication, then the state snapshot
+      counted.queries.length = 0;
 
-      const idle = await poll(first.headers.get("etag")!);
+      const idle = await counted.poll(first.headers.get("etag")!);
       expect(idle.status).toBe(304);
       // the credential and the state version both come from the coordination cache
-      expect(queries).toEqual([]);
+      expect(counted.queries).toEqual([]);
       expect(first.headers.get("etag")).toBe(`W/"${cluster.id}:${cluster.stateVersion}"`);
     } finally {
-      await pool.end();
+      await counted.close();
+    }
+  });
+
+  it("with an in-process store beside a shared Postgres, an idle poll reads the credential and the version", async () => {
+    const { credential } = await populatedCluster();
+    const counted = await countedPolls(new MemoryCoordination(systemClock), credential);
+    try {
+      const first = await counted.poll();
+      expect(first.status).toBe(200);
+      counted.queries.length = 0;
+
+      const idle = await counted.poll(first.headers.get("etag")!);
+      expect(idle.status).toBe(304);
+      // another replica may rotate the credential or change the state: neither is trusted from this
+      // process's memory
+      expect(counted.queries).toHaveLength(2);
+      expect(counted.queries[0]).toMatch(/from "clusters" where .*"agent_credential_hash" = \$1/);
+      expect(counted.queries[1]).toMatch(/select "state_version" from "clusters" where/);
+    } finally {
+      await counted.close();
     }
   });
 
@@ -149,7 +181,9 @@ describe.skipIf(!ok)("agent state polling", () => {
         throw new Error("the database must not be used for a cached state version");
       },
     });
-    const ctx = testContext(untouchable);
+    const ctx = testContext(untouchable, {
+      coordination: new MemoryCoordination(systemClock, { soleReplica: true }),
+    });
     const clusterId = "7d1e0c5e-0f0e-4c55-9a55-1f4a2b3c4d5e";
     await publishStateVersions(ctx, new Map([[clusterId, 42]]));
     const tag = await agentStateTag({ ctx, input: { clusterId } });

@@ -99,7 +99,8 @@ describe.skipIf(!ok)("creating, reading and changing machines", () => {
       code: "conflict",
       details: { constraint: "machines_ip_live_uq" },
     });
-    expect(second.body.error.message).toContain("2001:db8:0:0::99");
+    // the message names the address in its canonical spelling, as stored
+    expect(second.body.error.message).toContain("IP 2001:db8::99");
   });
 
   it("frees the IP of an archived machine for reuse; restoring the old one then clashes", async () => {

@@ -78,7 +78,7 @@ describe.skipIf(!ok)("hardware requirements: SQL and pure check agree", () => {
   afterAll(() => api?.close());
 
   it.each(REQUIREMENTS.map((r) => [JSON.stringify(r), r] as const))("requirements %s", async (_, req) => {
-    const pool = { id: randomUUID(), hardwareRequirements: req };
+    const pool = { id: randomUUID(), clusterId: randomUUID(), hardwareRequirements: req };
     const rows = await api.database.db
       .select({ id: machines.id })
       .from(machines)

@@ -2,6 +2,8 @@ import { createRoute } from "@hono/zod-openapi";
 import type { App } from "../../../app.ts";
 import { setAudit } from "../../../http/audit.ts";
 import { errorResponses } from "../../../http/openapi.ts";
+import { hashToken } from "../../../lib/tokens.ts";
+import { registrationLimitByCluster } from "../../../middleware/rate-limit.ts";
 import { registerAgent } from "../../../services/agent/register-agent.ts";
 import { RegisterAgentRequest, RegisterAgentResponse } from "./schemas.ts";
 
@@ -12,7 +14,7 @@ const route = createRoute({
   summary: "Trade a one-time registration token for the cluster's agent credential",
   description:
     "Open path: the registration token in the body is the credential. Unknown, used, expired and " +
-    "mismatched tokens all answer the same 401. Rate limited per client address.",
+    "mismatched tokens all answer the same 401. Rate limited per client address and per cluster.",
   security: [],
   request: {
     body: { required: true, content: { "application/json": { schema: RegisterAgentRequest } } },
@@ -29,6 +31,11 @@ const route = createRoute({
 export function registerRegisterAgent(app: App): void {
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
+    // Per cluster: by the name it claims, or else by the token (which belongs to one cluster).
+    await registrationLimitByCluster(
+      c,
+      body.clusterName ?? `token:${(await hashToken(body.registrationToken)).slice(0, 32)}`,
+    );
     const entry = {
       action: "agent.register",
       resourceType: "cluster",

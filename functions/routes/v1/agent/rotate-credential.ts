@@ -10,7 +10,8 @@ const route = createRoute({
   method: "post",
   path: "/v1/agent/credential/rotate",
   tags: ["agent"],
-  summary: "Replace the agent credential; the one used for this call stops working at once",
+  summary:
+    "Replace the agent credential; the one used for this call is refused from the commit on, by every replica",
   security: [{ [BEARER_SCHEME]: [] }],
   responses: {
     201: {

@@ -31,7 +31,10 @@ export function registerCreateMachine(app: App): void {
       throw new AppError("forbidden", "a cluster-scoped token cannot add machines to the free inventory");
     }
     const ctx = await c.get("scope").serviceContext(principal.actor);
-    const machine = await createMachine({ ctx, input: body });
+    const machine = await createMachine({
+      ctx,
+      input: { ...body, scopeClusterId: principal.clusterId },
+    });
     setAudit(c, { action: "machine.create", resourceType: "machine", resourceId: machine.id });
     return c.json(presentMachine(machine), 201);
   });

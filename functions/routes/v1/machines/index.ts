@@ -1,6 +1,7 @@
 import type { App } from "../../../app.ts";
 import { registerArchiveMachine } from "./archive.ts";
 import { registerAssignMachine } from "./assign.ts";
+import { registerConfirmMachineIdentity } from "./confirm-identity.ts";
 import { registerCreateMachine } from "./create.ts";
 import { registerFaultMachine } from "./fault.ts";
 import { registerGetMachine } from "./get.ts";
@@ -24,4 +25,5 @@ export function registerMachineRoutes(app: App): void {
   registerFaultMachine(app);
   registerRestoreMachine(app);
   registerArchiveMachine(app);
+  registerConfirmMachineIdentity(app);
 }

@@ -6,6 +6,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { Machine } from "../../../../drizzle/schema/index.ts";
+import { canonicalHostname, canonicalIp } from "../../../../proto/machine-address.ts";
 import { MACHINE_STATES } from "../../../../proto/machine-states.ts";
 import { LabelsSchema, TaintSchema } from "../../../http/params.ts";
 
@@ -18,7 +19,10 @@ const optionalText = (max: number) => text(max).nullable().optional();
 export const MAX_TAGS = 64;
 export const MAX_TAINTS = 64;
 
-/** RFC 1123 host name: dot-separated labels of letters, digits and '-', each ≤ 63 and not edged by '-'. */
+/**
+ * RFC 1123 host name: dot-separated labels of letters, digits and '-', each ≤ 63 and not edged by '-'.
+ * Stored lower-cased (proto/machine-address.ts): the agent names the Node after the lower-cased name.
+ */
 export const HostnameSchema = z
   .string()
   .min(1)
@@ -26,11 +30,20 @@ export const HostnameSchema = z
   .regex(/^[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*$/, {
     message: "must be an RFC 1123 host name",
   })
-  .openapi({ example: "node-17.rack-4.example.net" });
+  .overwrite(canonicalHostname)
+  .openapi({
+    description: "an RFC 1123 host name; stored lower-cased",
+    example: "node-17.rack-4.example.net",
+  });
 
+/** Stored in its canonical form: an IPv4-mapped IPv6 address as the IPv4 address, IPv6 per RFC 5952. */
 export const IpSchema = z
   .union([z.ipv4(), z.ipv6()], { message: "must be an IPv4 or IPv6 address" })
-  .openapi({ example: "10.0.4.17" });
+  .overwrite((ip) => canonicalIp(ip) ?? ip)
+  .openapi({
+    description: "IPv4 or IPv6; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is stored as the IPv4 address",
+    example: "10.0.4.17",
+  });
 
 /** A portable POSIX user name, as useradd accepts by default. */
 export const SshUserSchema = z
@@ -150,6 +163,28 @@ export const MachineSchema = z
     lastAction: nullableText,
     lastError: nullableText,
     version: z.number().int().openapi({ description: "bumped by every change; pass as expectedVersion" }),
+    createdBy: nullableText.openapi({
+      description:
+        'who created or imported the machine ("token:<id>"); null for machines older than this record',
+    }),
+    originClusterId: z.uuid().nullable().openapi({
+      description: "the cluster it was imported into, or last left by unassign or archive",
+    }),
+    identity: z
+      .object({
+        setBy: nullableText.openapi({ description: "who last set its address, host name or SSH settings" }),
+        scopeClusterId: z
+          .uuid()
+          .nullable()
+          .openapi({
+            description:
+              "set when that was a cluster-scoped token: only this cluster's pools may be given the machine " +
+              "until an unscoped operator confirms it (POST /v1/machines/{machineId}/confirm-identity)",
+          }),
+        confirmedBy: nullableText,
+        confirmedAt: nullableText,
+      })
+      .openapi("MachineIdentity"),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -194,6 +229,14 @@ export function presentMachine(row: Machine): MachineView {
     lastAction: row.lastAction,
     lastError: row.lastError,
     version: row.version,
+    createdBy: row.createdBy,
+    originClusterId: row.originClusterId,
+    identity: {
+      setBy: row.identitySetBy,
+      scopeClusterId: row.identityScopeClusterId,
+      confirmedBy: row.identityConfirmedBy,
+      confirmedAt: iso(row.identityConfirmedAt),
+    },
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
