@@ -26,6 +26,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { CREDENTIAL_SECRET_KEY } from "../agent/control-plane/secret-credential-store.ts";
 import { AGENT_NODE_FLAGS } from "../agent/node-flags.ts";
+import { CONTROL_PLANE_NODE_FLAGS } from "../functions/node-flags.ts";
 import { createCaClient } from "../test/support/ca-emulator/client.ts";
 import { type KubeApiServer, startKubeApiServer } from "../test/support/kube-api/index.ts";
 import {
@@ -201,14 +202,19 @@ export async function startSandboxStack(options: SandboxOptions): Promise<Sandbo
     const cpPort = await freePort();
     const apiUrl = `http://127.0.0.1:${cpPort}`;
     const runControlPlane = () =>
-      runTs("control-plane", "functions/node.ts", {
-        PORT: String(cpPort),
-        HOST: "127.0.0.1",
-        KSP_DATA_DIR: path.join(work, "data"),
-        KSP_ADMIN_TOKEN: adminToken,
-        LOG_LEVEL: logLevel,
-        ...options.controlPlaneEnv,
-      });
+      runTs(
+        "control-plane",
+        "functions/node.ts",
+        {
+          PORT: String(cpPort),
+          HOST: "127.0.0.1",
+          KSP_DATA_DIR: path.join(work, "data"),
+          KSP_ADMIN_TOKEN: adminToken,
+          LOG_LEVEL: logLevel,
+          ...options.controlPlaneEnv,
+        },
+        CONTROL_PLANE_NODE_FLAGS,
+      );
     let controlPlane = runControlPlane();
     const kube = await startKubeApiServer();
     started.push({ name: "kube-api", stop: () => kube.close() });

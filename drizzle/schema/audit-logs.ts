@@ -3,8 +3,20 @@ import { check, index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/p
 import { tstz } from "./columns.ts";
 
 /**
- * Who did what, when and from where. Rows are never updated; they outlive the
- * resources they mention, so there are no foreign keys.
+ * How a request ended: `pending` is the write-ahead intent the audit
+ * middleware inserts before the handler runs; it becomes `success` or
+ * `failure` once the response is known. A row left `pending` records a
+ * request that was attempted whose outcome was never recorded (a crash or a
+ * failed audit update after the handler ran).
+ */
+export const AUDIT_RESULTS = ["success", "failure", "pending"] as const;
+export type AuditResult = (typeof AUDIT_RESULTS)[number];
+
+/**
+ * Who did what, when and from where. A row is written once before the request
+ * is carried out (`pending`) and updated once with its outcome; otherwise rows
+ * are never updated. They outlive the resources they mention, so there are no
+ * foreign keys.
  */
 export const auditLogs = pgTable(
   "audit_logs",
@@ -17,7 +29,7 @@ export const auditLogs = pgTable(
     resourceType: text("resource_type").notNull(),
     resourceId: text("resource_id"),
     clusterId: uuid("cluster_id"),
-    result: text("result").$type<"success" | "failure">().notNull(),
+    result: text("result").$type<AuditResult>().notNull(),
     statusCode: integer("status_code"),
     changes: jsonb("changes").$type<Record<string, unknown>>().notNull().default({}),
     ip: text("ip"),
@@ -28,7 +40,7 @@ export const auditLogs = pgTable(
     index("audit_logs_at_idx").on(t.at),
     index("audit_logs_actor_at_idx").on(t.actor, t.at),
     index("audit_logs_resource_idx").on(t.resourceType, t.resourceId),
-    check("audit_logs_result_ck", sql`${t.result} in ('success', 'failure')`),
+    check("audit_logs_result_ck", sql`${t.result} in ('success', 'failure', 'pending')`),
   ],
 );
 

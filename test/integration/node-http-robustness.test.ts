@@ -12,6 +12,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONTROL_PLANE_NODE_FLAGS } from "../../functions/node-flags.ts";
 import { closedPort } from "../support/closed-port.ts";
 import { createTestDatabase, requirePostgres, type TestDatabase } from "../support/postgres.ts";
 
@@ -37,11 +38,16 @@ async function startServer(env: Record<string, string> = {}): Promise<Server> {
   const dataDir = mkdtempSync(join(tmpdir(), "ksp-http-"));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const base = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production" };
-  const child = spawn(process.execPath, ["--import", "tsx", "functions/node.ts"], {
-    cwd: ROOT,
-    env: { ...base, PORT: String(port), KSP_DATA_DIR: dataDir, LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // as `npm start` runs it
+  const child = spawn(
+    process.execPath,
+    [...CONTROL_PLANE_NODE_FLAGS, "--import", "tsx", "functions/node.ts"],
+    {
+      cwd: ROOT,
+      env: { ...base, PORT: String(port), KSP_DATA_DIR: dataDir, LOG_LEVEL: "info", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   const collect = (c: Buffer) => {
     out += c.toString();
@@ -304,7 +310,8 @@ describe.skipIf(!pg)("Node entry: memory while refusing unauthenticated uploads"
 
   it("stays under 150 MB while 20 unauthenticated 15 MB uploads are refused", async () => {
     const pid = server.child.pid!;
-    let peak = rssMiB(pid);
+    const before = rssMiB(pid);
+    let peak = before;
     const sampler = setInterval(() => {
       peak = Math.max(peak, rssMiB(pid));
     }, 10);
@@ -326,6 +333,7 @@ describe.skipIf(!pg)("Node entry: memory while refusing unauthenticated uploads"
       clearInterval(sampler);
     }
     peak = Math.max(peak, rssMiB(pid));
+    console.log(`[node-http-robustness] RSS ${before.toFixed(1)} MiB before, peak ${peak.toFixed(1)} MiB`);
     expect(peak).toBeLessThan(150);
   }, 60_000);
 });

@@ -3,14 +3,18 @@
  * tests: in-process coordination, a ManualClock-free system clock, and
  * helpers to mint tokens of any role/scope and agent credentials directly in
  * the database (so a test of route X does not depend on route Y).
+ * `driver: "pglite"` runs the same app on embedded PGlite (in memory) instead,
+ * as the single-node install does; such an api has no `testDatabase` URL.
  *
  *   const api = await startTestApi();            // in beforeAll
  *   const res = await api.call("POST", "/v1/clusters", { token: api.admin, body: {...} });
  *   await api.close();                           // in afterAll
  */
 import { eq } from "drizzle-orm";
-import type { Database } from "../../drizzle/client.ts";
+import type { Database, DriverName } from "../../drizzle/client.ts";
 import { openNodePostgres } from "../../drizzle/drivers/node-postgres.ts";
+import { openPglite, PGLITE_IN_MEMORY } from "../../drizzle/drivers/pglite.ts";
+import { migrateDatabase } from "../../drizzle/migrate.ts";
 import { type ApiTokenRole, apiTokens, clusters } from "../../drizzle/schema/index.ts";
 import { type App, createApp } from "../../functions/app.ts";
 import {
@@ -26,6 +30,11 @@ import { createMemoryLogger } from "../../functions/lib/logger.ts";
 import { generateToken, hashToken, tokenDisplayPrefix } from "../../functions/lib/tokens.ts";
 import { DEFAULT_POLICY, type PolicySettings } from "../../functions/policy.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
+import { recordUsage } from "./usage.ts";
+
+/** The drivers startTestApi can run on: Postgres over node-postgres, or embedded PGlite. */
+export type TestApiDriver = Extract<DriverName, "node-postgres" | "pglite">;
+export const TEST_API_DRIVERS: readonly TestApiDriver[] = ["node-postgres", "pglite"];
 
 export interface CallOptions {
   token?: string;
@@ -40,6 +49,7 @@ export interface TestApi {
   app: App;
   deps: AppDeps;
   database: Database;
+  /** the Postgres database (node-postgres only; reading it on PGlite throws) */
   testDatabase: TestDatabase;
   /** an admin API token with no cluster scope */
   admin: string;
@@ -62,10 +72,11 @@ export async function startTestApi(
     clock?: Clock;
     coordination?: Coordination;
     maxConnections?: number;
+    /** node-postgres (default) on a fresh Postgres database, or PGlite in memory */
+    driver?: TestApiDriver;
   } = {},
 ): Promise<TestApi> {
-  const testDatabase = await createTestDatabase();
-  const database = await openNodePostgres(testDatabase.url, { maxConnections: opts.maxConnections ?? 10 });
+  const { database, testDatabase } = await openApiDatabase(opts.driver ?? "node-postgres", opts);
   const clock = opts.clock ?? systemClock;
   const deps: AppDeps = {
     databases: sharedDatabaseSource(database),
@@ -128,7 +139,10 @@ export async function startTestApi(
     app,
     deps,
     database,
-    testDatabase,
+    get testDatabase(): TestDatabase {
+      if (!testDatabase) throw new Error(`startTestApi on ${database.driver} has no Postgres testDatabase`);
+      return testDatabase;
+    },
     admin,
     tokenFor,
     agentCredentialFor,
@@ -140,7 +154,32 @@ export async function startTestApi(
     },
     async close() {
       await database.close();
-      await testDatabase.drop();
+      await testDatabase?.drop();
     },
   };
+}
+
+async function openApiDatabase(
+  driver: TestApiDriver,
+  opts: { maxConnections?: number },
+): Promise<{ database: Database; testDatabase?: TestDatabase }> {
+  recordUsage("driver", driver);
+  if (driver === "pglite") {
+    const database = await openPglite(PGLITE_IN_MEMORY);
+    try {
+      await migrateDatabase(database);
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
+    return { database };
+  }
+  const testDatabase = await createTestDatabase();
+  try {
+    const database = await openNodePostgres(testDatabase.url, { maxConnections: opts.maxConnections ?? 10 });
+    return { database, testDatabase };
+  } catch (err) {
+    await testDatabase.drop();
+    throw err;
+  }
 }

@@ -10,6 +10,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { AGENT_FIELDS } from "../../agent/config/fields.ts";
 import { parseListenAddress } from "../../agent/config/values.ts";
 import { AGENT_NODE_FLAGS } from "../../agent/node-flags.ts";
+import { CONTROL_PLANE_NODE_FLAGS } from "../../functions/node-flags.ts";
 import packageJson from "../../package.json" with { type: "json" };
 
 const INFRA = path.resolve(import.meta.dirname, "../../infra");
@@ -71,6 +72,9 @@ describe("infra manifests", () => {
     const known = new Set([...AGENT_FIELDS.map((field) => field.env), "NODE_OPTIONS"]);
     expect(env.NODE_OPTIONS).toBe(AGENT_NODE_FLAGS.join(" "));
     expect(packageJson.scripts.agent).toBe(`node ${AGENT_NODE_FLAGS.join(" ")} --import tsx agent/main.ts`);
+    expect(packageJson.scripts.start).toBe(
+      `node ${CONTROL_PLANE_NODE_FLAGS.join(" ")} --import tsx functions/node.ts`,
+    );
     for (const name of Object.keys(env)) expect(known, `unknown agent variable ${name}`).toContain(name);
     const ports = Object.fromEntries(container.ports.map((p: Manifest) => [p.name, p.containerPort]));
     expect(ports).toEqual({

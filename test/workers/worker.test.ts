@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openNodePostgres } from "../../drizzle/drivers/node-postgres.ts";
-import { apiTokens, clusters, machines } from "../../drizzle/schema/index.ts";
+import { apiTokens, auditLogs, clusters, machines } from "../../drizzle/schema/index.ts";
 import { UpstashCoordination } from "../../functions/lib/coordination/upstash.ts";
 import { generateToken, hashToken, tokenDisplayPrefix } from "../../functions/lib/tokens.ts";
 import { BUNDLE } from "../../scripts/build-worker.ts";
@@ -293,5 +293,103 @@ describe.skipIf(!servicesOk)("worker on Postgres (via the Neon proxy) and Upstas
     } finally {
       if (lock) await coordination.releaseLock(lock);
     }
+  });
+});
+
+/**
+ * On Workers the client address is CF-Connecting-IP, which Cloudflare's edge
+ * sets (overwriting any a client sent): X-Forwarded-For is whatever the client
+ * wrote and must not decide the audit row's address or the failed-auth bucket.
+ */
+describe.skipIf(!servicesOk)("worker client address: CF-Connecting-IP, never X-Forwarded-For", () => {
+  const prefix = `kspwtip${process.pid}${Math.random().toString(36).slice(2, 8)}:`;
+  const AUTH_FAILURES_PER_MINUTE = 3;
+  let database: TestDatabase;
+  let proxy: NeonProxy;
+  let bridge: UpstashBridge;
+  let harness: WorkerHarness;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    proxy = await startNeonProxy();
+    bridge = await startUpstashBridge();
+    harness = await startWorker({
+      DATABASE_URL: database.url,
+      NEON_WS_PROXY: `127.0.0.1:${proxy.port}/v1`,
+      UPSTASH_REDIS_REST_URL: bridge.url,
+      UPSTASH_REDIS_REST_TOKEN: bridge.token,
+      KSP_COORDINATION_PREFIX: prefix,
+      KSP_AUTH_FAILURES_PER_MINUTE: String(AUTH_FAILURES_PER_MINUTE),
+    });
+  });
+  afterAll(async () => {
+    await harness?.dispose();
+    await proxy?.close();
+    await bridge?.close();
+    await database?.drop();
+  });
+
+  it("the audit row of a mutating request carries CF-Connecting-IP, not X-Forwarded-For", async () => {
+    const admin = generateToken("api");
+    const db = await openNodePostgres(database.url);
+    try {
+      await db.db.insert(apiTokens).values({
+        name: "workers-admin",
+        tokenHash: await hashToken(admin),
+        displayPrefix: tokenDisplayPrefix(admin),
+        role: "admin",
+      });
+      const requestId = `wrk-audit-ip-${process.pid}`;
+      const res = await harness.mf.dispatchFetch(`${BASE}/v1/clusters`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${admin}`,
+          "content-type": "application/json",
+          "x-request-id": requestId,
+          "cf-connecting-ip": "203.0.113.7",
+          "x-forwarded-for": "198.51.100.99, 192.0.2.1",
+        },
+        body: JSON.stringify({ name: "audited-from-the-edge" }),
+      });
+      expect(res.status, await res.clone().text()).toBe(201);
+      const rows = () =>
+        db.db
+          .select({ ip: auditLogs.ip, statusCode: auditLogs.statusCode, action: auditLogs.action })
+          .from(auditLogs)
+          .where(eq(auditLogs.requestId, requestId));
+      await expect.poll(rows).toEqual([expect.objectContaining({ ip: "203.0.113.7", statusCode: 201 })]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("failed authentications are limited per CF-Connecting-IP: rotating X-Forwarded-For does not escape", async () => {
+    const bogus = generateToken("api"); // well-formed, never stored
+    let hop = 0;
+    const attempt = (cfConnectingIp: string) =>
+      harness.mf.dispatchFetch(`${BASE}/v1/clusters`, {
+        headers: {
+          authorization: `Bearer ${bogus}`,
+          "cf-connecting-ip": cfConnectingIp,
+          // a fresh "client" every time, as a spoofing caller would send
+          "x-forwarded-for": `198.51.100.${++hop}`,
+        },
+      });
+    const attacker = "203.0.113.20";
+    for (let i = 0; i < AUTH_FAILURES_PER_MINUTE; i++) {
+      const res = await attempt(attacker);
+      expect(res.status, `attempt ${i + 1}`).toBe(401);
+      await res.body?.cancel();
+    }
+    for (let i = 0; i < 2; i++) {
+      const limited = await attempt(attacker);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(((await limited.json()) as Envelope).error.code).toBe("rate_limited");
+    }
+    // another address the edge vouches for has its own bucket
+    const other = await attempt("203.0.113.21");
+    expect(other.status).toBe(401);
+    expect(((await other.json()) as Envelope).error.code).toBe("unauthorized");
   });
 });

@@ -5,7 +5,7 @@
  */
 import { and, desc, eq, gte, like, lt, type SQL } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
-import { type AuditLog, auditLogs } from "../../../drizzle/schema/audit-logs.ts";
+import { type AuditLog, type AuditResult, auditLogs } from "../../../drizzle/schema/audit-logs.ts";
 import { type KeysetPosition, microsText, olderThan } from "../events/keyset.ts";
 import type { KeysetSource } from "../events/ndjson-export.ts";
 import { likePrefix } from "../like.ts";
@@ -19,7 +19,7 @@ export interface AuditFilters {
   resourceType?: string | undefined;
   resourceId?: string | undefined;
   clusterId?: string | undefined;
-  result?: "success" | "failure" | undefined;
+  result?: AuditResult | undefined;
   since?: Date | undefined;
   until?: Date | undefined;
   requestId?: string | undefined;

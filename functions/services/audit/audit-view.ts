@@ -1,5 +1,5 @@
 /** How an audit row is shown by the API and in exports. */
-import type { AuditLog } from "../../../drizzle/schema/audit-logs.ts";
+import type { AuditLog, AuditResult } from "../../../drizzle/schema/audit-logs.ts";
 
 export interface AuditView {
   id: string;
@@ -9,7 +9,8 @@ export interface AuditView {
   resourceType: string;
   resourceId: string | null;
   clusterId: string | null;
-  result: "success" | "failure";
+  /** `pending`: attempted, outcome never recorded (see AUDIT_RESULTS) */
+  result: AuditResult;
   statusCode: number | null;
   changes: Record<string, unknown>;
   ip: string | null;

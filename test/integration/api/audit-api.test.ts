@@ -1,13 +1,15 @@
 /**
  * GET /v1/audit and /v1/audit/export: the audit middleware's record of a real
  * mutating request (actor, action, resource, result, changes, client address,
- * user agent, request id), failures recorded too, every filter, newest-first
- * pagination, admin-only access, cluster scoping, and the NDJSON export.
+ * user agent, request id), failures recorded too, the write-ahead intent (a
+ * `pending` row that stays when the final update fails; a 503 and no change
+ * when the intent cannot be written), every filter, newest-first pagination,
+ * admin-only access, cluster scoping, and the NDJSON export.
  */
 
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiTokens, auditLogs, type NewAuditLog } from "../../../drizzle/schema/index.ts";
+import { apiTokens, auditLogs, clusters, type NewAuditLog } from "../../../drizzle/schema/index.ts";
 import { hashToken } from "../../../functions/lib/tokens.ts";
 import { startTestApi, type TestApi } from "../../support/api.ts";
 import { seedCluster } from "../../support/fixtures.ts";
@@ -145,6 +147,92 @@ describe.skipIf(!ok)("audit API", () => {
     });
     // the registration token returned once is never in the audit trail
     expect(JSON.stringify(page.items[0])).not.toContain(created.body.registrationToken ?? "never-set");
+  });
+
+  /**
+   * Makes the database refuse one kind of audit write for one request id only (a trigger that
+   * raises), so the failure is real and nothing else in the suite is affected; undone afterwards.
+   */
+  const refusingAuditWrites = async (
+    op: "insert" | "update",
+    requestId: string,
+    run: () => Promise<void>,
+  ): Promise<void> => {
+    const db = api.database.db;
+    const name = `audit_refuse_${op}_${crypto.randomUUID().replace(/-/g, "")}`;
+    const row = op === "insert" ? "new" : "old";
+    await db.execute(
+      sql.raw(`create function ${name}() returns trigger language plpgsql as $$
+        begin raise exception 'audit ${op} refused by test'; end $$`),
+    );
+    await db.execute(
+      sql.raw(`create trigger ${name} before ${op} on audit_logs for each row
+        when (${row}.request_id = '${requestId}') execute function ${name}()`),
+    );
+    try {
+      await run();
+    } finally {
+      await db.execute(sql.raw(`drop trigger ${name} on audit_logs`));
+      await db.execute(sql.raw(`drop function ${name}()`));
+    }
+  };
+
+  it("writes the row before the handler runs: a failed final update leaves it pending", async () => {
+    const requestId = `audit-${crypto.randomUUID()}`;
+    const name = `pending-${crypto.randomUUID().slice(0, 8)}`;
+    await refusingAuditWrites("update", requestId, async () => {
+      const created = await api.json("POST", "/v1/clusters", {
+        token: api.admin,
+        body: { name },
+        headers: {
+          "x-forwarded-for": "203.0.113.9, 10.0.0.1",
+          "user-agent": "ksp-test/1.0",
+          "x-request-id": requestId,
+        },
+      });
+      // the change was committed before the audit update failed: the response stands
+      expect(created.status).toBe(201);
+    });
+    const made = await api.database.db.select().from(clusters).where(eq(clusters.name, name));
+    expect(made).toHaveLength(1);
+    // the intent row says "attempted, outcome unknown", and the read API filters on it
+    const page = await list(`requestId=${requestId}&result=pending`);
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]).toMatchObject({
+      actor: adminActor,
+      action: "POST /v1/clusters",
+      resourceType: "unknown",
+      resourceId: null,
+      result: "pending",
+      statusCode: null,
+      changes: {},
+      ip: "203.0.113.9",
+      userAgent: "ksp-test/1.0",
+      requestId,
+    });
+    expect((await list(`requestId=${requestId}&result=success`)).items).toHaveLength(0);
+    const exported = await api.call("GET", `/v1/audit/export?result=pending&requestId=${requestId}`, {
+      token: api.admin,
+    });
+    expect(exported.status).toBe(200);
+    const lines = (await exported.text()).split("\n").filter(Boolean);
+    expect(lines.map((l) => (JSON.parse(l) as Entry).result)).toEqual(["pending"]);
+  });
+
+  it("refuses with 503 and changes nothing when the intent row cannot be written", async () => {
+    const requestId = `audit-${crypto.randomUUID()}`;
+    const name = `unaudited-${crypto.randomUUID().slice(0, 8)}`;
+    await refusingAuditWrites("insert", requestId, async () => {
+      const refused = await api.json("POST", "/v1/clusters", {
+        token: api.admin,
+        body: { name },
+        headers: { "x-request-id": requestId },
+      });
+      expect(refused.status).toBe(503);
+      expect(refused.body.error).toMatchObject({ code: "dependency_unavailable", requestId });
+    });
+    expect(await api.database.db.select().from(clusters).where(eq(clusters.name, name))).toHaveLength(0);
+    expect((await list(`requestId=${requestId}`)).items).toHaveLength(0);
   });
 
   it("records a refused mutation as a failure with its status", async () => {

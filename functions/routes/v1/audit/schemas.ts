@@ -1,5 +1,6 @@
 /** Schemas shared by the /v1 audit routes. */
 import { z } from "@hono/zod-openapi";
+import { AUDIT_RESULTS } from "../../../../drizzle/schema/audit-logs.ts";
 import { UuidSchema } from "../../../http/params.ts";
 import { TimeRangeQuery } from "../events/schemas.ts";
 
@@ -21,7 +22,7 @@ export const AuditFilterQuery = TimeRangeQuery.extend({
   resourceType: z.string().min(1).max(100).optional(),
   resourceId: z.string().min(1).max(200).optional(),
   clusterId: UuidSchema.optional(),
-  result: z.enum(["success", "failure"]).optional(),
+  result: z.enum(AUDIT_RESULTS).optional(),
   requestId: z.string().min(1).max(200).optional(),
 });
 
@@ -34,7 +35,10 @@ export const AuditEntrySchema = z
     resourceType: z.string(),
     resourceId: z.string().nullable(),
     clusterId: z.string().nullable(),
-    result: z.enum(["success", "failure"]),
+    result: z.enum(AUDIT_RESULTS).openapi({
+      description:
+        "pending: recorded before the request was carried out, its outcome never recorded (the server stopped, or the audit update failed); the change may or may not have happened",
+    }),
     statusCode: z.number().nullable(),
     changes: z.record(z.string(), z.unknown()),
     ip: z.string().nullable(),
