@@ -20,7 +20,7 @@ import type { ServiceCall } from "../context.ts";
 import { withDbErrors } from "../db-errors.ts";
 import { applyImport } from "./apply.ts";
 import type { MachineRowSchema } from "./machine-fields.ts";
-import { addressesOf, planImport } from "./plan.ts";
+import { addressesOf, type ExistingMachine, planImport } from "./plan.ts";
 import { type ImportSummary, type RowResult, resultOf, summarize } from "./report.ts";
 import { type ImportDocument, readRows } from "./rows.ts";
 import { findLiveByAddress } from "./write.ts";
@@ -59,7 +59,10 @@ export async function importMachines({
   const rows = readRows(input.document, input.schema.fieldKinds);
   if (rows.length === 0) throw new AppError("validation_failed", "the file has no machines");
   const pool = input.target ? await targetPool(ctx.db, input.target) : null;
-  const existing = await findLiveByAddress(ctx.db, addressesOf(rows));
+  const existing = visibleAddresses(
+    await findLiveByAddress(ctx.db, addressesOf(rows)),
+    input.dryRun ? input.scopeClusterId : null,
+  );
   const plans = planImport({
     rows,
     schema: input.schema,
@@ -91,6 +94,21 @@ export async function importMachines({
     summary,
     results,
   };
+}
+
+/**
+ * A cluster-scoped caller's dry run must not be an oracle for which addresses
+ * the fleet holds: machines of other clusters (and free ones) are left out
+ * of it, so such an address plans like a new one. Only a real import, which
+ * is audited and rate limited, finds it cannot take that address (and is
+ * told so without the machine's id, see plan.ts).
+ */
+function visibleAddresses(
+  existing: ReadonlyMap<string, ExistingMachine>,
+  dryRunScope: string | null,
+): ReadonlyMap<string, ExistingMachine> {
+  if (dryRunScope === null) return existing;
+  return new Map([...existing].filter(([, machine]) => machine.clusterId === dryRunScope));
 }
 
 async function targetPool(db: Db, target: { clusterId: string; poolId: string }): Promise<NodePool> {

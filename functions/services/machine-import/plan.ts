@@ -3,7 +3,8 @@
  * existing machine (overwrite by address), leave it unchanged, or fail with
  * field-level errors. Pure over its inputs (the rows, the machines already
  * holding those addresses, the target pool), so a dry run and a real run
- * reach the same decisions.
+ * reach the same decisions — except that a cluster-scoped caller's dry run
+ * is not shown other clusters' addresses (import-machines.ts).
  */
 import type { Machine, NodePool } from "../../../drizzle/schema/index.ts";
 import { canonicalIp } from "../../../proto/machine-address.ts";

@@ -146,6 +146,43 @@ describe.each(TEST_API_DRIVERS)("canonical machine addresses on %s", (driver) =>
       expect(await liveSameMachine(ipOf(4, 1))).toEqual([{ id: theirs.id }]);
     });
 
+    it("import: a scoped operator's dry run tells nothing about addresses other clusters hold", async () => {
+      const other = await seedCluster(db());
+      const otherPool = await seedPool(db(), other.id);
+      await seedMachine(db(), {
+        ip: ipOf(4, 2),
+        hostname: "elsewhere",
+        status: "ready",
+        clusterId: other.id,
+        poolId: otherPool.id,
+      });
+      const cluster = await seedCluster(db());
+      const pool = await seedPool(db(), cluster.id);
+      const scoped = await api.tokenFor("operator", cluster.id);
+      const target = `clusterId=${cluster.id}&poolId=${pool.id}`;
+      const probe = (ip: string, dryRun: boolean, token = scoped) =>
+        importJson(
+          [{ hostname: `probe-${ip.replaceAll(/[.:]/g, "-")}`, ip }],
+          `?dryRun=${dryRun}&${target}`,
+          token,
+        );
+
+      // a held address and a free one read the same to the scoped caller's dry run
+      const held = await probe(ipOf(4, 2), true);
+      const free = await probe(ipOf(4, 3), true);
+      expect(held.status).toBe(200);
+      expect(held.body.results.map((r: { status: string }) => r.status)).toEqual(["created"]);
+      expect(free.body.results.map((r: { status: string }) => r.status)).toEqual(["created"]);
+      expect(held.body.summary).toEqual(free.body.summary);
+      // an unscoped operator's dry run still says the address is taken
+      const operator = await api.tokenFor("operator");
+      expect((await probe(ipOf(4, 2), true, operator)).body.summary).toMatchObject({ created: 0, error: 1 });
+      // the real import (audited, rate limited) refuses it, naming no machine
+      const real = await probe(ipOf(4, 2), false);
+      expect(real.body.summary).toMatchObject({ created: 0, error: 1 });
+      expect(await liveSameMachine(ipOf(4, 2))).toHaveLength(1);
+    });
+
     it("import: creates and overwrites with canonical values and reports them", async () => {
       const created = await importJson([
         { hostname: "Upper.Example", ip: `::ffff:${ipOf(5, 1)}` },
