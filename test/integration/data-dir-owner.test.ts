@@ -1,64 +1,33 @@
 /**
  * One owner per embedded data dir, with real processes as `npm start` runs
- * them (`node --import tsx functions/node.ts`, see node-entry.test.ts): a
+ * them (test/support/node-server.ts, see node-entry.test.ts): a
  * second server on the same KSP_DATA_DIR exits at once naming the first's
  * pid while the first keeps serving; after a kill -9 of the owner the next
  * start takes the stale lock over and finds every acknowledged write.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateToken } from "../../functions/lib/tokens.ts";
-import { closedPort } from "../support/closed-port.ts";
+import { killNodeServers, type NodeServerProcess, spawnNodeServer } from "../support/node-server.ts";
 import { recordUsage } from "../support/usage.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const READY_BUDGET_MS = 90_000;
 const REFUSAL_BUDGET_MS = 5_000;
 
-interface Server {
-  child: ChildProcess;
-  port: number;
-  stdout(): string;
-  stderr(): string;
-  exited: Promise<number | null>;
-}
+type Server = NodeServerProcess;
 
-const children = new Set<ChildProcess>();
 const dataDir = mkdtempSync(join(tmpdir(), "ksp-data-dir-owner-"));
 const adminToken = generateToken("api");
 
 afterAll(async () => {
-  for (const child of children) child.kill("SIGKILL");
+  await killNodeServers();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function startServer(): Promise<Server> {
-  const port = await closedPort();
-  const base = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production" };
-  const child = spawn(process.execPath, ["--import", "tsx", "functions/node.ts"], {
-    cwd: ROOT,
-    env: { ...base, PORT: String(port), KSP_DATA_DIR: dataDir, KSP_ADMIN_TOKEN: adminToken },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr?.on("data", (c: Buffer) => {
-    err += c.toString();
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => {
-      children.delete(child);
-      resolve(code);
-    }),
-  );
-  return { child, port, stdout: () => out, stderr: () => err, exited };
+function startServer(): Promise<Server> {
+  return spawnNodeServer({ KSP_DATA_DIR: dataDir, KSP_ADMIN_TOKEN: adminToken });
 }
 
 async function waitForReady(server: Server): Promise<void> {

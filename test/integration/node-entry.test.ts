@@ -1,10 +1,9 @@
 /**
- * The Node entry as people run it: a child process of `node --import tsx
- * functions/node.ts` (what `npm start` runs; node is called directly so npm's
- * own warnings do not mix into stderr), on a free port, with its own data
+ * The Node entry as people run it: a child process of what `npm start` runs
+ * (test/support/node-server.ts; node is called directly so npm's own
+ * warnings do not mix into stderr), on a free port, with its own data
  * directory. SIGTERM goes straight to the server, as it does under `npm start`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,25 +13,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../drizzle/client.ts";
 import { apiTokens } from "../../drizzle/schema/index.ts";
 import { generateToken, hashToken } from "../../functions/lib/tokens.ts";
-import { closedPort } from "../support/closed-port.ts";
+import { killNodeServers, type NodeServerProcess, spawnNodeServer } from "../support/node-server.ts";
 import { createTestDatabase, requirePostgres, type TestDatabase } from "../support/postgres.ts";
 import { recordUsage } from "../support/usage.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 // A generous ceiling for "it comes up at all"; the 15 s start-up target is measured by
 // `npm run bench -- startup`, not asserted here, because a loaded CI machine must not flake it.
 const HEALTHZ_BUDGET_MS = 90_000;
 const TOKEN_LINE = /KSP_BOOTSTRAP_ADMIN_TOKEN=(ksp_adm_[A-Za-z0-9_-]+)/g;
 
-interface Server {
-  child: ChildProcess;
-  port: number;
-  stdout(): string;
-  stderr(): string;
-  exited: Promise<number | null>;
-}
+type Server = NodeServerProcess;
 
-const children = new Set<ChildProcess>();
 const tempDirs: string[] = [];
 
 function tempDataDir(): string {
@@ -41,31 +32,8 @@ function tempDataDir(): string {
   return dir;
 }
 
-async function startServer(env: Record<string, string>): Promise<Server> {
-  const port = await closedPort();
-  // Only what the test chooses: the developer's own DATABASE_URL or Upstash settings must not leak in.
-  const base = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production" };
-  const child = spawn(process.execPath, ["--import", "tsx", "functions/node.ts"], {
-    cwd: ROOT,
-    env: { ...base, PORT: String(port), KSP_SCHEDULER_INTERVAL_SECONDS: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr?.on("data", (c: Buffer) => {
-    err += c.toString();
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => {
-      children.delete(child);
-      resolve(code);
-    }),
-  );
-  return { child, port, stdout: () => out, stderr: () => err, exited };
+function startServer(env: Record<string, string>): Promise<Server> {
+  return spawnNodeServer({ KSP_SCHEDULER_INTERVAL_SECONDS: "1", ...env });
 }
 
 /** Polls /healthz; resolves with the milliseconds it took, or throws with the server's output. */
@@ -95,7 +63,7 @@ async function stop(server: Server): Promise<number | null> {
 }
 
 afterAll(async () => {
-  for (const child of children) child.kill("SIGKILL");
+  await killNodeServers();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,22 +1,20 @@
 /**
  * HTTP robustness and rate limits against the real Node server (issue 12,
- * items 4 and 5), as a child process of `node --import tsx functions/node.ts`:
+ * items 4 and 5), as a child process the way `npm start` runs it:
  * answers given before a body is read leave the connection usable, unread
  * bodies are never buffered before authentication, error answers are capped,
  * client aborts are not 500s, and the client address behind rate limits and
  * audit rows is the socket's (or trusted proxies'), not a header's.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONTROL_PLANE_NODE_FLAGS } from "../../functions/node-flags.ts";
-import { closedPort } from "../support/closed-port.ts";
+import { spawnNodeServer } from "../support/node-server.ts";
 import { createTestDatabase, requirePostgres, type TestDatabase } from "../support/postgres.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const pg = await requirePostgres();
 
 interface Server {
@@ -34,36 +32,19 @@ afterAll(async () => {
 });
 
 async function startServer(env: Record<string, string> = {}): Promise<Server> {
-  const port = await closedPort();
   const dataDir = mkdtempSync(join(tmpdir(), "ksp-http-"));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const base = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production" };
-  // as `npm start` runs it
-  const child = spawn(
-    process.execPath,
-    [...CONTROL_PLANE_NODE_FLAGS, "--import", "tsx", "functions/node.ts"],
-    {
-      cwd: ROOT,
-      env: { ...base, PORT: String(port), KSP_DATA_DIR: dataDir, LOG_LEVEL: "info", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let out = "";
-  const collect = (c: Buffer) => {
-    out += c.toString();
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const server = await spawnNodeServer({ KSP_DATA_DIR: dataDir, LOG_LEVEL: "info", ...env });
+  const { child, port, url } = server;
+  const output = () => server.stdout() + server.stderr();
   const stop = async () => {
     if (child.exitCode === null) child.kill("SIGKILL");
-    await exited;
+    await server.exited;
   };
   cleanups.push(stop);
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited:\n${out}`);
+    if (child.exitCode !== null) throw new Error(`server exited:\n${output()}`);
     const up = await fetch(`${url}/healthz`).then(
       (r) => r.ok,
       () => false,
@@ -71,9 +52,9 @@ async function startServer(env: Record<string, string> = {}): Promise<Server> {
     if (up) break;
     await new Promise((r) => setTimeout(r, 200));
   }
-  const token = /KSP_BOOTSTRAP_ADMIN_TOKEN=(ksp_adm_[A-Za-z0-9_-]+)/.exec(out)?.[1];
-  if (!token) throw new Error(`no admin token printed:\n${out}`);
-  return { child, base: url, port, token, output: () => out, stop };
+  const token = /KSP_BOOTSTRAP_ADMIN_TOKEN=(ksp_adm_[A-Za-z0-9_-]+)/.exec(output())?.[1];
+  if (!token) throw new Error(`no admin token printed:\n${output()}`);
+  return { child, base: url, port, token, output, stop };
 }
 
 function rssMiB(pid: number): number {
