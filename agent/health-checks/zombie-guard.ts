@@ -18,10 +18,10 @@
  */
 import type { AgentMachine, AgentPool } from "../../proto/agent-api.ts";
 import type { MachineState } from "../../proto/machine-states.ts";
+import { PROVIDER_ID_PREFIX } from "../../proto/provider-id.ts";
 import type { NodeInfo } from "../kubernetes/types.ts";
 import { messageOf } from "../reconciler/operation-context.ts";
 import { reportTransition } from "../reconciler/transitions.ts";
-import { PROVIDER_ID_PREFIX } from "../state/instances.ts";
 import type { AgentView } from "../state/view.ts";
 import type { HealthContext } from "./types.ts";
 

@@ -12,6 +12,7 @@
  */
 import type { AgentMachine } from "../../proto/agent-api.ts";
 import type { MachineState } from "../../proto/machine-states.ts";
+import { providerIdFor } from "../../proto/provider-id.ts";
 import { INSTANCE_ERROR_CLASS, type InstanceInfo } from "../cloud-provider/types.ts";
 
 /** A Node exists for these. */
@@ -26,12 +27,9 @@ export const UNHEALTHY_CODE = "unhealthy";
 /** How the health checks (agent/health-checks/) begin a fault's reason, so CA is told `unhealthy`. */
 export const HEALTH_REASON_PREFIX = "health: ";
 
-/** What every provider ID the control plane gives a machine starts with: `ksp://<machine id>`. */
-export const PROVIDER_ID_PREFIX = "ksp://";
-
 /** The instance id, equal to the Node's spec.providerID; fixed at reservation. */
 export function providerIdOf(machine: AgentMachine): string {
-  return machine.providerId ?? `${PROVIDER_ID_PREFIX}${machine.id}`;
+  return machine.providerId ?? providerIdFor(machine.id);
 }
 
 export interface PoolSupply {

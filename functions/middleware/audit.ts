@@ -65,11 +65,12 @@ export function audit(): MiddlewareHandler<AppEnv> {
       );
     }
     await next();
-    await finalise(c, id);
+    await finalise(c, id, provisionalAction);
   };
 }
 
-async function finalise(c: Context<AppEnv>, id: string): Promise<void> {
+/** `routeAction`: "<method> <route pattern>", the action when the handler named none. */
+async function finalise(c: Context<AppEnv>, id: string, routeAction: string): Promise<void> {
   const entry = c.get("audit");
   const scope = c.get("scope");
   const status = c.res.status;
@@ -86,7 +87,7 @@ async function finalise(c: Context<AppEnv>, id: string): Promise<void> {
     await db
       .update(auditLogs)
       .set({
-        action: entry?.action ?? `${c.req.method} ${routePath(c)}`,
+        action: entry?.action ?? routeAction,
         resourceType: entry?.resourceType ?? "unknown",
         resourceId: entry?.resourceId ?? null,
         clusterId: entry?.clusterId ?? (principal?.kind === "agent" ? principal.clusterId : null),

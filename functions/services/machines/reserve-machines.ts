@@ -22,7 +22,7 @@ import { AppError } from "../../lib/errors.ts";
 import { publishStateVersions } from "../clusters/state-version.ts";
 import type { ServiceCall, ServiceContext } from "../context.ts";
 import { isUuid } from "./ids.ts";
-import { PROVIDER_ID_PREFIX, runReservationStatement } from "./reserve-statement.ts";
+import { runReservationStatement } from "./reserve-statement.ts";
 import { assertLegalTransition } from "./transition-machine.ts";
 
 export interface ReserveMachinesInput {
@@ -32,8 +32,6 @@ export interface ReserveMachinesInput {
   /** written on every event; for agent allocations, the allocation's request id */
   requestId: string;
 }
-
-export const providerIdFor = (machineId: string) => `${PROVIDER_ID_PREFIX}${machineId}`;
 
 export async function reserveMachines({ ctx, input }: ServiceCall<ReserveMachinesInput>): Promise<Machine[]> {
   const stateVersions = new Map<string, number>();

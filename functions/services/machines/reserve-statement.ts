@@ -26,6 +26,7 @@ import {
 } from "../../../drizzle/schema/index.ts";
 import { renderOnce } from "../../../drizzle/static-sql.ts";
 import { IN_USE_STATES } from "../../../proto/machine-states.ts";
+import { PROVIDER_ID_PREFIX } from "../../../proto/provider-id.ts";
 import type { ServiceContext } from "../context.ts";
 import { candidatesSql } from "./candidates.ts";
 import {
@@ -34,8 +35,6 @@ import {
   transitionBatchResult,
   transitionCtes,
 } from "./transition-statement.ts";
-
-export const PROVIDER_ID_PREFIX = "ksp://";
 
 const MACHINES = renderOnce(sql`${machines}`);
 const ALLOCATIONS = renderOnce(sql`${allocations}`);
