@@ -11,7 +11,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import type { AppDeps } from "./composition/types.ts";
 import { registerOpenApiComponents } from "./http/openapi.ts";
 import { accessLog } from "./middleware/access-log.ts";
-import type { AppEnv } from "./middleware/app-env.ts";
+import type { App, AppEnv } from "./http/hono-env.ts";
 import { type BodyLimits, bodySizeLimit, declaredBodySizeLimit } from "./middleware/body-limit.ts";
 import {
   errorHandler,
@@ -27,9 +27,8 @@ import { registerReadyz } from "./routes/readyz.ts";
 import { registerV1 } from "./routes/v1/index.ts";
 
 export type { AppConfig, AppDeps } from "./composition/types.ts";
-export type { AppEnv } from "./middleware/app-env.ts";
+export type { App, AppEnv } from "./http/hono-env.ts";
 
-export type App = OpenAPIHono<AppEnv>;
 
 /** Bulk endpoints whose bodies may exceed the normal limit (KSP_MAX_IMPORT_BYTES). */
 export const BULK_PATHS = ["/v1/machines/import"] as const;

@@ -4,17 +4,10 @@
  * is known (so failures are recorded too).
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../middleware/app-env.ts";
+import type { AuditEntry } from "../services/audit/audit-entry.ts";
+import type { AppEnv } from "./hono-env.ts";
 
-export interface AuditEntry {
-  /** dotted verb, e.g. "cluster.create", "machine.maintenance" */
-  action: string;
-  resourceType: string;
-  resourceId?: string | null;
-  clusterId?: string | null;
-  /** what changed; secrets must never be put here (tokens are masked again on write) */
-  changes?: Record<string, unknown>;
-}
+export type { AuditEntry } from "../services/audit/audit-entry.ts";
 
 /** Call before doing the work, so a request that fails half-way is still attributed. */
 export function setAudit(c: Context<AppEnv>, entry: AuditEntry): void {

@@ -23,7 +23,7 @@ import { auditLogs } from "../../drizzle/schema/audit-logs.ts";
 import { UNAUDITED_ROUTES } from "../http/audit.ts";
 import { AppError } from "../lib/errors.ts";
 import { maskSecrets } from "../lib/logger.ts";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "../http/hono-env.ts";
 import { clientAddressOf } from "./rate-limit.ts";
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);

@@ -8,7 +8,7 @@
 import type { MiddlewareHandler } from "hono";
 import { AppError, isAppError } from "../lib/errors.ts";
 import { authenticate as authenticateToken } from "../services/auth/authenticate.ts";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "../http/hono-env.ts";
 import { countAuthFailure } from "./rate-limit.ts";
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;

@@ -13,7 +13,7 @@ import { ERROR_STATUS, errorEnvelope, statusForCode } from "../http/error-map.ts
 import { AppError, isAppError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import { mapDbError } from "../services/db-errors.ts";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "../http/hono-env.ts";
 
 const GENERIC_INTERNAL = "internal error; quote the request id when reporting it";
 /** nginx's "client closed request"; never seen by the client, only in the access log. */

@@ -9,7 +9,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { AppError } from "../lib/errors.ts";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "../http/hono-env.ts";
 
 export interface RateLimitSettings {
   /** requests per window per caller */

@@ -4,7 +4,7 @@
  * UUID is used.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "../http/hono-env.ts";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 const ACCEPTABLE_ID = /^[A-Za-z0-9._-]{1,128}$/;

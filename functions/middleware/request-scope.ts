@@ -2,7 +2,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { RequestScope } from "../composition/request-scope.ts";
 import type { AppDeps } from "../composition/types.ts";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "../http/hono-env.ts";
 
 interface WaitUntil {
   waitUntil(promise: Promise<unknown>): void;

@@ -9,7 +9,7 @@ import { migrationStatus } from "../../drizzle/migration-status.ts";
 import type { RequestScope } from "../composition/request-scope.ts";
 import { isAppError } from "../lib/errors.ts";
 import { maskSecrets } from "../lib/logger.ts";
-import type { AppEnv } from "../middleware/app-env.ts";
+import type { AppEnv } from "../http/hono-env.ts";
 
 const CheckSchema = z
   .object({ ok: z.boolean(), durationMs: z.number(), error: z.string().optional() })

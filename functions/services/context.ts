@@ -2,6 +2,7 @@ import type { Db } from "../../drizzle/client.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { AuditOrigin } from "./audit/audit-entry.ts";
 
 /**
  * What every service receives besides its input. Built once per request (or
@@ -16,6 +17,8 @@ export interface ServiceContext {
   requestId: string;
   /** who acts: "token:<id>", "agent:<cluster-id>", "system" */
   actor: string;
+  /** where the change came from, for the audit rows the service writes (absent: a job) */
+  audit?: AuditOrigin;
 }
 
 export interface ServiceCall<I> {

@@ -7,7 +7,7 @@
  * client address here and per cluster in its handler.
  */
 import type { MiddlewareHandler } from "hono";
-import type { App } from "../../app.ts";
+import type { App } from "../../http/hono-env.ts";
 import { audit } from "../../middleware/audit.ts";
 import { authenticate } from "../../middleware/authenticate.ts";
 import { rateLimit, registrationLimitByAddress } from "../../middleware/rate-limit.ts";

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { setAudit } from "../../../http/audit.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
-import { requireAgent } from "../../../http/principal.ts";
+import { requireAgent } from "../../../services/auth/principal.ts";
 import { allocateMachines } from "../../../services/agent/allocate-machines.ts";
 import { AGENT_ERRORS, AllocationRequest, AllocationResponse } from "./schemas.ts";
 

@@ -1,4 +1,4 @@
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { registerAgentAllocations } from "./allocations.ts";
 import { registerAgentHeartbeat } from "./heartbeat.ts";
 import { registerAgentHostKeys } from "./host-keys.ts";

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { setAudit } from "../../../http/audit.ts";
 import { errorResponses } from "../../../http/openapi.ts";
 import { hashToken } from "../../../lib/tokens.ts";

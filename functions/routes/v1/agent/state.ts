@@ -4,9 +4,9 @@
  * is answered 304 from the state-version cache alone, without Postgres.
  */
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
-import { requireAgent } from "../../../http/principal.ts";
+import { requireAgent } from "../../../services/auth/principal.ts";
 import {
   agentStateTag,
   etagMatches,

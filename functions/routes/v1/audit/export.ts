@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
-import { assertClusterAccess, clusterScopeOf, requireRole } from "../../../http/principal.ts";
+import { assertClusterAccess, clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { exportAudit } from "../../../services/audit/export-audit.ts";
 import { NDJSON_CONTENT_TYPE } from "../../../services/events/ndjson-export.ts";
 import { ExportLimitQuery, NDJSON_RESPONSE_SCHEMA, timeRange } from "../events/schemas.ts";

@@ -1,4 +1,4 @@
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { registerExportAudit } from "./export.ts";
 import { registerListAudit } from "./list.ts";
 

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PageQuerySchema, pageOf } from "../../../http/pagination.ts";
-import { assertClusterAccess, clusterScopeOf, requireRole } from "../../../http/principal.ts";
+import { assertClusterAccess, clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { listAudit } from "../../../services/audit/list-audit.ts";
 import { timeRange } from "../events/schemas.ts";
 import { AUDIT_READER_ROLE, AuditEntrySchema, AuditFilterQuery } from "./schemas.ts";

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { setAudit } from "../../../http/audit.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { LabelsSchema } from "../../../http/params.ts";
-import { requireRole } from "../../../http/principal.ts";
+import { requireRole } from "../../../services/auth/principal.ts";
 import { AppError } from "../../../lib/errors.ts";
 import { createCluster } from "../../../services/clusters/create-cluster.ts";
 import {

@@ -1,4 +1,4 @@
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { registerCreateCluster } from "./create.ts";
 import { registerDeleteCluster } from "./delete.ts";
 import { registerGetCluster } from "./get.ts";

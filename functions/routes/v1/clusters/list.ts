@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PageQuerySchema, pageOf } from "../../../http/pagination.ts";
-import { clusterScopeOf, requireRole } from "../../../http/principal.ts";
+import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { CLUSTER_HEALTHS } from "../../../services/clusters/health.ts";
 import { listClusters } from "../../../services/clusters/list-clusters.ts";
 import { ClusterSchema, healthThresholds } from "./schemas.ts";

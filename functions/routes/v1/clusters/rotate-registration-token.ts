@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { setAudit } from "../../../http/audit.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { ClusterIdParams } from "../../../http/params.ts";
-import { assertClusterAccess, requireRole } from "../../../http/principal.ts";
+import { assertClusterAccess, requireRole } from "../../../services/auth/principal.ts";
 import { rotateRegistrationToken } from "../../../services/clusters/registration-token.ts";
 import { RegistrationTokenSchema } from "./schemas.ts";
 

@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { CLUSTER_STATUSES } from "../../../../drizzle/schema/clusters.ts";
 import { MACHINE_STATES } from "../../../../proto/machine-states.ts";
-import type { AppEnv } from "../../../middleware/app-env.ts";
+import type { AppEnv } from "../../../http/hono-env.ts";
 import type { HealthThresholds } from "../../../services/clusters/health.ts";
 import { CLUSTER_HEALTHS } from "../../../services/clusters/health.ts";
 

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { UuidSchema } from "../../../http/params.ts";
-import { clusterScopeOf, requireRole } from "../../../http/principal.ts";
+import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { getOperation } from "../../../services/events/get-operation.ts";
 import { EventSchema } from "./schemas.ts";
 

@@ -1,4 +1,4 @@
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { registerExportEvents } from "./export.ts";
 import { registerGetOperation } from "./get-operation.ts";
 import { registerListEvents } from "./list.ts";

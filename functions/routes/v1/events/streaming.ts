@@ -5,7 +5,7 @@
  * client goes away. Shared by /v1/events/export and /v1/audit/export.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../../../middleware/app-env.ts";
+import type { AppEnv } from "../../../http/hono-env.ts";
 import type { ServiceContext } from "../../../services/context.ts";
 import { NDJSON_CONTENT_TYPE } from "../../../services/events/ndjson-export.ts";
 

@@ -1,11 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { setAudit } from "../../../http/audit.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
-import { assertClusterAccess, requireRole } from "../../../http/principal.ts";
+import { assertClusterAccess, requireRole } from "../../../services/auth/principal.ts";
 import { AppError } from "../../../lib/errors.ts";
-import type { AppEnv } from "../../../middleware/app-env.ts";
+import type { AppEnv } from "../../../http/hono-env.ts";
 import { importMachines } from "../../../services/machine-import/import-machines.ts";
 import {
   IMPORT_MEDIA_TYPES,

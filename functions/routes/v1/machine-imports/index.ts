@@ -1,4 +1,4 @@
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { registerImportMachines } from "./import.ts";
 
 /** Registers every /v1 machine-imports route (one route per file in this folder). */

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { setAudit } from "../../../http/audit.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
-import { requireRole } from "../../../http/principal.ts";
+import { requireRole } from "../../../services/auth/principal.ts";
 import { AppError } from "../../../lib/errors.ts";
 import { createMachine } from "../../../services/machines/create-machine.ts";
 import { MachineInputSchema, MachineSchema, presentMachine } from "./schemas.ts";

@@ -1,4 +1,4 @@
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { registerArchiveMachine } from "./archive.ts";
 import { registerAssignMachine } from "./assign.ts";
 import { registerConfirmMachineIdentity } from "./confirm-identity.ts";

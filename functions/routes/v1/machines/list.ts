@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { pageOf } from "../../../http/pagination.ts";
-import { clusterScopeOf, requireRole } from "../../../http/principal.ts";
+import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { listMachines } from "../../../services/machines/list-machines.ts";
 import { ListMachinesQuery, statusesOf } from "./request-schemas.ts";
 import { MachineSchema, presentMachine } from "./schemas.ts";

@@ -1,4 +1,4 @@
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { moveMachine } from "../../../services/machines/assign-machine.ts";
 import { registerPlacementRoute } from "./placement.ts";
 

@@ -4,11 +4,11 @@
  * differ only in which machines they accept (free vs already assigned).
  */
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { setAudit } from "../../../http/audit.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { MachineIdParams } from "../../../http/params.ts";
-import { assertClusterAccess, clusterScopeOf, requireRole } from "../../../http/principal.ts";
+import { assertClusterAccess, clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import type { assignMachine } from "../../../services/machines/assign-machine.ts";
 import { AssignBody } from "./request-schemas.ts";
 import { MachineSchema, presentMachine } from "./schemas.ts";

@@ -1,4 +1,4 @@
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { registerStatusAction } from "./status-action.ts";
 
 /** POST /v1/machines/{machineId}/restore */

@@ -3,11 +3,11 @@
  * POST /v1/machines/{machineId}/<action>, each a single state machine transition.
  */
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { setAudit } from "../../../http/audit.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { MachineIdParams } from "../../../http/params.ts";
-import { clusterScopeOf, requireRole } from "../../../http/principal.ts";
+import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { changeMachineStatus, type StatusAction } from "../../../services/machines/status-actions.ts";
 import { OptionalReasonBody, ReasonBody } from "./request-schemas.ts";
 import { MachineSchema, presentMachine } from "./schemas.ts";

@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { setAudit } from "../../../http/audit.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { MachineIdParams } from "../../../http/params.ts";
-import { clusterScopeOf, requireRole } from "../../../http/principal.ts";
+import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { unassignMachine } from "../../../services/machines/assign-machine.ts";
 import { VersionBody } from "./request-schemas.ts";
 import { MachineSchema, presentMachine } from "./schemas.ts";

@@ -1,10 +1,10 @@
 /** The route both enable.ts and disable.ts register, differing only in the state they ask for. */
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { setAudit } from "../../../http/audit.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PoolIdParams } from "../../../http/params.ts";
-import { assertClusterAccess, requireRole } from "../../../http/principal.ts";
+import { assertClusterAccess, requireRole } from "../../../services/auth/principal.ts";
 import { setAutoscaling } from "../../../services/pools/set-autoscaling.ts";
 import { PoolSchema } from "./schemas.ts";
 

@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { setAudit } from "../../../http/audit.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PoolIdParams } from "../../../http/params.ts";
-import { assertClusterAccess, requireRole } from "../../../http/principal.ts";
+import { assertClusterAccess, requireRole } from "../../../services/auth/principal.ts";
 import { deletePool } from "../../../services/pools/delete-pool.ts";
 import { DeletedPoolSchema } from "./schemas.ts";
 

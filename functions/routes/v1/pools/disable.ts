@@ -1,4 +1,4 @@
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { registerAutoscalingToggle } from "./autoscaling.ts";
 
 /** POST /v1/clusters/{clusterId}/pools/{poolId}/disable */

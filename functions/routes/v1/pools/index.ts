@@ -1,4 +1,4 @@
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { registerCreatePool } from "./create.ts";
 import { registerDeletePool } from "./delete.ts";
 import { registerDisablePool } from "./disable.ts";

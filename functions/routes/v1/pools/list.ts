@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PageQuerySchema, pageOf } from "../../../http/pagination.ts";
 import { ClusterIdParams } from "../../../http/params.ts";
-import { assertClusterAccess, requireRole } from "../../../http/principal.ts";
+import { assertClusterAccess, requireRole } from "../../../services/auth/principal.ts";
 import { listPools } from "../../../services/pools/list-pools.ts";
 import { PoolSchema, withoutNul } from "./schemas.ts";
 

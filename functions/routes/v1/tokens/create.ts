@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { API_TOKEN_ROLES } from "../../../../drizzle/schema/api-tokens.ts";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { setAudit } from "../../../http/audit.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { UuidSchema } from "../../../http/params.ts";
-import { requireRole } from "../../../http/principal.ts";
+import { requireRole } from "../../../services/auth/principal.ts";
 import { createToken } from "../../../services/tokens/create-token.ts";
 import { ApiTokenSchema } from "./schemas.ts";
 

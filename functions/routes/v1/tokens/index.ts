@@ -1,4 +1,4 @@
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { registerCreateToken } from "./create.ts";
 import { registerListTokens } from "./list.ts";
 import { registerRevokeToken } from "./revoke.ts";

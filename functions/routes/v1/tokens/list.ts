@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { API_TOKEN_ROLES } from "../../../../drizzle/schema/api-tokens.ts";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PageQuerySchema, pageOf } from "../../../http/pagination.ts";
 import { UuidSchema } from "../../../http/params.ts";
-import { clusterScopeOf, requireRole } from "../../../http/principal.ts";
+import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { listTokens } from "../../../services/tokens/list-tokens.ts";
 import { ApiTokenSchema } from "./schemas.ts";
 

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../../../app.ts";
+import type { App } from "../../../http/hono-env.ts";
 import { setAudit } from "../../../http/audit.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { UuidSchema } from "../../../http/params.ts";
-import { clusterScopeOf, requireRole } from "../../../http/principal.ts";
+import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { revokeToken } from "../../../services/tokens/revoke-token.ts";
 import { ApiTokenSchema } from "./schemas.ts";
 

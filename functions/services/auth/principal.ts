@@ -3,8 +3,8 @@
  * API tokens carry a role and an optional cluster scope; an agent credential
  * reaches exactly one cluster. Checks throw AppError, so handlers stay thin.
  */
-import type { ApiTokenRole } from "../../drizzle/schema/api-tokens.ts";
-import { AppError } from "../lib/errors.ts";
+import type { ApiTokenRole } from "../../../drizzle/schema/api-tokens.ts";
+import { AppError } from "../../lib/errors.ts";
 
 export interface TokenPrincipal {
   kind: "token";
