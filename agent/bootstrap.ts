@@ -5,11 +5,12 @@
  * backoff; an answer that says no (bad token, wrong cluster) is final, since
  * retrying the same token cannot change it.
  */
+
+import type { Logger } from "../shared/logger.ts";
 import type { CredentialStore, StoredCredential } from "./control-plane/credential-store.ts";
 import { isControlPlaneError } from "./control-plane/errors.ts";
 import type { Registration } from "./control-plane/register.ts";
 import { AgentError } from "./errors.ts";
-import type { Logger } from "./log.ts";
 
 export interface CredentialBootstrapDeps {
   store: CredentialStore;

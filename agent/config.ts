@@ -7,6 +7,8 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import type { LogLevel } from "../shared/logger.ts";
+import { MASK } from "../shared/mask-secrets.ts";
 import { AGENT_FIELDS, type FieldKey, fieldSpec } from "./config/fields.ts";
 import {
   apiEndpointSchema,
@@ -32,7 +34,6 @@ import {
   syncIntervalSchema,
   tokenTtlSchema,
 } from "./config/values.ts";
-import { type LogLevel, MASK } from "./log.ts";
 import type { HostKeyPolicy } from "./ssh/types.ts";
 
 export { agentHelpText } from "./config/help.ts";

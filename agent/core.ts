@@ -6,13 +6,13 @@
  * composition root (main.ts) and the test harnesses build it the same way;
  * only the ControlPlane, Clock and Leadership they pass differ.
  */
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../shared/clock.ts";
+import type { Logger } from "../shared/logger.ts";
 import { createCloudProviderService } from "./cloud-provider/service.ts";
 import type { CloudProviderService } from "./cloud-provider/types.ts";
 import type { ControlPlane } from "./control-plane/types.ts";
 import type { Readiness } from "./health.ts";
 import type { Leadership } from "./leadership.ts";
-import type { Logger } from "./log.ts";
 import type { HaMetrics } from "./metrics.ts";
 import { createStateStore, type StateStore } from "./state/store.ts";
 import { createSyncLoop } from "./state/sync-loop.ts";

@@ -4,6 +4,8 @@
  * agent/grpc/status-map.ts). `details` carries structured facts such as
  * counts, never secrets.
  */
+import { KspError } from "../shared/errors.ts";
+
 export const AGENT_ERROR_CODES = [
   "not_found",
   "invalid_argument",
@@ -16,20 +18,15 @@ export const AGENT_ERROR_CODES = [
 ] as const;
 export type AgentErrorCode = (typeof AGENT_ERROR_CODES)[number];
 
-export class AgentError extends Error {
-  readonly code: AgentErrorCode;
-  readonly details: Record<string, unknown> | undefined;
-
+export class AgentError extends KspError<AgentErrorCode> {
   constructor(
     code: AgentErrorCode,
     message: string,
     details?: Record<string, unknown>,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, details, options);
     this.name = "AgentError";
-    this.code = code;
-    this.details = details;
   }
 }
 

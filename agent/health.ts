@@ -7,8 +7,8 @@
  */
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Logger } from "../shared/logger.ts";
 import type { ListenAddress } from "./config.ts";
-import type { Logger } from "./log.ts";
 
 export interface Readiness {
   ready: boolean;

@@ -6,9 +6,9 @@
  * logged and retried at the next tick; it never stops the agent.
  */
 import type { HeartbeatRequest } from "../proto/agent-api.ts";
+import type { Logger } from "../shared/logger.ts";
 import type { ControlPlane } from "./control-plane/types.ts";
 import type { Leadership } from "./leadership.ts";
-import type { Logger } from "./log.ts";
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 20_000;
 

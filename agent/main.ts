@@ -9,8 +9,10 @@
  */
 import { VersionApi } from "@kubernetes/client-node";
 import packageJson from "../package.json" with { type: "json" };
+import { systemClock } from "../shared/clock.ts";
+import { createLogger, type Logger } from "../shared/logger.ts";
+import { maskSecrets } from "../shared/mask-secrets.ts";
 import { obtainCredential } from "./bootstrap.ts";
-import { systemClock } from "./clock.ts";
 import { createElection } from "./composition/election.ts";
 import { type Lifecycle, startLifecycle, stopLifecycle } from "./composition/lifecycle.ts";
 import { credentialStore, registrationToken, transitionQueuePersistence } from "./composition/stores.ts";
@@ -28,7 +30,6 @@ import { discoverKubernetesVersion } from "./kubernetes/version.ts";
 import type { LeaseLeadership } from "./leader/lease-leadership.ts";
 import { leaderReadiness } from "./leader/readiness.ts";
 import { alwaysLeader, type Leadership } from "./leadership.ts";
-import { createLogger, type Logger, maskSecrets } from "./log.ts";
 import { createAgentMetrics } from "./metrics.ts";
 import { type SnapshotLoop, startSnapshotLoop } from "./resources/snapshot-loop.ts";
 

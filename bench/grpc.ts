@@ -21,13 +21,13 @@ import * as protoLoader from "@grpc/proto-loader";
 import { createAgentCore } from "../agent/core.ts";
 import { startGrpcServer } from "../agent/grpc/server.ts";
 import { alwaysLeader } from "../agent/leadership.ts";
-import { createLogger } from "../agent/log.ts";
 import type { AgentState } from "../proto/agent-api.ts";
 import {
   CLOUD_PROVIDER_SERVICE,
   EXTERNALGRPC_PROTO_PATH,
   PROTO_LOADER_OPTIONS,
 } from "../proto/externalgrpc-paths.ts";
+import { createLogger } from "../shared/logger.ts";
 import { FakeControlPlane } from "../test/support/agent/fake-control-plane.ts";
 import { fixtureMachine, fixturePool, fixtureState } from "../test/support/agent/fixtures.ts";
 import type { Figures, LoadData, LoadRequest } from "./grpc-client.ts";

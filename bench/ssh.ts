@@ -10,11 +10,12 @@
  * so targetSeconds = 1.3 × ideal + ceil(hosts / concurrency) × handshakeSeconds,
  * and every host must see exactly one handshake (the session is kept across steps).
  */
-import { createLogger } from "../agent/log.ts";
+
 import { runPipeline } from "../agent/pipeline/engine.ts";
 import type { Pipeline, Step } from "../agent/pipeline/types.ts";
 import { createSshConnector, type SshConnectorOptions } from "../agent/ssh/connector.ts";
 import type { SshTarget } from "../agent/ssh/types.ts";
+import { createLogger } from "../shared/logger.ts";
 import { startSshHosts, type TestHost } from "../test/support/ssh-hosts/index.ts";
 
 const HOSTS = 20;

@@ -1,36 +1,36 @@
 /**
- * The CLI's HTTP client for the control plane REST API. It turns every way a
- * request can fail into a `CliError` carrying the one line to print, so the
- * commands only deal with answers they expect.
+ * The CLI's HTTP client for the control plane REST API: openapi-fetch typed by
+ * cli/generated/api-types.ts (npm run gen:api-client), so a request or answer
+ * that drifts from /openapi.json is a compile error. Every way a request can
+ * fail becomes a `CliError` carrying what to print, so the commands only deal
+ * with answers they expect.
  */
+import createClient, { type Client } from "openapi-fetch";
 import type { CliConfig } from "./config.ts";
-import { formatError, formatErrorEnvelope, isErrorEnvelope } from "./output.ts";
+import type { components, paths } from "./generated/api-types.ts";
+import { formatError, formatErrorEnvelope, isErrorEnvelope, renderCandidates } from "./output.ts";
 
 export type Fetch = typeof fetch;
+export type ApiClient = Client<paths>;
+/** A named schema of /openapi.json, e.g. `Schema<"Cluster">`. */
+export type Schema<Name extends keyof components["schemas"]> = components["schemas"][Name];
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
-/** A failure already phrased for the terminal; `run` prints `line` and exits with `exitCode`. */
+/** A failure already phrased for the terminal; `run` prints `line` (then `detail`) and exits with `exitCode`. */
 export class CliError extends Error {
   readonly line: string;
+  /** More lines after the one-line error, e.g. the candidates of an ambiguous name. */
+  readonly detail: string;
   readonly exitCode: number;
 
-  constructor(line: string, exitCode = 1) {
+  constructor(line: string, options: { exitCode?: number; detail?: string } = {}) {
     super(line);
     this.name = "CliError";
     this.line = line;
-    this.exitCode = exitCode;
+    this.detail = options.detail ?? "";
+    this.exitCode = options.exitCode ?? 1;
   }
-}
-
-export interface ApiResponse {
-  status: number;
-  body: unknown;
-}
-
-export interface RequestOptions {
-  /** Statuses the caller handles itself; anything else outside 2xx becomes a CliError. */
-  acceptStatuses?: readonly number[];
 }
 
 function describeNetworkFailure(err: unknown): string {
@@ -43,39 +43,64 @@ function describeNetworkFailure(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export async function apiRequest(
-  config: CliConfig,
-  fetchImpl: Fetch,
-  method: string,
-  path: string,
-  options: RequestOptions = {},
-): Promise<ApiResponse> {
+/** The request each response answered, for messages that name it (openapi-fetch hands back only the response). */
+const requestOf = new WeakMap<Response, Request>();
+
+/** One timeout per request, and an unreachable server phrased as a CliError. */
+function guardedFetch(config: CliConfig, fetchImpl: Fetch) {
+  return async (request: Request): Promise<Response> => {
+    let response: Response;
+    try {
+      response = await fetchImpl(request, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch (err) {
+      throw new CliError(
+        formatError(`cannot reach the control plane at ${config.url} (${describeNetworkFailure(err)})`),
+      );
+    }
+    requestOf.set(response, request);
+    return response;
+  };
+}
+
+export function createApiClient(config: CliConfig, fetchImpl: Fetch): ApiClient {
   const headers: Record<string, string> = { accept: "application/json" };
   if (config.token) headers.authorization = `Bearer ${config.token}`;
-  let response: Response;
-  try {
-    response = await fetchImpl(`${config.url}${path}`, {
-      method,
-      headers,
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-  } catch (err) {
-    throw new CliError(
-      formatError(`cannot reach the control plane at ${config.url} (${describeNetworkFailure(err)})`),
-    );
-  }
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = text === "" ? null : JSON.parse(text);
-  } catch {
-    // Not JSON (a proxy's HTML error page, say); keep the text for the fallback message.
-  }
-  const accepted =
-    (response.status >= 200 && response.status < 300) || options.acceptStatuses?.includes(response.status);
-  if (accepted) return { status: response.status, body };
-  if (isErrorEnvelope(body)) throw new CliError(formatErrorEnvelope(body));
-  throw new CliError(
-    formatError(`${method} ${path} answered HTTP ${response.status} ${response.statusText}`.trim()),
+  return createClient<paths>({ baseUrl: config.url, fetch: guardedFetch(config, fetchImpl), headers });
+}
+
+/** What openapi-fetch resolves to, whatever the operation. */
+export interface ApiResult<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/** The `details.candidates` of an ambiguous name (409), when the envelope lists them. */
+function candidatesOf(details: Record<string, unknown> | undefined): Record<string, unknown>[] {
+  const candidates = details?.candidates;
+  if (!Array.isArray(candidates)) return [];
+  return candidates.filter(
+    (candidate): candidate is Record<string, unknown> => typeof candidate === "object" && candidate !== null,
   );
+}
+
+/** The CliError for an answer outside 2xx: the API's envelope when there is one, else the HTTP status. */
+export function errorFor(response: Response, body: unknown): CliError {
+  if (isErrorEnvelope(body)) {
+    const candidates = candidatesOf(body.error.details);
+    const detail =
+      candidates.length > 0 ? renderCandidates(candidates, body.error.details?.truncated === true) : "";
+    return new CliError(formatErrorEnvelope(body), { detail });
+  }
+  const request = requestOf.get(response);
+  const target = request ? `${request.method} ${new URL(request.url).pathname}` : "the request";
+  return new CliError(
+    formatError(`${target} answered HTTP ${response.status} ${response.statusText}`.trim()),
+  );
+}
+
+/** The body of a 2xx answer; anything else throws the CliError to print. */
+export function dataOf<T>(result: ApiResult<T>): T {
+  if (!result.response.ok) throw errorFor(result.response, result.error);
+  return result.data as T;
 }

@@ -4,15 +4,17 @@
  * PGlite; `chooseDriver({ runtime: "worker" })` is always "neon".
  * Open one per request; close it with `ctx.waitUntil(database.close())`.
  */
-import { AppError } from "../functions/lib/errors.ts";
+
 import { openNeon } from "./drivers/neon.ts";
 import type { ConnectionOptions, Database, NeonOptions } from "./drivers/types.ts";
+import { DatabaseOpenError } from "./errors.ts";
 
 export type { Database, Db } from "./drivers/types.ts";
 
 export async function openWorkerDatabase(
   opts: { databaseUrl?: string; neon?: NeonOptions } & ConnectionOptions,
 ): Promise<Database> {
-  if (!opts.databaseUrl) throw new AppError("dependency_unavailable", "DATABASE_URL is required on Workers");
+  if (!opts.databaseUrl)
+    throw new DatabaseOpenError("dependency_unavailable", "DATABASE_URL is required on Workers");
   return openNeon(opts.databaseUrl, opts.neon, opts);
 }

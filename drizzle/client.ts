@@ -10,9 +10,9 @@
  * anywhere: type imports vanish before bundling.
  */
 import { join } from "node:path";
-import { AppError } from "../functions/lib/errors.ts";
 import { chooseDriver, type Runtime } from "./drivers/choose.ts";
 import type { ConnectionOptions, Database, NeonOptions } from "./drivers/types.ts";
+import { DatabaseOpenError } from "./errors.ts";
 
 export { chooseDriver, type Runtime } from "./drivers/choose.ts";
 export type { Database, Db, DriverName, NeonOptions } from "./drivers/types.ts";
@@ -60,7 +60,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
       return openNodePostgres(url, opts);
     }
     case "neon": {
-      if (!url) throw new AppError("dependency_unavailable", "DATABASE_URL is required on Workers");
+      if (!url) throw new DatabaseOpenError("dependency_unavailable", "DATABASE_URL is required on Workers");
       const { openNeon } = await import("./drivers/neon.ts");
       return openNeon(url, opts.neon, opts);
     }

@@ -3,7 +3,6 @@
  * .data/ when it is unset. One line per outcome; failures exit 1 with a
  * one-line reason (no stack trace, no password).
  */
-import { isAppError } from "../functions/lib/errors.ts";
 import { openDatabase } from "./client.ts";
 import { migrateDatabase, migrationStatus } from "./migrate.ts";
 
@@ -29,7 +28,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const message = isAppError(err) || err instanceof Error ? err.message : String(err);
+  const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`db:migrate failed: ${(message.split("\n")[0] ?? "").trim()}\n`);
   process.exit(1);
 });

@@ -9,9 +9,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { AppDeps } from "./composition/types.ts";
+import type { App, AppEnv } from "./http/hono-env.ts";
 import { registerOpenApiComponents } from "./http/openapi.ts";
 import { accessLog } from "./middleware/access-log.ts";
-import type { App, AppEnv } from "./http/hono-env.ts";
 import { type BodyLimits, bodySizeLimit, declaredBodySizeLimit } from "./middleware/body-limit.ts";
 import {
   errorHandler,
@@ -28,7 +28,6 @@ import { registerV1 } from "./routes/v1/index.ts";
 
 export type { AppConfig, AppDeps } from "./composition/types.ts";
 export type { App, AppEnv } from "./http/hono-env.ts";
-
 
 /** Bulk endpoints whose bodies may exceed the normal limit (KSP_MAX_IMPORT_BYTES). */
 export const BULK_PATHS = ["/v1/machines/import"] as const;

@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_STATEMENT_CACHE_SIZE } from "../drizzle/drivers/statement-cache.ts";
-import type { LogLevel } from "./lib/logger.ts";
+import type { LogLevel } from "../shared/logger.ts";
 import { type PolicySettings, policyEnvShape, policyFrom, policyProblems } from "./policy.ts";
 
 export const DEFAULT_PORT = 8787;

@@ -7,10 +7,10 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
+import { createLogger } from "../shared/logger.ts";
 import { composeNode, type NodeRuntime } from "./composition/node.ts";
 import { withUnreadBodyHandling } from "./composition/node-http.ts";
 import { parseNodeEnv } from "./env.ts";
-import { createLogger } from "./lib/logger.ts";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 

@@ -5,12 +5,13 @@
  * once per isolate; an invalid environment answers every request with a 500
  * envelope and one log line naming the variables (never their values).
  */
+
+import { createLogger } from "../shared/logger.ts";
 import type { ExecutionContext, MessageBatch, ScheduledController } from "./composition/cloudflare.ts";
 import { composeWorker, type WorkerRuntime } from "./composition/worker.ts";
 import { parseWorkerEnv } from "./env.ts";
 import { errorEnvelope } from "./http/error-map.ts";
 import { runScheduledJobs } from "./jobs/runner.ts";
-import { createLogger } from "./lib/logger.ts";
 import { acceptableRequestId, REQUEST_ID_HEADER } from "./middleware/request-id.ts";
 import { deliverBatch } from "./queue/batch.ts";
 

@@ -11,7 +11,12 @@
 import { z } from "zod";
 import { ERROR_CODES } from "./error-codes.ts";
 import { MACHINE_STATES } from "./machine-states.ts";
-import { DEFAULT_POOL_HEALTH, DEFAULT_POOL_LIFECYCLE, ZOMBIE_ACTIONS } from "./pool-lifecycle.ts";
+import {
+  DEFAULT_POOL_HEALTH,
+  DEFAULT_POOL_LIFECYCLE,
+  type PoolLifecycleDefaults,
+  ZOMBIE_ACTIONS,
+} from "./pool-lifecycle.ts";
 
 const Uuid = z.uuid({ message: "must be a UUID" });
 const Version = z.string().min(1).max(64);
@@ -123,6 +128,9 @@ export const PoolLifecycleSchema = z.object({
   zombieAction: z.enum(ZOMBIE_ACTIONS).default(DEFAULT_POOL_HEALTH.zombieAction),
 });
 export type PoolLifecycle = z.infer<typeof PoolLifecycleSchema>;
+// Compile-time check that pool-lifecycle.ts's hand-written shape is this schema's, both ways.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+export const POOL_LIFECYCLE_SHAPES_AGREE: Same<PoolLifecycle, PoolLifecycleDefaults> = true;
 
 // The defaults of a new pool, and what an agent assumes when an older control plane sends none
 // (in a zod-free module so drizzle/ can use them as a column default: see pool-lifecycle.ts).

@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   "pool_disabled",
   "payload_too_large",
   "unsupported_media_type",
+  "import_rejected",
   "rate_limited",
   "dependency_unavailable",
   "internal",

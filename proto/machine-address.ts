@@ -9,39 +9,41 @@
  *    longest run of zero groups compressed), as the WHATWG URL parser writes them;
  *  - host names are lower case, as the agent names the Node after the
  *    lower-cased host name (Kubernetes node names are lower-case RFC 1123).
- * Pure and dependency-free: runs in Node, workerd and the agent alike.
+ * ipaddr.js parses and prints; it runs in Node, workerd and the agent alike.
  */
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const IPV6_CHARS = /^[0-9A-Fa-f:.]+$/;
-const MAPPED = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
-
-/** Dotted IPv4 from the two 16-bit groups of an IPv4-mapped address. */
-function dotted(high: string, low: string): string {
-  const h = Number.parseInt(high, 16);
-  const l = Number.parseInt(low, 16);
-  return [h >> 8, h & 255, l >> 8, l & 255].join(".");
-}
+import ipaddr from "ipaddr.js";
 
 /**
  * The canonical text of an IPv4 or IPv6 address, or null when it is neither.
- * IPv4 must be four decimal octets without leading zeros (no octal, no
- * shorthand); zone ids (`fe80::1%eth0`) and prefixes are not addresses.
+ * IPv4 must be four decimal octets without leading zeros (no octal, no hex,
+ * no shorthand such as `10.1`); zone ids (`fe80::1%eth0`) and prefixes are
+ * not addresses.
  */
 export function canonicalIp(text: string): string | null {
   const value = text.trim();
-  if (!value.includes(":")) return IPV4.test(value) ? value : null;
-  // only address characters, so nothing after the brackets can reach the URL's path or port
-  if (!IPV6_CHARS.test(value)) return null;
-  let host: string;
-  try {
-    host = new URL(`http://[${value}]/`).hostname;
-  } catch {
-    return null;
+  if (!value.includes(":")) {
+    return ipaddr.IPv4.isValidFourPartDecimal(value) ? ipaddr.IPv4.parse(value).toString() : null;
   }
-  const ipv6 = host.slice(1, -1);
-  const mapped = MAPPED.exec(ipv6);
-  return mapped ? dotted(mapped[1]!, mapped[2]!) : ipv6;
+  const hex = withHexTail(value);
+  if (hex === null || !ipaddr.IPv6.isValid(hex)) return null;
+  const address = ipaddr.IPv6.parse(hex);
+  if (address.zoneId !== undefined) return null;
+  return address.isIPv4MappedAddress() ? address.toIPv4Address().toString() : address.toRFC5952String();
+}
+
+/**
+ * An IPv6 address with a dotted IPv4 tail (`64:ff9b::10.0.0.1`), spelled with
+ * two hex groups instead (`64:ff9b::a00:1`); null when the tail is not four
+ * decimal octets. ipaddr.js would read the tail more loosely (octal, hex) and
+ * take `::a.b.c.d` for the mapped `::ffff:a.b.c.d`, which is another address.
+ */
+function withHexTail(value: string): string | null {
+  const colon = value.lastIndexOf(":");
+  const tail = value.slice(colon + 1);
+  if (!tail.includes(".")) return value;
+  if (!ipaddr.IPv4.isValidFourPartDecimal(tail)) return null;
+  const [a = 0, b = 0, c = 0, d = 0] = ipaddr.IPv4.parse(tail).octets;
+  return `${value.slice(0, colon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
 }
 
 /** The canonical host name: lower case (DNS names compare case-insensitively). */

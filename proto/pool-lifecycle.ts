@@ -6,7 +6,24 @@
  * which works only when they are built after @hono/zod-openapi has extended
  * zod, and drizzle's schema is loaded before the routes.
  */
-import type { PoolLifecycle } from "./agent-api.ts";
+/**
+ * The shape of a pool's lifecycle settings, written out here rather than
+ * inferred from PoolLifecycleSchema so this module imports nothing (a type
+ * import of agent-api.ts would close a cycle); agent-api.ts checks at compile
+ * time that the two agree.
+ */
+export interface PoolLifecycleDefaults {
+  joinTimeoutSeconds: number;
+  registrationTimeoutSeconds: number;
+  resetTimeoutSeconds: number;
+  maxConcurrentJoins: number;
+  maxConcurrentRemovals: number;
+  kubeadmConfigVersion: "v1beta3" | "v1beta4" | null;
+  healthProbeIntervalSeconds: number;
+  healthFailureThreshold: number;
+  autoRepair: boolean;
+  zombieAction: ZombieAction;
+}
 
 /** What the agent's zombie guard does to a Node of a free machine of the pool (every zombie is cordoned). */
 export const ZOMBIE_ACTIONS = ["cordon", "remove"] as const;
@@ -37,7 +54,7 @@ export const DEFAULT_POOL_HEALTH: {
  * one whose Node stays NotReady as long) goes to fault; repaired machines
  * come back by an operator's restore unless the pool opts in to autoRepair.
  */
-export const DEFAULT_POOL_LIFECYCLE: PoolLifecycle = {
+export const DEFAULT_POOL_LIFECYCLE: PoolLifecycleDefaults = {
   joinTimeoutSeconds: 600,
   registrationTimeoutSeconds: 240,
   resetTimeoutSeconds: 600,

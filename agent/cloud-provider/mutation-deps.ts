@@ -1,8 +1,8 @@
 /** What the mutating RPCs share: their collaborators and the deadline rule. */
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { ControlPlane } from "../control-plane/types.ts";
 import type { Leadership } from "../leadership.ts";
-import type { Logger } from "../log.ts";
 import type { StateStore } from "../state/store.ts";
 
 export interface MutationDeps {

@@ -5,10 +5,10 @@
  * never fails, so a control-plane outage cannot stall CA's loop.
  */
 import { encodeNode } from "../../proto/k8s-node.ts";
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { ControlPlane } from "../control-plane/types.ts";
 import type { Leadership } from "../leadership.ts";
-import type { Logger } from "../log.ts";
 import type { StateStore } from "../state/store.ts";
 import { decreaseTargetSize } from "./decrease-target-size.ts";
 import { deleteNodes } from "./delete-nodes.ts";

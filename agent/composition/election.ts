@@ -1,10 +1,10 @@
 /** Leader election's part of the agent's composition root (main.ts). */
 import { CoordinationV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { systemClock } from "../clock.ts";
+import { systemClock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { AgentConfig } from "../config.ts";
 import { createLeaseLock } from "../kubernetes/lease-lock.ts";
 import { createLeaseLeadership, type LeaseLeadership } from "../leader/lease-leadership.ts";
-import type { Logger } from "../log.ts";
 import type { AgentMetrics } from "../metrics.ts";
 
 /** Leader election over the configured Lease: only the replica holding it changes the cluster. */

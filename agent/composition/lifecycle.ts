@@ -4,7 +4,8 @@
  * health checks, built once here and stopped in reverse order.
  */
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { systemClock } from "../clock.ts";
+import { systemClock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { AgentConfig } from "../config.ts";
 import { createHostKeyPins } from "../control-plane/host-key-pins.ts";
 import type { createHttpControlPlane } from "../control-plane/http-control-plane.ts";
@@ -20,7 +21,6 @@ import { createNodeInformer } from "../kubernetes/node-informer.ts";
 import { createNodeOperations } from "../kubernetes/node-operations.ts";
 import type { NodeInformer } from "../kubernetes/types.ts";
 import type { Leadership } from "../leadership.ts";
-import type { Logger } from "../log.ts";
 import type { AgentMetrics } from "../metrics.ts";
 import { createReconciler, type Reconciler } from "../reconciler/reconciler.ts";
 import { createSshConnector } from "../ssh/connector.ts";

@@ -5,7 +5,7 @@
  * what they typed.
  */
 import { z } from "zod";
-import { LOG_LEVELS, type LogLevel } from "../log.ts";
+import { LOG_LEVELS, type LogLevel } from "../../shared/logger.ts";
 
 export interface ListenAddress {
   host: string;

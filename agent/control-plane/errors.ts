@@ -5,15 +5,15 @@
  * envelope, or with a body that does not parse). Messages never carry the
  * credential.
  */
+import { KspError } from "../../shared/errors.ts";
+
 export type ControlPlaneErrorKind = "unreachable" | "http";
 
-export class ControlPlaneError extends Error {
+/** `code` is error.code of the envelope (e.g. not_enough_machines); null when unreachable or not an envelope. */
+export class ControlPlaneError extends KspError<string | null> {
   readonly kind: ControlPlaneErrorKind;
   /** the HTTP status; null when unreachable */
   readonly status: number | null;
-  /** error.code of the envelope (e.g. not_enough_machines); null when unreachable or not an envelope */
-  readonly code: string | null;
-  readonly details: Record<string, unknown> | undefined;
 
   constructor(input: {
     kind: ControlPlaneErrorKind;
@@ -23,12 +23,10 @@ export class ControlPlaneError extends Error {
     details?: Record<string, unknown>;
     cause?: unknown;
   }) {
-    super(input.message, { cause: input.cause });
+    super(input.code ?? null, input.message, input.details, { cause: input.cause });
     this.name = "ControlPlaneError";
     this.kind = input.kind;
     this.status = input.status ?? null;
-    this.code = input.code ?? null;
-    this.details = input.details;
   }
 
   /** Worth another attempt: the control plane was unreachable, overloaded or failing. */

@@ -17,7 +17,7 @@ import {
   SnapshotsResponseSchema,
   TransitionsResponseSchema,
 } from "../../proto/agent-api.ts";
-import { type Clock, systemClock } from "../clock.ts";
+import { type Clock, systemClock } from "../../shared/clock.ts";
 import { callControlPlane, type HttpSettings } from "./http-request.ts";
 import type { CallOptions, ControlPlane } from "./types.ts";
 

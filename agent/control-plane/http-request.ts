@@ -5,7 +5,7 @@
  * code and details are kept so the domain can map them.
  */
 import type { z } from "zod";
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../../shared/clock.ts";
 import { ControlPlaneError } from "./errors.ts";
 import type { CallOptions } from "./types.ts";
 

@@ -5,7 +5,7 @@
  * answer would only earn a 401. The caller decides what to do on failure.
  */
 import { RegisterAgentResponseSchema } from "../../proto/agent-api.ts";
-import { type Clock, systemClock } from "../clock.ts";
+import { type Clock, systemClock } from "../../shared/clock.ts";
 import { callControlPlane } from "./http-request.ts";
 
 export interface RegisterAgentOptions {

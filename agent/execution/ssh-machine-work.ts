@@ -8,8 +8,8 @@
  */
 
 import type { AgentMachine } from "../../proto/agent-api.ts";
-import type { Clock } from "../clock.ts";
-import type { Logger } from "../log.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { LifecycleMetrics } from "../metrics.ts";
 import { runPipeline } from "../pipeline/engine.ts";
 import {

@@ -8,7 +8,7 @@
  * recorded as CANCELLED.
  */
 import { type ServerUnaryCall, status } from "@grpc/grpc-js";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { AgentMetrics } from "../metrics.ts";
 import { statusName } from "./status-map.ts";
 

@@ -12,11 +12,11 @@ import {
   status,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import type { Logger } from "../../shared/logger.ts";
 import type { CloudProviderService } from "../cloud-provider/types.ts";
 import { formatListenAddress } from "../config/values.ts";
 import type { GrpcTlsConfig, ListenAddress } from "../config.ts";
 import { AgentError } from "../errors.ts";
-import type { Logger } from "../log.ts";
 import type { AgentMetrics } from "../metrics.ts";
 import { createCloudProviderHandlers, type RpcHandler } from "./cloud-provider-handlers.ts";
 import { MalformedRequest, serviceDefinitions } from "./definitions.ts";

@@ -6,8 +6,8 @@
  * the details go to the log, never to the wire.
  */
 import { status } from "@grpc/grpc-js";
+import type { Logger } from "../../shared/logger.ts";
 import { type AgentErrorCode, isAgentError } from "../errors.ts";
-import type { Logger } from "../log.ts";
 
 export const GRPC_STATUS_BY_AGENT_CODE: Readonly<Record<AgentErrorCode, status>> = {
   not_found: status.NOT_FOUND,

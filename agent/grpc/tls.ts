@@ -17,9 +17,9 @@
 import { readFile as readFileFromDisk } from "node:fs/promises";
 import { createSecureContext, type SecureContextOptions } from "node:tls";
 import { ServerCredentials } from "@grpc/grpc-js";
+import type { Logger } from "../../shared/logger.ts";
 import type { GrpcTlsConfig } from "../config.ts";
 import { AgentError } from "../errors.ts";
-import type { Logger } from "../log.ts";
 
 export const DEFAULT_TLS_RELOAD_INTERVAL_MS = 10_000;
 

@@ -3,13 +3,13 @@
  * run beside the reconciler, on the same store, Node view and adapters, and
  * move machines only through the reconciler's guarded transition helper.
  */
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { ControlPlane } from "../control-plane/types.ts";
 import type { MachineWork } from "../execution/types.ts";
 import type { NodeEvents } from "../kubernetes/node-events.ts";
 import type { NodeOperations, NodeWatch } from "../kubernetes/types.ts";
 import type { Leadership } from "../leadership.ts";
-import type { Logger } from "../log.ts";
 import type { HaMetrics } from "../metrics.ts";
 import type { StateStore } from "../state/store.ts";
 

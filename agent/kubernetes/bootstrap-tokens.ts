@@ -12,8 +12,9 @@
  * server's message is echoed in KubeError, so it is scrubbed from that too.
  */
 import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
-import type { Clock } from "../clock.ts";
-import { type Logger, MASK } from "../log.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
+import { MASK } from "../../shared/mask-secrets.ts";
 import {
   bootstrapTokenSecret,
   MANAGED_BY_LABEL,

@@ -10,7 +10,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../shared/logger.ts";
 import { blockedMessage, planDrain, podKey } from "./drain-plan.ts";
 import { DrainError, type KubeError, kubeError } from "./kube-error.ts";
 import type { DrainOptions, DrainResult } from "./types.ts";

@@ -4,14 +4,18 @@
  * server's Status reason/message (bounded), which is what callers decide on
  * and what is safe to log.
  */
-export class KubeError extends Error {
+import { KspError } from "../../shared/errors.ts";
+
+export class KubeError extends KspError {
   /** HTTP status; undefined when the API server was not reached */
   readonly status: number | undefined;
   /** the Status reason, e.g. "NotFound", "Conflict", "TooManyRequests" */
   readonly reason: string | undefined;
 
+  /** `code` is the Status reason when the API server gave one, else `http_<status>`, else `kube_error`. */
   constructor(message: string, options: { status?: number; reason?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const code = options.reason ?? (options.status === undefined ? "kube_error" : `http_${options.status}`);
+    super(code, message, undefined, options);
     this.name = "KubeError";
     this.status = options.status;
     this.reason = options.reason;
@@ -20,16 +24,18 @@ export class KubeError extends Error {
 
 export type DrainFailure = "timeout" | "blocked" | "aborted";
 
-/** A drain that did not finish; `pods` names what was left ("namespace/name"). */
-export class DrainError extends Error {
-  readonly failure: DrainFailure;
+/** A drain that did not finish (`failure`, its code); `pods` names what was left ("namespace/name"). */
+export class DrainError extends KspError<DrainFailure> {
   readonly pods: string[];
 
   constructor(failure: DrainFailure, message: string, pods: string[]) {
-    super(message);
+    super(failure, message);
     this.name = "DrainError";
-    this.failure = failure;
     this.pods = pods;
+  }
+
+  get failure(): DrainFailure {
+    return this.code;
   }
 }
 

@@ -6,8 +6,8 @@
  * with KubeError, and they log and go on.
  */
 import type { CoreV1Api } from "@kubernetes/client-node";
-import type { Clock } from "../clock.ts";
-import type { Logger } from "../log.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import { kubeError } from "./kube-error.ts";
 import type { NodeInfo } from "./types.ts";
 

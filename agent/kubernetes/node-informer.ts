@@ -14,7 +14,7 @@
  * half-open connection), and a relist is the only way to notice.
  */
 import { CoreV1Api, type KubeConfig, ListWatch, type V1Node, Watch } from "@kubernetes/client-node";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../shared/logger.ts";
 import { kubeError } from "./kube-error.ts";
 import { NodeIndex, toNodeInfo } from "./node-info.ts";
 import type { NodeInformer } from "./types.ts";

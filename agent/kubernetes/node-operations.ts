@@ -5,7 +5,7 @@
  * tell whether the last attempt landed.
  */
 import { type CoreV1Api, PatchStrategy, setHeaderOptions, type V1Taint } from "@kubernetes/client-node";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../shared/logger.ts";
 import { type DrainSettings, drainNode, type PodsApi } from "./drain.ts";
 import { isNotFound, kubeError } from "./kube-error.ts";
 import { missingLabels, missingTaints, taintId } from "./node-labels-taints.ts";

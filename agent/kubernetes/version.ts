@@ -5,7 +5,7 @@
  * or serving Cluster Autoscaler, so the answer is then "unknown".
  */
 import type { VersionApi } from "@kubernetes/client-node";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../shared/logger.ts";
 
 export const KUBERNETES_VERSION_UNKNOWN = "unknown";
 const DEFAULT_TIMEOUT_MS = 3_000;

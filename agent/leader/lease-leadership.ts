@@ -20,11 +20,11 @@
  * Every write carries the resourceVersion read, so of two racing replicas
  * exactly one wins; the other's write is a LeaseConflict, a lost round.
  */
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import { LeaseConflict } from "../kubernetes/lease-lock.ts";
 import type { LeaseLock, LeaseSnapshot } from "../kubernetes/types.ts";
 import type { Leadership } from "../leadership.ts";
-import type { Logger } from "../log.ts";
 import type { HaMetrics } from "../metrics.ts";
 import { systemTimers, type Timers } from "../timers.ts";
 import { type LeaseDurations, leaseDurationsProblem, released, renewal, takeover } from "./lease-record.ts";

@@ -4,8 +4,8 @@
  * it happens. A failure stops that host only. Dry-run and the plan never
  * touch the connector.
  */
-import { type Clock, systemClock } from "../clock.ts";
-import type { Logger } from "../log.ts";
+import { type Clock, systemClock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { SshConnector } from "../ssh/types.ts";
 import { dryRunResults } from "./dry-run.ts";
 import { type PipelineHost, runHost } from "./host-run.ts";

@@ -4,8 +4,8 @@
  * becomes `failedStep`, the resume point; facts a step learns flow to later
  * steps in `values`. Never throws: every outcome is in the HostResult.
  */
-import type { Clock } from "../clock.ts";
-import type { Logger } from "../log.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { SshConnector, SshTarget } from "../ssh/types.ts";
 import { unexecutedResult } from "./dry-run.ts";
 import { createMasker, secretValues } from "./masking.ts";

@@ -1,10 +1,10 @@
 /**
  * Secret masking for step output, error messages and logs. Two layers: the
  * literal values a pipeline declares secret (a step's `secrets` keys in the
- * host's `values`), and anything token-like (agent/log.ts maskSecrets), so a
+ * host's `values`), and anything token-like (shared/mask-secrets.ts), so a
  * secret that turns up somewhere nobody declared it is still caught.
  */
-import { MASK, maskSecrets } from "../log.ts";
+import { MASK, maskSecrets } from "../../shared/mask-secrets.ts";
 import type { Pipeline } from "./types.ts";
 
 export interface SecretMasker {

@@ -7,7 +7,7 @@
  * raw, and the kept end is longer than any secret), and token-like strings,
  * which never span lines, are masked up to the last newline only.
  */
-import { maskSecrets } from "../log.ts";
+import { maskSecrets } from "../../shared/mask-secrets.ts";
 import type { SecretMasker } from "./masking.ts";
 
 export interface TailLimits {

@@ -5,8 +5,8 @@
  * and error messages are masked before they leave this file.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Clock } from "../clock.ts";
-import type { Logger } from "../log.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { SshErrorClass } from "../ssh/types.ts";
 import { classifyFailure } from "./classify.ts";
 import { type DeadlineOutcome, withDeadline } from "./deadline.ts";

@@ -3,7 +3,7 @@
  * one answer serves many joins; it is asked again after `ttlMs`, and a
  * failure is never kept.
  */
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../../shared/clock.ts";
 import type { ClusterDiscovery, ClusterJoinInfo } from "../kubernetes/types.ts";
 
 export function cachedDiscovery(

@@ -1,5 +1,5 @@
 /** What every lifecycle operation gets: the reconciler's collaborators, its own handle, a logger. */
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { ReconcilerDeps, RunningOperation } from "./types.ts";
 
 export interface OperationContext {

@@ -5,8 +5,9 @@
  * never outlives its batch (and its TTL bounds a crash: expired ones are
  * deleted on the next start).
  */
+
+import type { Logger } from "../../shared/logger.ts";
 import type { BootstrapTokens } from "../kubernetes/types.ts";
-import type { Logger } from "../log.ts";
 
 /** One member's share of the batch's token. */
 export interface TokenLease {

@@ -6,12 +6,12 @@
  * guarded transition at a time, doing the work in between.
  */
 import type { MachineState } from "../../proto/machine-states.ts";
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { ControlPlane } from "../control-plane/types.ts";
 import type { MachineWork } from "../execution/types.ts";
 import type { BootstrapTokens, ClusterDiscovery, NodeOperations, NodeWatch } from "../kubernetes/types.ts";
 import type { Leadership } from "../leadership.ts";
-import type { Logger } from "../log.ts";
 import type { LifecycleMetrics } from "../metrics.ts";
 import type { StateStore } from "../state/store.ts";
 import type { TransitionQueue } from "../state/transition-queue.ts";

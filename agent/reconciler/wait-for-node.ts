@@ -3,7 +3,7 @@
  * (no polling of the API server): resolves with it, or with null at the
  * deadline; rejects only when `signal` aborts.
  */
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../../shared/clock.ts";
 import type { NodeInfo, NodeWatch } from "../kubernetes/types.ts";
 
 export function waitForReadyNode(

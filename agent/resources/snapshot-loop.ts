@@ -16,11 +16,11 @@
  * warning when it starts failing. Any other failure skips the push, is
  * logged and is retried at the next tick; it never stops the agent.
  */
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { ControlPlane } from "../control-plane/types.ts";
 import type { NodeWatch, ResourceAmounts, ResourceReads } from "../kubernetes/types.ts";
 import type { Leadership } from "../leadership.ts";
-import type { Logger } from "../log.ts";
 import type { StateStore } from "../state/store.ts";
 import { buildSnapshot } from "./build-snapshot.ts";
 import { poolOfNode } from "./pool-of-node.ts";

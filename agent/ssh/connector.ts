@@ -5,8 +5,8 @@
  * Released connections idle until `idleTimeoutMs`, keepalives find dead
  * peers, and a connection that errors or closes leaves the pool at once.
  */
-import { type Clock, systemClock } from "../clock.ts";
-import type { Logger } from "../log.ts";
+import { type Clock, systemClock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import { openConnection, poolKey, type SshConnection } from "./connection.ts";
 import { decideHostKey } from "./host-key.ts";
 import { LentSession } from "./session.ts";

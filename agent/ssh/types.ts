@@ -4,6 +4,7 @@
  * commands and uploads through it; it never sees ssh2. Test doubles live
  * under test/support/.
  */
+import { KspError } from "../../shared/errors.ts";
 
 /** Where and as whom to connect. `key` is the private key (PEM/OpenSSH), never logged. */
 export interface SshTarget {
@@ -77,18 +78,20 @@ export interface PooledSession extends SshSession {
   release(): void;
 }
 
-/** The SSH transport's one error class; `errorClass` is what results report. */
-export class SshError extends Error {
-  readonly errorClass: SshErrorClass;
+/** The SSH transport's one error class; `errorClass` (its code) is what results report. */
+export class SshError extends KspError<SshErrorClass> {
   readonly retryable: boolean;
   constructor(
     errorClass: SshErrorClass,
     message: string,
     options?: { retryable?: boolean; cause?: unknown },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(errorClass, message, undefined, options);
     this.name = "SshError";
-    this.errorClass = errorClass;
     this.retryable = options?.retryable ?? (errorClass === "connection" || errorClass === "timeout");
+  }
+
+  get errorClass(): SshErrorClass {
+    return this.code;
   }
 }

@@ -11,9 +11,9 @@
  * wait, the retries after a failure are at most `queuedBackoffMaxMs` apart,
  * so they land soon after the control plane is back.
  */
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { ControlPlane } from "../control-plane/types.ts";
-import type { Logger } from "../log.ts";
 import type { StateStore } from "./store.ts";
 import type { TransitionQueue } from "./transition-queue.ts";
 

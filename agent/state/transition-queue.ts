@@ -28,11 +28,11 @@ import {
   TransitionItemSchema,
   type TransitionResult,
 } from "../../proto/agent-api.ts";
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import { type ControlPlaneError, isControlPlaneError } from "../control-plane/errors.ts";
 import type { CallOptions, ControlPlane } from "../control-plane/types.ts";
 import type { Leadership } from "../leadership.ts";
-import type { Logger } from "../log.ts";
 import type { HaMetrics } from "../metrics.ts";
 import { appliedVersion, confirmedChange } from "./confirmed-transition.ts";
 import type { LocalChange, StateStore } from "./store.ts";

@@ -3,7 +3,7 @@
  * 503 is an answer here (not ready), not a failure to talk; any other error
  * status is printed from the server's error envelope.
  */
-import { type ApiResponse, apiRequest } from "../api.ts";
+import { type ApiClient, errorFor } from "../api.ts";
 import { renderJson, renderTable } from "../output.ts";
 import type { Command } from "./types.ts";
 
@@ -45,22 +45,34 @@ export function checkRows(probe: string, body: unknown): string[][] {
   });
 }
 
-function toResult(response: ApiResponse): ProbeResult {
-  return {
-    status: response.status,
-    ok: response.status >= 200 && response.status < 300,
-    body: response.body,
-  };
+/** A probe body as JSON when it is JSON; a proxy in front may answer text or HTML, which is shown as text. */
+function parseProbeBody(text: string): unknown {
+  if (text === "") return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** 503 is an answer (not ready); any other status outside 2xx throws the CliError to print. */
+async function askProbe(api: ApiClient, path: (typeof PROBES)[number]): Promise<ProbeResult> {
+  // Read as text: a 2xx that is not JSON is still a probe answer to show, not a parse failure.
+  const { data, error, response } =
+    path === "healthz"
+      ? await api.GET("/healthz", { parseAs: "text" })
+      : await api.GET("/readyz", { parseAs: "text" });
+  if (response.ok) return { status: response.status, ok: true, body: parseProbeBody(data ?? "") };
+  if (response.status === 503) return { status: response.status, ok: false, body: error ?? null };
+  throw errorFor(response, error);
 }
 
 export const healthCommand: Command = {
-  name: "health",
+  words: ["health"],
   summary: "Check the control plane's /healthz and /readyz",
-  async run({ config, io, fetch }) {
-    const responses = await Promise.all(
-      PROBES.map((probe) => apiRequest(config, fetch, "GET", `/${probe}`, { acceptStatuses: [503] })),
-    );
-    const results = Object.fromEntries(PROBES.map((probe, i) => [probe, toResult(responses[i]!)]));
+  async run({ config, io, api }) {
+    const answers = await Promise.all(PROBES.map((path) => askProbe(api, path)));
+    const results = Object.fromEntries(PROBES.map((path, i) => [path, answers[i]!]));
     if (config.output === "json") {
       io.stdout(renderJson({ url: config.url, ...results }));
     } else {

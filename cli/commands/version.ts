@@ -5,7 +5,7 @@ import type { Command } from "./types.ts";
 export const CLI_VERSION: string = packageJson.version;
 
 export const versionCommand: Command = {
-  name: "version",
+  words: ["version"],
   summary: "Print the ksp CLI version",
   async run({ config, io }) {
     io.stdout(config.output === "json" ? renderJson({ version: CLI_VERSION }) : `ksp ${CLI_VERSION}\n`);

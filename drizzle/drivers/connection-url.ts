@@ -1,4 +1,4 @@
-import { AppError } from "../../functions/lib/errors.ts";
+import { DatabaseOpenError } from "../errors.ts";
 
 /** The parts of a DATABASE_URL that may be shown to people (no user, no password). */
 export interface PostgresTarget {
@@ -13,10 +13,10 @@ export function parsePostgresUrl(url: string): PostgresTarget {
   try {
     parsed = new URL(url);
   } catch {
-    throw new AppError("dependency_unavailable", "DATABASE_URL is not a valid postgres URL");
+    throw new DatabaseOpenError("dependency_unavailable", "DATABASE_URL is not a valid postgres URL");
   }
   if ((parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") || parsed.hostname === "") {
-    throw new AppError("dependency_unavailable", "DATABASE_URL is not a valid postgres URL");
+    throw new DatabaseOpenError("dependency_unavailable", "DATABASE_URL is not a valid postgres URL");
   }
   const port = parsed.port === "" ? 5432 : Number(parsed.port);
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, "")) || "postgres";
@@ -46,11 +46,15 @@ const REASONS: Record<string, string> = {
  * Turns a connect-time failure into one line naming the target, never the
  * password: messages from the driver are scrubbed of the URL's credentials.
  */
-export function unavailableError(target: PostgresTarget, err: unknown, secrets: string[] = []): AppError {
+export function unavailableError(
+  target: PostgresTarget,
+  err: unknown,
+  secrets: string[] = [],
+): DatabaseOpenError {
   const code = errorCode(err);
   let reason = (code && REASONS[code]) || firstLine(err);
   for (const secret of secrets) if (secret) reason = reason.split(secret).join("****");
-  return new AppError(
+  return new DatabaseOpenError(
     "dependency_unavailable",
     `database unreachable at ${describeTarget(target)}: ${reason}`,
     {

@@ -28,7 +28,7 @@ import { randomBytes } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { AppError } from "../../functions/lib/errors.ts";
+import { DatabaseOpenError } from "../errors.ts";
 
 export const LOCK_FILE = "ksp.lock";
 const GUARD_FILE = "ksp.lock.takeover";
@@ -152,7 +152,7 @@ function judge(text: string, lockPath: string, probe: LockProbe): Verdict {
   return { live: true, owner };
 }
 
-function refusal(dataDir: string, lockPath: string, owner: LockOwner, probe: LockProbe): AppError {
+function refusal(dataDir: string, lockPath: string, owner: LockOwner, probe: LockProbe): DatabaseOpenError {
   const details = {
     pid: owner.pid,
     hostname: owner.hostname,
@@ -160,18 +160,18 @@ function refusal(dataDir: string, lockPath: string, owner: LockOwner, probe: Loc
     lockFile: lockPath,
   };
   if (owner.hostname !== probe.hostname)
-    return new AppError(
+    return new DatabaseOpenError(
       "conflict",
       `another ksp server (pid ${owner.pid} on host ${owner.hostname}, since ${owner.startedAt}) owns the data dir ${dataDir}; if it is no longer running, delete ${lockPath}`,
       details,
     );
   if (owner.pid === probe.pid)
-    return new AppError(
+    return new DatabaseOpenError(
       "conflict",
       `the data dir ${dataDir} is already open in this process (pid ${owner.pid})`,
       details,
     );
-  return new AppError(
+  return new DatabaseOpenError(
     "conflict",
     `another ksp server (pid ${owner.pid}, since ${owner.startedAt}) owns the data dir ${dataDir}; stop it, or set KSP_DATA_DIR to another directory`,
     details,
@@ -192,7 +192,7 @@ function guardIsStale(guardPath: string): boolean {
 
 /**
  * Claims `<dataDir>/ksp.lock` (creating `dataDir` if needed) or throws an
- * AppError("conflict") naming the owner's pid and the directory.
+ * DatabaseOpenError("conflict") naming the owner's pid and the directory.
  */
 export function acquireDataDirLock(dataDir: string, probe: LockProbe = systemProbe): DataDirLock {
   mkdirSync(dataDir, { recursive: true });
@@ -253,7 +253,7 @@ export function acquireDataDirLock(dataDir: string, probe: LockProbe = systemPro
       continue;
     }
     if (Date.now() > deadline)
-      throw new AppError(
+      throw new DatabaseOpenError(
         "conflict",
         `another process is taking over the stale lock of the data dir ${dataDir}; if none is starting, delete ${guardPath}`,
       );

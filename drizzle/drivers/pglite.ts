@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
-import { AppError } from "../../functions/lib/errors.ts";
+import { DatabaseOpenError } from "../errors.ts";
 import * as schema from "../schema/index.ts";
 import type { Database, Db } from "./types.ts";
 
@@ -25,7 +25,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
     };
   } catch (err) {
     const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    throw new AppError(
+    throw new DatabaseOpenError(
       "dependency_unavailable",
       `embedded database at ${dataDir} cannot be opened: ${reason}`,
     );

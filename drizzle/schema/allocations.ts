@@ -1,4 +1,4 @@
-import { relations, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { check, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { clusters } from "./clusters.ts";
 import { createdAt } from "./columns.ts";
@@ -40,11 +40,6 @@ export const allocations = pgTable(
     check("allocations_delta_ck", sql`${t.delta} >= 1`),
   ],
 );
-
-export const allocationsRelations = relations(allocations, ({ one }) => ({
-  cluster: one(clusters, { fields: [allocations.clusterId], references: [clusters.id] }),
-  pool: one(nodePools, { fields: [allocations.poolId], references: [nodePools.id] }),
-}));
 
 export type Allocation = typeof allocations.$inferSelect;
 export type NewAllocation = typeof allocations.$inferInsert;

@@ -1,4 +1,4 @@
-import { relations, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { check, index, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { clusters } from "./clusters.ts";
 import { createdAt, tstz } from "./columns.ts";
@@ -30,10 +30,6 @@ export const apiTokens = pgTable(
     check("api_tokens_role_ck", sql`${t.role} in ('admin', 'operator', 'viewer')`),
   ],
 );
-
-export const apiTokensRelations = relations(apiTokens, ({ one }) => ({
-  cluster: one(clusters, { fields: [apiTokens.clusterId], references: [clusters.id] }),
-}));
 
 export type ApiToken = typeof apiTokens.$inferSelect;
 export type NewApiToken = typeof apiTokens.$inferInsert;

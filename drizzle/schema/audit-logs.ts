@@ -13,10 +13,13 @@ export const AUDIT_RESULTS = ["success", "failure", "pending"] as const;
 export type AuditResult = (typeof AUDIT_RESULTS)[number];
 
 /**
- * Who did what, when and from where. A row is written once before the request
- * is carried out (`pending`) and updated once with its outcome; otherwise rows
- * are never updated. They outlive the resources they mention, so there are no
- * foreign keys.
+ * Who did what, when and from where. A /v1 request's row is written before the
+ * request is carried out (`pending`), completed by the service in the
+ * transaction of its change, and given the HTTP status afterwards; an agent
+ * batch whose items commit one by one keeps its one row current until the
+ * batch ends. Jobs' rows are written once, with their change. Rows are never
+ * updated after their request or job ends. They outlive the resources they
+ * mention, so there are no foreign keys.
  */
 export const auditLogs = pgTable(
   "audit_logs",

@@ -1,8 +1,6 @@
-import { relations, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { bigint, check, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, type Labels, tstz, updatedAt } from "./columns.ts";
-import { machines } from "./machines.ts";
-import { nodePools } from "./node-pools.ts";
 
 export const CLUSTER_STATUSES = ["pending", "active", "offline"] as const;
 export type ClusterStatus = (typeof CLUSTER_STATUSES)[number];
@@ -46,11 +44,6 @@ export const clusters = pgTable(
     check("clusters_status_ck", sql`${t.status} in ('pending', 'active', 'offline')`),
   ],
 );
-
-export const clustersRelations = relations(clusters, ({ many }) => ({
-  nodePools: many(nodePools),
-  machines: many(machines),
-}));
 
 export type Cluster = typeof clusters.$inferSelect;
 export type NewCluster = typeof clusters.$inferInsert;

@@ -1,4 +1,5 @@
-// The whole schema, for drizzle's relational queries and for drizzle-kit.
+// The whole schema: the drivers type their `db` with it, drizzle-kit generates migrations from it.
+// No `relations()`: every query names its joins, so the tables need not import one another.
 export * from "./allocations.ts";
 export * from "./api-tokens.ts";
 export * from "./audit-logs.ts";

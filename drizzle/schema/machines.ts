@@ -1,4 +1,4 @@
-import { relations, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import {
   bigint,
   check,
@@ -15,7 +15,6 @@ import { MACHINE_STATES, type MachineState } from "../../proto/machine-states.ts
 import { clusters } from "./clusters.ts";
 import { createdAt, type Labels, type Taint, tstz, updatedAt } from "./columns.ts";
 import { nodePools } from "./node-pools.ts";
-import { operations } from "./operations.ts";
 
 const statusList = sql.raw(MACHINE_STATES.map((s) => `'${s}'`).join(", "));
 
@@ -99,12 +98,6 @@ export const machines = pgTable(
     check("machines_resources_ck", sql`${t.cpuCores} >= 0 and ${t.memoryBytes} >= 0 and ${t.gpuCount} >= 0`),
   ],
 );
-
-export const machinesRelations = relations(machines, ({ one, many }) => ({
-  cluster: one(clusters, { fields: [machines.clusterId], references: [clusters.id] }),
-  pool: one(nodePools, { fields: [machines.poolId], references: [nodePools.id] }),
-  operations: many(operations),
-}));
 
 export type Machine = typeof machines.$inferSelect;
 export type NewMachine = typeof machines.$inferInsert;

@@ -1,4 +1,4 @@
-import { relations, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
@@ -15,7 +15,6 @@ import type { PoolAutoscalingOptions, PoolLifecycle } from "../../proto/agent-ap
 import { DEFAULT_POOL_LIFECYCLE } from "../../proto/pool-lifecycle.ts";
 import { clusters } from "./clusters.ts";
 import { createdAt, type Labels, type Taint, updatedAt } from "./columns.ts";
-import { machines } from "./machines.ts";
 
 export const SCALE_UP_POLICIES = ["random", "least-used", "most-available"] as const;
 export type ScaleUpPolicy = (typeof SCALE_UP_POLICIES)[number];
@@ -132,11 +131,6 @@ export const nodePools = pgTable(
     check("node_pools_lifecycle_settings_ck", sql`jsonb_typeof(${t.lifecycleSettings}) = 'object'`),
   ],
 );
-
-export const nodePoolsRelations = relations(nodePools, ({ one, many }) => ({
-  cluster: one(clusters, { fields: [nodePools.clusterId], references: [clusters.id] }),
-  machines: many(machines),
-}));
 
 export type NodePool = typeof nodePools.$inferSelect;
 export type NewNodePool = typeof nodePools.$inferInsert;

@@ -1,4 +1,4 @@
-import { relations, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { check, index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { clusters } from "./clusters.ts";
 import { createdAt, tstz } from "./columns.ts";
@@ -43,12 +43,6 @@ export const operations = pgTable(
     ),
   ],
 );
-
-export const operationsRelations = relations(operations, ({ one }) => ({
-  cluster: one(clusters, { fields: [operations.clusterId], references: [clusters.id] }),
-  pool: one(nodePools, { fields: [operations.poolId], references: [nodePools.id] }),
-  machine: one(machines, { fields: [operations.machineId], references: [machines.id] }),
-}));
 
 export type Operation = typeof operations.$inferSelect;
 export type NewOperation = typeof operations.$inferInsert;

@@ -1,4 +1,4 @@
-import { relations, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { bigint, check, index, integer, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { clusters } from "./clusters.ts";
 import { tstz } from "./columns.ts";
@@ -37,10 +37,5 @@ export const resourceSnapshots = pgTable(
       .where(sql`${t.granularity} = 'daily'`),
   ],
 );
-
-export const resourceSnapshotsRelations = relations(resourceSnapshots, ({ one }) => ({
-  cluster: one(clusters, { fields: [resourceSnapshots.clusterId], references: [clusters.id] }),
-  pool: one(nodePools, { fields: [resourceSnapshots.poolId], references: [nodePools.id] }),
-}));
 
 export type ResourceSnapshot = typeof resourceSnapshots.$inferSelect;

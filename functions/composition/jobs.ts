@@ -1,8 +1,8 @@
 /** Wires the job registry, the runner and the queue consumer; shared by both entries. */
 
+import type { Logger } from "../../shared/logger.ts";
 import { defaultJobRegistry, type JobRegistry } from "../jobs/registry.ts";
 import { type JobRunnerDeps, jobMessageHandler } from "../jobs/runner.ts";
-import type { Logger } from "../lib/logger.ts";
 import { type Consume, createConsumer, type RetryPolicy } from "../queue/consumer.ts";
 import type { JobQueue } from "../queue/types.ts";
 import type { AppDeps } from "./types.ts";

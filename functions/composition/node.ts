@@ -6,16 +6,16 @@
  */
 import { type Database, openDatabase } from "../../drizzle/client.ts";
 import { migrateDatabase } from "../../drizzle/migrate.ts";
+import { type Clock, systemClock } from "../../shared/clock.ts";
+import { createLogger, type Logger } from "../../shared/logger.ts";
 import { type App, createApp } from "../app.ts";
 import type { NodeSettings } from "../env.ts";
 import { nodeClientAddress } from "../http/client-address.ts";
 import { runScheduledJobs } from "../jobs/runner.ts";
 import { type IntervalScheduler, startIntervalScheduler } from "../jobs/scheduler.ts";
-import { type Clock, systemClock } from "../lib/clock.ts";
 import { MemoryCoordination } from "../lib/coordination/memory.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
 import { UpstashCoordination } from "../lib/coordination/upstash.ts";
-import { createLogger, type Logger } from "../lib/logger.ts";
 import { InProcessQueue } from "../queue/in-process.ts";
 import { type EnsureAdminTokenResult, ensureAdminToken } from "../services/bootstrap/ensure-admin-token.ts";
 import { wireJobs } from "./jobs.ts";

@@ -4,7 +4,8 @@
  * when the request or job is done.
  */
 import type { Database } from "../../drizzle/client.ts";
-import type { Logger } from "../lib/logger.ts";
+import type { Logger } from "../../shared/logger.ts";
+import type { AuditOrigin } from "../services/audit/audit-entry.ts";
 import type { ServiceContext } from "../services/context.ts";
 import type { AppDeps, DatabaseLease } from "./types.ts";
 
@@ -24,10 +25,23 @@ export class RequestScope {
     return this.#lease.then((lease) => lease.database);
   }
 
-  async serviceContext(actor: string): Promise<ServiceContext> {
+  /**
+   * `audit`: where the request came from and its write-ahead audit row, for
+   * the audit rows the services write in their transactions.
+   */
+  async serviceContext(actor: string, audit?: AuditOrigin): Promise<ServiceContext> {
     const { db } = await this.database();
     const { clock, coordination } = this.deps;
-    return { db, clock, coordination, logger: this.logger, requestId: this.requestId, actor };
+    const ctx: ServiceContext = {
+      db,
+      clock,
+      coordination,
+      logger: this.logger,
+      requestId: this.requestId,
+      actor,
+    };
+    if (audit) ctx.audit = audit;
+    return ctx;
   }
 
   /** Releases the leased database, if any; never throws (a failed close is only logged). */

@@ -4,10 +4,10 @@
  * composition root; nothing below the entry knows which runtime it is on.
  */
 import type { Database } from "../../drizzle/client.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { ClientAddress } from "../http/client-address.ts";
-import type { Clock } from "../lib/clock.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
-import type { Logger } from "../lib/logger.ts";
 import type { PolicySettings } from "../policy.ts";
 
 /** A database lent for one unit of work (a request, a job run, a queue message). */

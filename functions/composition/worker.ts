@@ -7,12 +7,12 @@
 
 import type { NeonOptions } from "../../drizzle/client.ts";
 import { openWorkerDatabase } from "../../drizzle/client-worker.ts";
+import { systemClock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import { type App, createApp } from "../app.ts";
 import type { WorkerSettings } from "../env.ts";
 import { workersClientAddress } from "../http/client-address.ts";
-import { systemClock } from "../lib/clock.ts";
 import { UpstashCoordination } from "../lib/coordination/upstash.ts";
-import type { Logger } from "../lib/logger.ts";
 import type { JobQueue } from "../queue/types.ts";
 import { type JobsWiring, wireJobs } from "./jobs.ts";
 import { type AppDeps, DEFAULT_READY_CHECK_TIMEOUT_MS, perUseDatabaseSource } from "./types.ts";

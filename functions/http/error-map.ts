@@ -22,6 +22,8 @@ export const ERROR_STATUS = {
   pool_disabled: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  // An all-or-nothing import with a row in error: nothing written, the per-row report beside the error.
+  import_rejected: 422,
   rate_limited: 429,
   internal: 500,
   dependency_unavailable: 503,

@@ -6,10 +6,22 @@ import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Env } from "hono";
 import { ERROR_CODES, type ErrorCode } from "../../proto/error-codes.ts";
 import { ERROR_STATUS } from "./error-map.ts";
+import { repairOpenApiDocument } from "./openapi-repairs.ts";
 
 export const API_TITLE = "kube-static-pool control plane";
 export const API_VERSION = "0.1.0";
 export const BEARER_SCHEME = "bearerAuth";
+
+/**
+ * Relative on purpose (OpenAPI 3.1 resolves it against where the document was fetched): the same
+ * document is right on Node, on Workers and behind any proxy, without trusting a Host header.
+ */
+export const API_SERVERS = [
+  {
+    url: "/",
+    description: "this control plane: paths are relative to the origin that served /openapi.json",
+  },
+];
 
 export const ErrorEnvelopeSchema = z
   .object({
@@ -44,14 +56,17 @@ export function registerOpenApiComponents<E extends Env>(app: OpenAPIHono<E>): v
   });
 }
 
+/** The OpenAPI 3.1 document of every route registered on `app`, as /openapi.json serves it. */
 export function openApiDocument<E extends Env>(app: OpenAPIHono<E>) {
-  return app.getOpenAPI31Document({
+  const generated = app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {
       title: API_TITLE,
       version: API_VERSION,
       description: "Autoscale Kubernetes clusters over pools of pre-booted machines.",
     },
+    servers: API_SERVERS,
     security: [{ [BEARER_SCHEME]: [] }],
   });
+  return repairOpenApiDocument(generated);
 }

@@ -9,19 +9,24 @@
  *
  * What a released machine keeps (its pool, or nothing when it came from free
  * inventory) is the one rule in services/machines/release-patch.ts.
+ *
+ * Each expiry is audited as `machine.reservation_expired` by "system", one
+ * row per machine, in the batch's cluster write: no machine goes back
+ * without its audit row.
  */
 import { and, asc, eq, isNotNull, lte } from "drizzle-orm";
 import type { Db } from "../../drizzle/client.ts";
 import { machines } from "../../drizzle/schema/index.ts";
-import { publishStateVersions } from "../services/clusters/state-version.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { releasePatches, releasesAssignment } from "../services/machines/release-patch.ts";
 import { applyTransitions, type TransitionInput } from "../services/machines/transition-machine.ts";
+import { withClusterWrite } from "../services/unit-of-work.ts";
 import { jobServiceContext } from "./job-context.ts";
 import type { Job } from "./types.ts";
 
 export const EXPIRE_RESERVATIONS_JOB = "expire-reservations";
 export const RESERVATION_EXPIRED_REASON = "reservation expired";
+export const RESERVATION_EXPIRED_ACTION = "machine.reservation_expired";
 const BATCH_SIZE = 200;
 const MAX_BATCHES_PER_RUN = 50;
 
@@ -52,8 +57,7 @@ export async function expireClusterReservations(
   const cutoff = new Date(ctx.clock.now().getTime() - input.ttlMs);
   let expired = 0;
   for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
-    const stateVersions = new Map<string, number>();
-    const count = await ctx.db.transaction(async (tx) => {
+    const count = await withClusterWrite(ctx, async (tx, write) => {
       const due = await tx
         .select({ id: machines.id, version: machines.version })
         .from(machines)
@@ -67,6 +71,7 @@ export async function expireClusterReservations(
         .orderBy(asc(machines.statusChangedAt), asc(machines.id))
         .limit(BATCH_SIZE)
         .for("update", { skipLocked: true });
+      if (due.length === 0) return 0;
       const patches = await releasePatches(
         tx,
         due.map((m) => m.id),
@@ -80,10 +85,18 @@ export async function expireClusterReservations(
         patch: patches.get(m.id),
         metadata: { ttlMs: input.ttlMs, releasedAssignment: releasesAssignment(patches.get(m.id)!) },
       }));
-      if (transitions.length > 0) await applyTransitions(tx, ctx, transitions, { stateVersions });
+      await applyTransitions(tx, ctx, transitions, { write });
+      for (const t of transitions) {
+        write.audit({
+          action: RESERVATION_EXPIRED_ACTION,
+          resourceType: "machine",
+          resourceId: t.machineId,
+          clusterId: input.clusterId,
+          changes: { from: t.from, to: t.to, reason: RESERVATION_EXPIRED_REASON, ...t.metadata },
+        });
+      }
       return transitions.length;
     });
-    await publishStateVersions(ctx, stateVersions);
     expired += count;
     if (count < BATCH_SIZE) break;
   }

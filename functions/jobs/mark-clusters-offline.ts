@@ -2,51 +2,68 @@
  * Active clusters whose agent went quiet become `offline`: no heartbeat for
  * `policy.heartbeatOfflineMs`, or none ever and registered (or, failing that,
  * created) longer ago than that. One guarded UPDATE (still active, not
- * deleted) and one `cluster.offline` event per cluster, in one transaction,
- * so a heartbeat that lands meanwhile wins and history matches state.
+ * deleted), one `cluster.offline` event and one `cluster.offline` audit row
+ * (actor "system") per cluster, in one transaction, so a heartbeat that lands
+ * meanwhile wins, and history and the audit log match state.
  */
 import { sql } from "drizzle-orm";
-import type { Db } from "../../drizzle/client.ts";
 import { resultRows } from "../../drizzle/drivers/rows.ts";
 import { operations } from "../../drizzle/schema/operations.ts";
+import type { ServiceContext } from "../services/context.ts";
+import { withClusterWrite } from "../services/unit-of-work.ts";
+import { jobServiceContext } from "./job-context.ts";
 import type { Job } from "./types.ts";
 
 export const MARK_CLUSTERS_OFFLINE_JOB = "mark-clusters-offline";
 export const CLUSTER_OFFLINE_EVENT = "cluster.offline";
+export const CLUSTER_OFFLINE_ACTION = "cluster.offline";
 
 export async function markClustersOffline(
-  db: Db,
-  input: { now: Date; offlineAfterMs: number; requestId: string },
+  ctx: ServiceContext,
+  input: { offlineAfterMs: number },
 ): Promise<string[]> {
-  const cutoff = new Date(input.now.getTime() - input.offlineAfterMs);
-  return db.transaction(async (tx) => {
+  const now = ctx.clock.now();
+  const cutoff = new Date(now.getTime() - input.offlineAfterMs);
+  // a cluster's status is not part of its agent's state: no state version bump
+  return withClusterWrite(ctx, async (tx, write) => {
     const rows = resultRows<{ id: string; last_heartbeat_at: string | Date | null }>(
       await tx.execute(sql`
-        update clusters set status = 'offline', updated_at = ${input.now.toISOString()}::timestamptz
+        update clusters set status = 'offline', updated_at = ${now.toISOString()}::timestamptz
         where status = 'active' and deleted_at is null
           and coalesce(last_heartbeat_at, registered_at, created_at) < ${cutoff.toISOString()}::timestamptz
         returning id, last_heartbeat_at`),
     );
-    if (rows.length > 0) {
+    const offline = rows.map((r) => ({
+      clusterId: r.id,
+      facts: {
+        from: "active",
+        to: "offline",
+        reason: "no heartbeat",
+        lastHeartbeatAt: r.last_heartbeat_at === null ? null : new Date(r.last_heartbeat_at).toISOString(),
+        offlineAfterMs: input.offlineAfterMs,
+      },
+    }));
+    if (offline.length > 0) {
       await tx.insert(operations).values(
-        rows.map((r) => ({
+        offline.map(({ clusterId, facts }) => ({
           kind: CLUSTER_OFFLINE_EVENT,
           status: "succeeded" as const,
-          requestId: input.requestId,
-          clusterId: r.id,
-          metadata: {
-            from: "active",
-            to: "offline",
-            reason: "no heartbeat",
-            lastHeartbeatAt:
-              r.last_heartbeat_at === null ? null : new Date(r.last_heartbeat_at).toISOString(),
-            offlineAfterMs: input.offlineAfterMs,
-            actor: "system",
-          },
-          startedAt: input.now,
-          endedAt: input.now,
+          requestId: ctx.requestId,
+          clusterId,
+          metadata: { ...facts, actor: ctx.actor },
+          startedAt: now,
+          endedAt: now,
         })),
       );
+    }
+    for (const { clusterId, facts } of offline) {
+      write.audit({
+        action: CLUSTER_OFFLINE_ACTION,
+        resourceType: "cluster",
+        resourceId: clusterId,
+        clusterId,
+        changes: facts,
+      });
     }
     return rows.map((r) => r.id);
   });
@@ -56,12 +73,8 @@ export const markClustersOfflineJob: Job = {
   name: MARK_CLUSTERS_OFFLINE_JOB,
   lockTtlMs: 60_000,
   async run(ctx) {
-    const { db } = await ctx.database();
-    const ids = await markClustersOffline(db, {
-      now: ctx.clock.now(),
-      offlineAfterMs: ctx.policy.heartbeatOfflineMs,
-      requestId: ctx.runId,
-    });
+    const service = await jobServiceContext(ctx);
+    const ids = await markClustersOffline(service, { offlineAfterMs: ctx.policy.heartbeatOfflineMs });
     if (ids.length > 0) ctx.logger.warn("clusters marked offline", { clusterIds: ids });
   },
 };

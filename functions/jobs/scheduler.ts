@@ -2,7 +2,7 @@
  * Node's stand-in for Cron Triggers: calls `tick` every `intervalMs`. A tick
  * still running when the next is due is not doubled up; that one is skipped.
  */
-import type { Logger } from "../lib/logger.ts";
+import type { Logger } from "../../shared/logger.ts";
 
 export interface IntervalScheduler {
   /** Stops ticking and waits for a tick in progress. */

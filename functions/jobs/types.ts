@@ -4,9 +4,9 @@
  * dependencies through JobContext, never from a runtime.
  */
 import type { Database } from "../../drizzle/client.ts";
-import type { Clock } from "../lib/clock.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
-import type { Logger } from "../lib/logger.ts";
 import type { PolicySettings } from "../policy.ts";
 import type { JobQueue } from "../queue/types.ts";
 

@@ -3,7 +3,7 @@
  * secrets, and headers (Authorization above all) are never logged.
  */
 import type { MiddlewareHandler } from "hono";
-import type { Logger } from "../lib/logger.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { AppEnv } from "../http/hono-env.ts";
 
 export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {

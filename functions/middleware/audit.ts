@@ -2,28 +2,33 @@
  * Records every mutating /v1 request in audit_logs, write-ahead: before the
  * handler runs, one `pending` row names who (actor), what is attempted
  * (method and route pattern) and from where (IP as the runtime vouches for it,
- * user agent, request id). Once the response is known the same row is updated
- * with what happened (action, resource, changes; handlers describe it with
- * `setAudit`, else the route pattern names the action) and the outcome
- * (result, status).
+ * user agent, request id). Its id is the request's `auditIntentId`.
+ *
+ * A service that changes something completes that row in its own transaction
+ * (services/audit/record-audit.ts), so the change and its audit row commit
+ * together; afterwards only the status code is added here. A request whose
+ * service completed nothing (refused, failed, or a change that was rolled
+ * back) is completed here: `failure` or `success` by the status, with what
+ * the route described (`c.get("audit")`), else the route pattern as the action.
+ * Both updates are guarded, so neither overwrites what the other wrote.
  *
  * No change happens unaudited: if the intent cannot be written the request is
  * answered 503 and the handler never runs. If the final update fails, that is
- * logged loudly and the response stands (the change has been committed); the
- * row stays `pending`, meaning "attempted, outcome unknown".
+ * logged loudly and the response stands; a row the service had not completed
+ * stays `pending`, meaning "attempted, outcome unknown".
  *
  * Routes in UNAUDITED_ROUTES (high-frequency agent reports) are not recorded;
- * a handler that calls `skipAudit` elsewhere has its intent row removed.
+ * a request marked unaudited elsewhere (which defineRoute prevents) has its intent row removed.
  */
 
-import { eq } from "drizzle-orm";
+import { and, eq, isNull, ne } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import { auditLogs } from "../../drizzle/schema/audit-logs.ts";
+import { maskSecrets } from "../../shared/mask-secrets.ts";
 import { UNAUDITED_ROUTES } from "../http/audit.ts";
-import { AppError } from "../lib/errors.ts";
-import { maskSecrets } from "../lib/logger.ts";
 import type { AppEnv } from "../http/hono-env.ts";
+import { AppError } from "../lib/errors.ts";
 import { clientAddressOf } from "./rate-limit.ts";
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -64,6 +69,7 @@ export function audit(): MiddlewareHandler<AppEnv> {
         { cause: err },
       );
     }
+    c.set("auditIntentId", id);
     await next();
     await finalise(c, id, provisionalAction);
   };
@@ -74,15 +80,24 @@ async function finalise(c: Context<AppEnv>, id: string, routeAction: string): Pr
   const entry = c.get("audit");
   const scope = c.get("scope");
   const status = c.res.status;
+  const pending = and(eq(auditLogs.id, id), eq(auditLogs.result, "pending"));
   try {
     const { db } = await scope.database();
     if (entry === null) {
-      scope.logger.warn("skipAudit on a route not in UNAUDITED_ROUTES; intent row removed", {
+      scope.logger.warn("audit: false on a route not in UNAUDITED_ROUTES; intent row removed", {
         path: c.req.path,
       });
-      await db.delete(auditLogs).where(eq(auditLogs.id, id));
+      // a row a service completed records a committed change: it stays
+      await db.delete(auditLogs).where(pending);
       return;
     }
+    // the common case once services audit: the row was completed with the change, only the status is new
+    const completed = await db
+      .update(auditLogs)
+      .set({ statusCode: status })
+      .where(and(eq(auditLogs.id, id), ne(auditLogs.result, "pending"), isNull(auditLogs.statusCode)))
+      .returning({ id: auditLogs.id });
+    if (completed.length > 0) return;
     const principal = c.get("principal");
     await db
       .update(auditLogs)
@@ -95,10 +110,10 @@ async function finalise(c: Context<AppEnv>, id: string, routeAction: string): Pr
         statusCode: status,
         changes: maskSecrets(entry?.changes ?? {}) as Record<string, unknown>,
       })
-      .where(eq(auditLogs.id, id));
+      .where(pending);
   } catch (err) {
-    // The response stands (the change, if any, is committed); the row stays `pending`.
-    scope.logger.error("audit finalisation failed; audit row left pending", {
+    // The response stands (the change, if any, is committed with its own audit row or without one).
+    scope.logger.error("audit finalisation failed; audit row left as it was", {
       error: err,
       auditId: id,
       status,

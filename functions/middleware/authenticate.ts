@@ -6,9 +6,9 @@
  * address: past KSP_AUTH_FAILURES_PER_MINUTE the answer is 429, not 401.
  */
 import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../http/hono-env.ts";
 import { AppError, isAppError } from "../lib/errors.ts";
 import { authenticate as authenticateToken } from "../services/auth/authenticate.ts";
-import type { AppEnv } from "../http/hono-env.ts";
 import { countAuthFailure } from "./rate-limit.ts";
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;

@@ -9,11 +9,11 @@ import type { Hook } from "@hono/zod-openapi";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ErrorCode } from "../../proto/error-codes.ts";
+import type { Logger } from "../../shared/logger.ts";
 import { ERROR_STATUS, errorEnvelope, statusForCode } from "../http/error-map.ts";
-import { AppError, isAppError } from "../lib/errors.ts";
-import type { Logger } from "../lib/logger.ts";
-import { mapDbError } from "../services/db-errors.ts";
 import type { AppEnv } from "../http/hono-env.ts";
+import { AppError, isAppError } from "../lib/errors.ts";
+import { mapDbError } from "../services/db-errors.ts";
 
 const GENERIC_INTERNAL = "internal error; quote the request id when reporting it";
 /** nginx's "client closed request"; never seen by the client, only in the access log. */

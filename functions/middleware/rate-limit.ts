@@ -8,8 +8,8 @@
  * a header a client picks. Callers whose address is unknown share one bucket.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { AppError } from "../lib/errors.ts";
 import type { AppEnv } from "../http/hono-env.ts";
+import { AppError } from "../lib/errors.ts";
 
 export interface RateLimitSettings {
   /** requests per window per caller */

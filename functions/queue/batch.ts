@@ -3,8 +3,9 @@
  * retry with the backoff delay, or park (log, then ack so Cloudflare stops
  * redelivering; a later issue stores parked messages).
  */
+
+import type { Logger } from "../../shared/logger.ts";
 import type { MessageBatch } from "../composition/cloudflare.ts";
-import type { Logger } from "../lib/logger.ts";
 import type { Consume } from "./consumer.ts";
 
 export interface BatchSummary {

@@ -3,7 +3,7 @@
  * in-process queue: validate, dispatch, then ack, retry with exponential
  * backoff, or park a message that failed too often or can never succeed.
  */
-import type { Logger } from "../lib/logger.ts";
+import type { Logger } from "../../shared/logger.ts";
 import { type Decision, type JobMessage, JobMessageSchema, PoisonMessageError } from "./types.ts";
 
 export interface RetryPolicy {

@@ -5,8 +5,8 @@
  * logged) instead of being retried forever. Lost on restart, like any
  * in-memory state of the embedded deployment.
  */
-import type { Clock } from "../lib/clock.ts";
-import type { Logger } from "../lib/logger.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { Consume } from "./consumer.ts";
 import type { JobMessage, JobQueue } from "./types.ts";
 

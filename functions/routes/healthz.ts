@@ -1,7 +1,7 @@
 /** Liveness: answers as long as the process serves HTTP; touches no dependency. */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { errorResponses } from "../http/openapi.ts";
 import type { AppEnv } from "../http/hono-env.ts";
+import { errorResponses } from "../http/openapi.ts";
 
 const HealthSchema = z.object({ status: z.literal("ok") }).openapi("Health");
 

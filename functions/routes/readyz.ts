@@ -6,10 +6,10 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { migrationStatus } from "../../drizzle/migration-status.ts";
+import { maskSecrets } from "../../shared/mask-secrets.ts";
 import type { RequestScope } from "../composition/request-scope.ts";
-import { isAppError } from "../lib/errors.ts";
-import { maskSecrets } from "../lib/logger.ts";
 import type { AppEnv } from "../http/hono-env.ts";
+import { isAppError } from "../lib/errors.ts";
 
 const CheckSchema = z
   .object({ ok: z.boolean(), durationMs: z.number(), error: z.string().optional() })

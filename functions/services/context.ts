@@ -1,7 +1,7 @@
 import type { Db } from "../../drizzle/client.ts";
-import type { Clock } from "../lib/clock.ts";
+import type { Clock } from "../../shared/clock.ts";
+import type { Logger } from "../../shared/logger.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
-import type { Logger } from "../lib/logger.ts";
 import type { AuditOrigin } from "./audit/audit-entry.ts";
 
 /**

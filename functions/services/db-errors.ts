@@ -6,7 +6,13 @@
  * them in an error whose `cause` is the driver's, so the cause chain is walked.
  * Only SQLSTATEs listed here are mapped: anything else is a bug or an outage
  * and stays a 500 / 503.
+ *
+ * This is also where drizzle/'s own error (DatabaseOpenError: the database
+ * cannot be opened) becomes the AppError with the same code: drizzle/ imports
+ * nothing from the control plane, and the HTTP error handler maps every error
+ * it does not know through `mapDbError`.
  */
+import { isDatabaseOpenError } from "../../drizzle/errors.ts";
 import type { ErrorCode } from "../../proto/error-codes.ts";
 import { AppError, isAppError } from "../lib/errors.ts";
 
@@ -79,12 +85,15 @@ export function postgresErrorOf(err: unknown): PostgresErrorLike | null {
 }
 
 /**
- * The AppError a client should see for a database error it caused, or null
- * when the error is not one of those (callers rethrow the original then).
- * An AppError is already mapped: it yields null too.
+ * The AppError a client should see for a database error it caused, or for a
+ * database that cannot be opened (503 dependency_unavailable, 409 when another
+ * process owns the data directory); null when the error is none of those
+ * (callers rethrow the original then). An AppError is already mapped: it
+ * yields null too.
  */
 export function mapDbError(err: unknown): AppError | null {
   if (isAppError(err)) return null;
+  if (isDatabaseOpenError(err)) return new AppError(err.code, err.message, err.details, { cause: err });
   const pgError = postgresErrorOf(err);
   if (!pgError) return null;
   const mapping =

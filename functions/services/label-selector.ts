@@ -10,8 +10,8 @@
  * requirements.
  */
 import { type AnyColumn, and, not, or, type SQL, sql } from "drizzle-orm";
-import { LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN } from "../http/params.ts";
 import { AppError } from "../lib/errors.ts";
+import { LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN } from "./label-syntax.ts";
 
 export type LabelRequirement =
   | { key: string; op: "=" | "!="; value: string }

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { chooseDriver, openDatabase } from "../../drizzle/client.ts";
+import { DatabaseOpenError } from "../../drizzle/errors.ts";
 import { migrateDatabase, migrationStatus } from "../../drizzle/migrate.ts";
 import { clusters } from "../../drizzle/schema/index.ts";
-import { AppError } from "../../functions/lib/errors.ts";
 import { ADMIN_URL, requirePostgres } from "../support/postgres.ts";
 import { recordUsage } from "../support/usage.ts";
 
@@ -56,14 +56,14 @@ describe("openDatabase faults", () => {
       () => {
         throw new Error("expected openDatabase to fail");
       },
-      (e: unknown) => e as AppError,
+      (e: unknown) => e as DatabaseOpenError,
     );
 
   it.each(["mysql://u:secret@host/db", "not a url", "postgres://"])(
     "rejects DATABASE_URL=%s",
     async (url) => {
       const err = await failure(openDatabase({ runtime: "node", databaseUrl: url }));
-      expect(err).toBeInstanceOf(AppError);
+      expect(err).toBeInstanceOf(DatabaseOpenError);
       expect(err.code).toBe("dependency_unavailable");
       expect(err.message).toBe("DATABASE_URL is not a valid postgres URL");
     },
@@ -108,7 +108,7 @@ describe.skipIf(!postgresOk)("openDatabase with DATABASE_URL", () => {
     url.pathname = "/ksp_no_such_database_ever";
     const err = await openDatabase({ runtime: "node", databaseUrl: url.toString() }).then(
       () => undefined,
-      (e: unknown) => e as AppError,
+      (e: unknown) => e as DatabaseOpenError,
     );
     expect(err?.code).toBe("dependency_unavailable");
     expect(err?.message).toMatch(/: database does not exist$/);

@@ -13,10 +13,10 @@ import { CLUSTER_OFFLINE_EVENT } from "../../functions/jobs/mark-clusters-offlin
 import { purgeRetention } from "../../functions/jobs/purge-retention.ts";
 import { defaultJobRegistry } from "../../functions/jobs/registry.ts";
 import { runClusterJob, runJob, runScheduledJobs } from "../../functions/jobs/runner.ts";
-import { ManualClock } from "../../functions/lib/clock.ts";
 import { InProcessQueue } from "../../functions/queue/in-process.ts";
 import { stateVersionCacheKey } from "../../functions/services/clusters/state-version.ts";
 import { transitionMachine } from "../../functions/services/machines/transition-machine.ts";
+import { ManualClock } from "../../shared/clock.ts";
 import { startTestApi, type TestApi } from "../support/api.ts";
 import { seedCluster, seedMachine, seedPool, testContext } from "../support/fixtures.ts";
 import { requirePostgres } from "../support/postgres.ts";

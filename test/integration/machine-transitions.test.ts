@@ -8,6 +8,7 @@ import {
   MACHINE_TRANSITION_EVENT,
   transitionMachine,
 } from "../../functions/services/machines/transition-machine.ts";
+import { withClusterWrite } from "../../functions/services/unit-of-work.ts";
 import { canTransition, MACHINE_STATES, type MachineState } from "../../proto/machine-states.ts";
 import { ALL_DRIVERS, openTestDatabaseOn, type TestDatabaseHandle } from "../support/db-drivers.ts";
 import { seedCluster, seedMachine, seedMachines, seedPool, testContext } from "../support/fixtures.ts";
@@ -175,12 +176,17 @@ describe.each(ALL_DRIVERS)("machine transitions on %s", (driver) => {
 
     it("rolls a whole batch back when one transition in it is stale", async () => {
       const [a, b, c] = await seedMachines(handle.db, 3, { status: "available" });
-      const batch = handle.db.transaction((tx) =>
-        applyTransitions(tx, ctx, [
-          { machineId: a!.id, from: "available", to: "maintenance" },
-          { machineId: b!.id, from: "available", to: "maintenance" },
-          { machineId: c!.id, from: "ready", to: "draining" },
-        ]),
+      const batch = withClusterWrite(ctx, (tx, write) =>
+        applyTransitions(
+          tx,
+          ctx,
+          [
+            { machineId: a!.id, from: "available", to: "maintenance" },
+            { machineId: b!.id, from: "available", to: "maintenance" },
+            { machineId: c!.id, from: "ready", to: "draining" },
+          ],
+          { write },
+        ),
       );
       expect((await rejection(batch)).code).toBe("stale_version");
       for (const m of [a!, b!, c!]) {
@@ -191,11 +197,16 @@ describe.each(ALL_DRIVERS)("machine transitions on %s", (driver) => {
 
     it("checks every transition of a batch before touching the database", async () => {
       const [a] = await seedMachines(handle.db, 1, { status: "available" });
-      const batch = handle.db.transaction((tx) =>
-        applyTransitions(tx, ctx, [
-          { machineId: a!.id, from: "available", to: "maintenance" },
-          { machineId: a!.id, from: "maintenance", to: "ready" },
-        ]),
+      const batch = withClusterWrite(ctx, (tx, write) =>
+        applyTransitions(
+          tx,
+          ctx,
+          [
+            { machineId: a!.id, from: "available", to: "maintenance" },
+            { machineId: a!.id, from: "maintenance", to: "ready" },
+          ],
+          { write },
+        ),
       );
       expect((await rejection(batch)).code).toBe("illegal_transition");
       expect(await row(a!.id)).toEqual(a);

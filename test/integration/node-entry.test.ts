@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../drizzle/client.ts";
 import { apiTokens } from "../../drizzle/schema/index.ts";
 import { generateToken, hashToken } from "../../functions/lib/tokens.ts";
@@ -67,15 +67,21 @@ afterAll(async () => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-describe("node entry, embedded (PGlite)", () => {
-  const dataDir = tempDataDir();
-  let printedToken = "";
+/** Starts on `dataDir`, waits for /healthz and returns the running server with the admin tokens it printed. */
+async function startOn(dataDir: string): Promise<{ server: Server; tookMs: number; tokens: string[] }> {
+  const startedAt = Date.now();
+  const server = await startServer({ KSP_DATA_DIR: dataDir });
+  const tookMs = await waitForHealthz(server, HEALTHZ_BUDGET_MS, startedAt);
+  const tokens = [...server.stdout().matchAll(TOKEN_LINE)].map((m) => m[1]!);
+  return { server, tookMs, tokens };
+}
 
-  it("answers /healthz on a fresh data dir and prints the admin token once", async () => {
+// Each test has its own data dir: the warm start makes its own first start rather than reuse another test's.
+describe("node entry, embedded (PGlite)", () => {
+  it("answers /healthz on a fresh data dir, prints the admin token once and stores only its hash", async () => {
     recordUsage("driver", "pglite");
-    const startedAt = Date.now();
-    const server = await startServer({ KSP_DATA_DIR: dataDir });
-    const tookMs = await waitForHealthz(server, HEALTHZ_BUDGET_MS, startedAt);
+    const dataDir = tempDataDir();
+    const { server, tookMs, tokens } = await startOn(dataDir);
     console.log(`[node-entry] fresh start: /healthz 200 after ${tookMs} ms`);
 
     const res = await fetch(`http://127.0.0.1:${server.port}/healthz`);
@@ -93,9 +99,8 @@ describe("node entry, embedded (PGlite)", () => {
       },
     });
 
-    const tokens = [...server.stdout().matchAll(TOKEN_LINE)].map((m) => m[1]);
     expect(tokens).toHaveLength(1);
-    printedToken = tokens[0]!;
+    const printedToken = tokens[0]!;
     expect(printedToken).toMatch(/^ksp_adm_[A-Za-z0-9_-]{43}$/);
     // Only the marked line carries it; the JSON log lines never do.
     const logLines = server
@@ -107,9 +112,8 @@ describe("node entry, embedded (PGlite)", () => {
 
     expect(await stop(server)).toBe(0);
     expect(server.stderr()).toBe("");
-  }, 120_000);
 
-  it("stores only the printed token's hash", async () => {
+    // the data dir is free again once the server exited: only the printed token's hash is stored
     expect(printedToken).not.toBe("");
     const database = await openDatabase({ runtime: "node", dataDir });
     try {
@@ -121,19 +125,23 @@ describe("node entry, embedded (PGlite)", () => {
     } finally {
       await database.close();
     }
-  });
+  }, 120_000);
 
   it("does not print a token again on the next start", async () => {
-    const startedAt = Date.now();
-    const server = await startServer({ KSP_DATA_DIR: dataDir });
-    const tookMs = await waitForHealthz(server, HEALTHZ_BUDGET_MS, startedAt);
+    const dataDir = tempDataDir();
+    // the first start on this data dir prints its token
+    const first = await startOn(dataDir);
+    expect(first.tokens).toHaveLength(1);
+    expect(await stop(first.server)).toBe(0);
+
+    const { server, tookMs } = await startOn(dataDir);
     console.log(`[node-entry] warm start: /healthz 200 after ${tookMs} ms`);
     expect(server.stdout()).not.toMatch(TOKEN_LINE);
     expect(server.stdout()).toContain('"bootstrapAdmin":"existing"');
     // The in-process scheduler ticks (every second here) and runs the registered jobs.
     await expect.poll(() => server.stdout(), { timeout: 10_000 }).toContain('"msg":"scheduler heartbeat"');
     expect(await stop(server)).toBe(0);
-  }, 120_000);
+  }, 240_000);
 });
 
 describe("node entry, start-up faults", () => {
@@ -169,21 +177,28 @@ describe("node entry, start-up faults", () => {
 
 const postgresOk = await requirePostgres();
 
+// A fresh, unmigrated database per test: the rotation test makes its own first start.
 describe.skipIf(!postgresOk)("node entry on Postgres with KSP_ADMIN_TOKEN", () => {
   let database: TestDatabase;
-  beforeAll(async () => {
+  beforeEach(async () => {
     database = await createTestDatabase({ migrated: false });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await database?.drop();
   });
+
+  /** Starts on the test's database with `token` as KSP_ADMIN_TOKEN and waits for /healthz. */
+  async function startWithToken(token: string): Promise<Server> {
+    const startedAt = Date.now();
+    const server = await startServer({ DATABASE_URL: database.url, KSP_ADMIN_TOKEN: token });
+    await waitForHealthz(server, HEALTHZ_BUDGET_MS, startedAt);
+    return server;
+  }
 
   it("migrates on start, honours the configured token, and prints none", async () => {
     recordUsage("driver", "node-postgres");
     const token = generateToken("api");
-    const startedAt = Date.now();
-    const server = await startServer({ DATABASE_URL: database.url, KSP_ADMIN_TOKEN: token });
-    await waitForHealthz(server, HEALTHZ_BUDGET_MS, startedAt);
+    const server = await startWithToken(token);
     expect(server.stdout()).not.toMatch(TOKEN_LINE);
     expect(server.stdout()).not.toContain(token);
     const ready = await fetch(`http://127.0.0.1:${server.port}/readyz`);
@@ -206,10 +221,11 @@ describe.skipIf(!postgresOk)("node entry on Postgres with KSP_ADMIN_TOKEN", () =
   }, 120_000);
 
   it("rotates: a new KSP_ADMIN_TOKEN revokes the previous bootstrap token", async () => {
+    // the previous bootstrap token, from a first start with another KSP_ADMIN_TOKEN
+    expect(await stop(await startWithToken(generateToken("api")))).toBe(0);
+
     const token = generateToken("api");
-    const startedAt = Date.now();
-    const server = await startServer({ DATABASE_URL: database.url, KSP_ADMIN_TOKEN: token });
-    await waitForHealthz(server, HEALTHZ_BUDGET_MS, startedAt);
+    const server = await startWithToken(token);
     expect(await stop(server)).toBe(0);
     const opened = await openDatabase({ runtime: "node", databaseUrl: database.url });
     try {
@@ -220,5 +236,5 @@ describe.skipIf(!postgresOk)("node entry on Postgres with KSP_ADMIN_TOKEN", () =
     } finally {
       await opened.close();
     }
-  }, 120_000);
+  }, 240_000);
 });

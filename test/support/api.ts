@@ -23,12 +23,12 @@ import {
   sharedDatabaseSource,
 } from "../../functions/composition/types.ts";
 import { nodeClientAddress } from "../../functions/http/client-address.ts";
-import { type Clock, systemClock } from "../../functions/lib/clock.ts";
 import { MemoryCoordination } from "../../functions/lib/coordination/memory.ts";
 import type { Coordination } from "../../functions/lib/coordination/types.ts";
-import { createMemoryLogger } from "../../functions/lib/logger.ts";
 import { generateToken, hashToken, tokenDisplayPrefix } from "../../functions/lib/tokens.ts";
 import { DEFAULT_POLICY, type PolicySettings } from "../../functions/policy.ts";
+import { type Clock, systemClock } from "../../shared/clock.ts";
+import { createMemoryLogger } from "../../shared/logger.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 import { recordUsage } from "./usage.ts";
 

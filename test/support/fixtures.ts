@@ -16,10 +16,10 @@ import {
   type NodePool,
   nodePools,
 } from "../../drizzle/schema/index.ts";
-import { type Clock, systemClock } from "../../functions/lib/clock.ts";
 import { MemoryCoordination } from "../../functions/lib/coordination/memory.ts";
-import { createMemoryLogger } from "../../functions/lib/logger.ts";
 import type { ServiceContext } from "../../functions/services/context.ts";
+import { type Clock, systemClock } from "../../shared/clock.ts";
+import { createMemoryLogger } from "../../shared/logger.ts";
 
 let sequence = Math.floor(Math.random() * 1_000_000);
 const next = () => ++sequence;

@@ -4,8 +4,9 @@
  * instant, and lets the promises each one starts settle before the next, so
  * loops built on Timers (agent/timers.ts) run as they would, without sleeping.
  */
-import type { Clock } from "../../agent/clock.ts";
+
 import type { Timers } from "../../agent/timers.ts";
+import type { Clock } from "../../shared/clock.ts";
 
 interface Pending {
   at: number;

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { AGENT_FIELDS } from "../../agent/config/fields.ts";
 import { parseDurationMs, parseListenAddress } from "../../agent/config/values.ts";
 import { type AgentConfig, agentHelpText, maskedAgentConfig, parseAgentConfig } from "../../agent/config.ts";
-import { createLogger, maskSecrets } from "../../agent/log.ts";
+import { createLogger } from "../../shared/logger.ts";
+import { maskSecrets } from "../../shared/mask-secrets.ts";
 
 const SECRET = "ksp_reg_SuperSecretValue123";
 const hostname = () => "node-a";

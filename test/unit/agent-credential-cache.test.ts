@@ -4,15 +4,15 @@
  * authenticating a credential another replica rotated (issue 12, item 6).
  */
 import { describe, expect, it } from "vitest";
-import { systemClock } from "../../functions/lib/clock.ts";
 import { MemoryCoordination } from "../../functions/lib/coordination/memory.ts";
 import { UpstashCoordination } from "../../functions/lib/coordination/upstash.ts";
-import { createMemoryLogger } from "../../functions/lib/logger.ts";
 import {
   cachedAgentCluster,
   forgetAgentCredential,
   rememberAgentCredential,
 } from "../../functions/services/auth/agent-credential-cache.ts";
+import { systemClock } from "../../shared/clock.ts";
+import { createMemoryLogger } from "../../shared/logger.ts";
 
 const ctxOn = (coordination: MemoryCoordination) => ({ coordination, logger: createMemoryLogger("warn") });
 

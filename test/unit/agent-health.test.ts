@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { type Readiness, startHealthServer } from "../../agent/health.ts";
-import { createLogger } from "../../agent/log.ts";
+import { createLogger } from "../../shared/logger.ts";
 
 const silent = createLogger({ sink: () => {} });
 

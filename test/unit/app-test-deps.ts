@@ -6,11 +6,11 @@ import type { Database, Db } from "../../drizzle/client.ts";
 import { EXPECTED_MIGRATIONS } from "../../drizzle/migration-status.ts";
 import type { AppDeps, DatabaseSource } from "../../functions/composition/types.ts";
 import { type ClientAddress, nodeClientAddress } from "../../functions/http/client-address.ts";
-import { ManualClock } from "../../functions/lib/clock.ts";
 import { MemoryCoordination } from "../../functions/lib/coordination/memory.ts";
 import type { Coordination } from "../../functions/lib/coordination/types.ts";
-import { createMemoryLogger } from "../../functions/lib/logger.ts";
 import { DEFAULT_POLICY } from "../../functions/policy.ts";
+import { ManualClock } from "../../shared/clock.ts";
+import { createMemoryLogger } from "../../shared/logger.ts";
 
 /** Answers every query with rows that satisfy both `select 1` and migrationStatus (one per migration). */
 export function fakeDatabase(

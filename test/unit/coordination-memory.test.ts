@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../functions/lib/clock.ts";
 import { MemoryCoordination } from "../../functions/lib/coordination/memory.ts";
+import { ManualClock } from "../../shared/clock.ts";
 import { type ContractHarness, defineCoordinationContract } from "../support/coordination-contract.ts";
 
 describe("MemoryCoordination contract (ManualClock)", () => {

@@ -17,7 +17,7 @@ import {
   type LockProbe,
   systemProbe,
 } from "../../drizzle/drivers/data-dir-lock.ts";
-import { AppError } from "../../functions/lib/errors.ts";
+import { DatabaseOpenError } from "../../drizzle/errors.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const dirs: string[] = [];
@@ -48,12 +48,12 @@ function writeLock(dir: string, owner: Record<string, unknown>): void {
   );
 }
 
-function refusalOf(fn: () => unknown): AppError {
+function refusalOf(fn: () => unknown): DatabaseOpenError {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
+    expect(err).toBeInstanceOf(DatabaseOpenError);
+    return err as DatabaseOpenError;
   }
   throw new Error("expected a refusal");
 }

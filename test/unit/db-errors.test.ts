@@ -3,6 +3,7 @@ import { DatabaseError as NeonDatabaseError } from "@neondatabase/serverless";
 import { DrizzleQueryError } from "drizzle-orm/errors";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { DatabaseOpenError } from "../../drizzle/errors.ts";
 import { AppError } from "../../functions/lib/errors.ts";
 import { mapDbError, postgresErrorOf, withDbErrors } from "../../functions/services/db-errors.ts";
 
@@ -127,6 +128,30 @@ describe("mapDbError on anything else", () => {
     const b = new Error("b", { cause: a });
     Object.assign(a, { cause: b });
     expect(mapDbError(a)).toBeNull();
+  });
+});
+
+describe("mapDbError on drizzle's DatabaseOpenError", () => {
+  it("becomes the AppError with the same code, message and details (the HTTP edge's mapping)", () => {
+    const unreachable = new DatabaseOpenError(
+      "dependency_unavailable",
+      "database unreachable at h:5432/ksp",
+      {
+        host: "h",
+        port: 5432,
+      },
+    );
+    const mapped = mapDbError(unreachable);
+    expect(mapped).toBeInstanceOf(AppError);
+    expect(mapped).toMatchObject({
+      code: "dependency_unavailable",
+      message: "database unreachable at h:5432/ksp",
+      details: { host: "h", port: 5432 },
+    });
+    expect(mapped?.cause).toBe(unreachable);
+
+    const owned = mapDbError(new DatabaseOpenError("conflict", "another ksp server owns the data dir"));
+    expect(owned?.code).toBe("conflict");
   });
 });
 

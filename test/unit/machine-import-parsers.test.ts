@@ -7,7 +7,7 @@ import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../functions/lib/errors.ts";
 import { fieldKindsOf } from "../../functions/routes/v1/machine-imports/row-schema.ts";
-import { parseCsv, readCsvRecords } from "../../functions/services/machine-import/csv.ts";
+import { parseCsv, readCsvRecords } from "../../functions/services/machine-import/csv-records.ts";
 import { parseLabelCell, rowsOfCsv } from "../../functions/services/machine-import/csv-rows.ts";
 import { importFormatOf, parseYaml, readRows } from "../../functions/services/machine-import/rows.ts";
 import { canonicalIp } from "../../proto/machine-address.ts";
@@ -56,6 +56,30 @@ describe("CSV records", () => {
       { line: 1, cells: ["a", "b", ""] },
       { line: 2, cells: [""] },
     ]);
+  });
+
+  it("numbers records by line whatever the line ends, also across CRLF inside a quoted field", () => {
+    expect(readCsvRecords('a,b\r\n"x\r\ny",1\r\nq,2\n\nr,3\rs,4', 10)).toEqual([
+      { line: 1, cells: ["a", "b"] },
+      { line: 2, cells: ["x\r\ny", "1"] },
+      { line: 4, cells: ["q", "2"] },
+      { line: 6, cells: ["r", "3"] },
+      { line: 7, cells: ["s", "4"] },
+    ]);
+  });
+
+  it("takes spaces around a quoted field as alignment", () => {
+    expect(readCsvRecords('a,b\n  "x, y" ,  z  \n', 10)).toEqual([
+      { line: 1, cells: ["a", "b"] },
+      { line: 2, cells: ["x, y", "z"] },
+    ]);
+  });
+
+  it("names the line of an error after multi-byte text and multi-line fields", () => {
+    expect(codeOf(() => readCsvRecords('é,b\nü,"x\ny",z"q\n', 10))).toMatch(/CSV line 3: a quote/);
+    expect(codeOf(() => readCsvRecords('a\n"b\r\nc",x,"open\nmore', 10))).toMatch(
+      /CSV line 3: a quoted field is never closed/,
+    );
   });
 
   it("refuses what RFC 4180 forbids, naming the line", () => {
@@ -193,6 +217,15 @@ describe("IP canonical forms and media types", () => {
     expect(canonicalIp("::1]/x[")).toBeNull();
     expect(canonicalIp("::1]:80")).toBeNull();
     expect(canonicalIp("2001:db8::/32")).toBeNull();
+  });
+
+  it("refuses an IPv4 tail that is not four decimal octets, as in a bare IPv4 address", () => {
+    expect(canonicalIp("::ffff:010.0.0.1")).toBeNull();
+    expect(canonicalIp("::ffff:0x0a.0.0.1")).toBeNull();
+    expect(canonicalIp("1::1.2.3.04")).toBeNull();
+    expect(canonicalIp("::ffff:10.0.0")).toBeNull();
+    expect(canonicalIp("1:2:3:4:5:6:7:1.2.3.4")).toBeNull();
+    expect(canonicalIp("1:2:3:4:5:6:1.2.3.4")).toBe("1:2:3:4:5:6:102:304");
   });
 
   it("maps Content-Types to formats", () => {

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { maskSecrets } from "../../functions/lib/logger.ts";
 import {
   constantTimeEqual,
   generateToken,
@@ -10,6 +9,7 @@ import {
   tokenDisplayPrefix,
   tokenMatchesHash,
 } from "../../functions/lib/tokens.ts";
+import { maskSecrets } from "../../shared/mask-secrets.ts";
 
 describe("tokens", () => {
   it.each([

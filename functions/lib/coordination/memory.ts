@@ -3,7 +3,7 @@
  * Correct only while one process owns the data: every Worker isolate would
  * have its own copy, so Workers must use upstash.ts instead.
  */
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../../../shared/clock.ts";
 import {
   assertKey,
   assertPositiveInt,

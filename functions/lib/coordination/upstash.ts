@@ -5,7 +5,7 @@
  */
 import type { Redis } from "@upstash/redis";
 import { Redis as RestRedis } from "@upstash/redis/cloudflare";
-import { type Clock, systemClock } from "../clock.ts";
+import { type Clock, systemClock } from "../../../shared/clock.ts";
 import { AppError, isAppError } from "../errors.ts";
 import {
   assertKey,

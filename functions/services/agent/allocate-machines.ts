@@ -17,17 +17,25 @@
  * The pool is locked before the insert because the insert's foreign key
  * takes a KEY SHARE lock on the pool row, which would deadlock against
  * another request's FOR UPDATE the other way round.
+ *
+ * The request is audited as `pool.allocate`: in the reservation's own
+ * transaction when it reserves; a replay changed nothing, and is audited on
+ * its own once it is known to answer (a replay with another body is a 409).
  */
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
 import { type Allocation, allocations, type Machine, machines } from "../../../drizzle/schema/index.ts";
 import type { AllocationRequest, AllocationResponse } from "../../../proto/agent-api.ts";
 import { AppError, isAppError } from "../../lib/errors.ts";
-import { publishStateVersions } from "../clusters/state-version.ts";
-import type { ServiceCall } from "../context.ts";
+import type { AuditEntry } from "../audit/audit-entry.ts";
+import { recordAudit } from "../audit/record-audit.ts";
+import type { ServiceCall, ServiceContext } from "../context.ts";
 import { withDbErrors } from "../db-errors.ts";
 import { type ReservationOutcome, reserveMachinesIn } from "../machines/reserve-machines.ts";
+import { withClusterWrite } from "../unit-of-work.ts";
 import { allocatedMachineView } from "./agent-views.ts";
+
+export const POOL_ALLOCATE_ACTION = "pool.allocate";
 
 export interface AllocateInput extends AllocationRequest {
   clusterId: string;
@@ -43,27 +51,51 @@ export async function allocateMachines({
     count: input.delta,
     requestId: input.requestId,
   };
-  const stateVersions = new Map<string, number>();
+  const audit: AuditEntry = {
+    action: POOL_ALLOCATE_ACTION,
+    resourceType: "pool",
+    resourceId: input.poolId,
+    clusterId: input.clusterId,
+    changes: { poolId: input.poolId, delta: input.delta, requestId: input.requestId },
+  };
   let outcome: ReservationOutcome;
   try {
     outcome = await withDbErrors(() =>
-      ctx.db.transaction((tx) =>
-        reserveMachinesIn(tx, ctx, reservation, { stateVersions, recordAllocation: true }),
-      ),
+      withClusterWrite(ctx, async (tx, write) => {
+        const reserved = await reserveMachinesIn(tx, ctx, reservation, { write, recordAllocation: true });
+        // a duplicate changed nothing: it is audited once its replay is known to answer
+        if (!reserved.duplicate) {
+          const machineIds = reserved.machines.map((m) => m.id);
+          write.audit({ ...audit, changes: { ...audit.changes, machineIds } });
+        }
+        return reserved;
+      }),
     );
   } catch (err) {
     // A refusal may be for a request id that already succeeded: a concurrent twin filled the pool
     // with this very request, or a retry names another pool (replay answers that with a conflict).
     const twin = isAppError(err) ? await findAllocation(ctx.db, input) : undefined;
-    if (twin) return replay(ctx.db, twin, input);
-    throw err;
+    if (!twin) throw err;
+    return auditedReplay(ctx, twin, input, audit);
   }
-  await publishStateVersions(ctx, stateVersions);
   if (!outcome.duplicate && outcome.allocation) return responseOf(outcome.allocation, outcome.machines, true);
 
   const winner = await findAllocation(ctx.db, input);
   if (!winner) throw new AppError("conflict", "a concurrent allocation with this request id failed; retry");
-  return replay(ctx.db, winner, input);
+  return auditedReplay(ctx, winner, input, audit);
+}
+
+/** A replay changes nothing, so its audit row is written on its own once the answer is known. */
+async function auditedReplay(
+  ctx: ServiceContext,
+  earlier: Allocation,
+  input: AllocateInput,
+  audit: AuditEntry,
+): Promise<AllocationResponse> {
+  const answer = await replay(ctx.db, earlier, input);
+  const machineIds = answer.machines.map((m) => m.id);
+  await recordAudit(ctx.db, ctx, { ...audit, changes: { ...audit.changes, machineIds } });
+  return answer;
 }
 
 async function findAllocation(db: Db, input: AllocateInput): Promise<Allocation | undefined> {

@@ -17,14 +17,20 @@
  * only records what the host at the stored address showed the agent, so it
  * cannot point the machine at another host; whoever set the address set,
  * and scoped, the identity.
+ *
+ * The batch is one audit row, `machine.host_keys` (batch-audit.ts): each real
+ * pin writes it with the summary so far, in the pin's transaction, and the
+ * final summary is written once every item has had its turn.
  */
 import { and, eq, isNull } from "drizzle-orm";
+import type { Db } from "../../../drizzle/client.ts";
 import { machines } from "../../../drizzle/schema/index.ts";
 import type { HostKeyPin, HostKeyResult, HostKeysResponse } from "../../../proto/agent-api.ts";
 import { AppError } from "../../lib/errors.ts";
-import { bumpStateVersions, publishStateVersions } from "../clusters/state-version.ts";
+import { BatchAudit } from "../audit/batch-audit.ts";
 import type { ServiceCall, ServiceContext } from "../context.ts";
 import { machineNotFound, recordMachineEvent } from "../machines/machine-lookup.ts";
+import { withClusterWrite } from "../unit-of-work.ts";
 import { itemFailure } from "./item-failure.ts";
 
 export const HOST_KEY_PINNED_EVENT = "machine.host_key_pinned";
@@ -44,31 +50,44 @@ export interface PinHostKeysInput {
   items: HostKeyPin[];
 }
 
+export const HOST_KEYS_AUDIT_ACTION = "machine.host_keys";
+
+type Summary = HostKeysResponse["summary"];
+
 export async function pinHostKeys({ ctx, input }: ServiceCall<PinHostKeysInput>): Promise<HostKeysResponse> {
-  const stateVersions = new Map<string, number>();
+  const audit = new BatchAudit(ctx, {
+    action: HOST_KEYS_AUDIT_ACTION,
+    resourceType: "machine",
+    clusterId: input.clusterId,
+  });
   const results: HostKeyResult[] = [];
-  try {
-    for (const item of input.items) {
-      results.push(await pinItem(ctx, input.clusterId, item, stateVersions));
-    }
-  } finally {
-    // versions only grow, so the map holds the newest one
-    await publishStateVersions(ctx, stateVersions);
+  const record = (summary: Summary) => ({ items: input.items.length, ...summary });
+  for (const item of input.items) {
+    const sofar = summaryOf(results);
+    // what the row says if this item pins its key
+    const pinned = { ...sofar, pinned: sofar.pinned + 1 };
+    results.push(await pinItem(ctx, input.clusterId, item, (tx) => audit.record(tx, record(pinned))));
   }
+  const summary = summaryOf(results);
+  await audit.finish(record(summary));
+  return { results, summary };
+}
+
+function summaryOf(results: readonly HostKeyResult[]): Summary {
   const pinned = results.filter((r) => r.ok && r.pinned).length;
   const failed = results.filter((r) => !r.ok).length;
-  return { results, summary: { pinned, unchanged: results.length - pinned - failed, failed } };
+  return { pinned, unchanged: results.length - pinned - failed, failed };
 }
 
 async function pinItem(
   ctx: ServiceContext,
   clusterId: string,
   item: HostKeyPin,
-  stateVersions: Map<string, number>,
+  auditItem: (tx: Db) => Promise<void>,
 ): Promise<HostKeyResult> {
   try {
     for (let attempt = 1; ; attempt++) {
-      if (await pinIfUnpinned(ctx, clusterId, item, stateVersions)) {
+      if (await pinIfUnpinned(ctx, clusterId, item, auditItem)) {
         return { machineId: item.machineId, ok: true, pinned: true, fingerprint: item.fingerprint };
       }
       const [current] = await ctx.db
@@ -98,14 +117,14 @@ async function pinItem(
   }
 }
 
-/** The guarded write: true when this call pinned the key (event written, state version bumped). */
+/** The guarded write: true when this call pinned the key (event and audit row written, state version bumped). */
 async function pinIfUnpinned(
   ctx: ServiceContext,
   clusterId: string,
   item: HostKeyPin,
-  stateVersions: Map<string, number>,
+  auditItem: (tx: Db) => Promise<void>,
 ): Promise<boolean> {
-  return ctx.db.transaction(async (tx) => {
+  return withClusterWrite(ctx, async (tx, write) => {
     const [row] = await tx
       .update(machines)
       .set({ hostKeyFingerprint: item.fingerprint, updatedAt: ctx.clock.now() })
@@ -123,7 +142,8 @@ async function pinIfUnpinned(
       machine: row,
       metadata: { fingerprint: item.fingerprint },
     });
-    for (const [id, version] of await bumpStateVersions(tx, [clusterId])) stateVersions.set(id, version);
+    await auditItem(tx);
+    write.touch(clusterId);
     return true;
   });
 }

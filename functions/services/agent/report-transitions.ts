@@ -9,6 +9,10 @@
  * the pool's limits). A machine that leaves the cluster for `available` loses
  * its provider id and node name, and returns to the free inventory when that
  * is where its reservation took it from (release-patch.ts).
+ *
+ * The batch is one audit row, `machine.transitions` (batch-audit.ts): each
+ * applied item's transaction writes it with the summary so far, and the
+ * final summary is written once every item has had its turn.
  */
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
@@ -16,10 +20,11 @@ import { machines } from "../../../drizzle/schema/index.ts";
 import type { TransitionItem, TransitionResult, TransitionsResponse } from "../../../proto/agent-api.ts";
 import { IN_USE_STATES } from "../../../proto/machine-states.ts";
 import { AppError } from "../../lib/errors.ts";
-import { publishStateVersions } from "../clusters/state-version.ts";
+import { BatchAudit } from "../audit/batch-audit.ts";
 import type { ServiceCall, ServiceContext } from "../context.ts";
 import { releasePatches } from "../machines/release-patch.ts";
 import { applyTransitions, type MachinePatch, type TransitionInput } from "../machines/transition-machine.ts";
+import { withClusterWrite } from "../unit-of-work.ts";
 import { itemFailure } from "./item-failure.ts";
 
 export interface ReportTransitionsInput {
@@ -27,21 +32,30 @@ export interface ReportTransitionsInput {
   items: TransitionItem[];
 }
 
+export const TRANSITIONS_AUDIT_ACTION = "machine.transitions";
+
 export async function reportTransitions({
   ctx,
   input,
 }: ServiceCall<ReportTransitionsInput>): Promise<TransitionsResponse> {
-  const stateVersions = new Map<string, number>();
+  const audit = new BatchAudit(ctx, {
+    action: TRANSITIONS_AUDIT_ACTION,
+    resourceType: "machine",
+    clusterId: input.clusterId,
+  });
   const results: TransitionResult[] = [];
-  try {
-    for (const item of input.items) {
-      results.push(await applyItem(ctx, input.clusterId, item, stateVersions));
-    }
-  } finally {
-    // versions only grow, so the map holds the newest one per cluster
-    await publishStateVersions(ctx, stateVersions);
+  const summary = (applied: number, failed: number) => ({ items: input.items.length, applied, failed });
+  let applied = 0;
+  for (const item of input.items) {
+    const failed = results.length - applied;
+    // what the row says if this item commits: it applied too
+    const result = await applyItem(ctx, input.clusterId, item, (tx) =>
+      audit.record(tx, summary(applied + 1, failed)),
+    );
+    results.push(result);
+    if (result.ok) applied++;
   }
-  const applied = results.filter((r) => r.ok).length;
+  await audit.finish(summary(applied, results.length - applied));
   return { results, summary: { applied, failed: results.length - applied } };
 }
 
@@ -49,7 +63,7 @@ async function applyItem(
   ctx: ServiceContext,
   clusterId: string,
   item: TransitionItem,
-  stateVersions: Map<string, number>,
+  auditItem: (tx: Db) => Promise<void>,
 ): Promise<TransitionResult> {
   try {
     if (item.to === "reserved") {
@@ -58,13 +72,14 @@ async function applyItem(
         to: item.to,
       });
     }
-    const machine = await ctx.db.transaction(async (tx) => {
+    const machine = await withClusterWrite(ctx, async (tx, write) => {
       await lockOwnMachine(tx, clusterId, item.machineId);
       const release = leavesCluster(item)
         ? // releasePatches answers for every id it is given
           (await releasePatches(tx, [item.machineId])).get(item.machineId)!
         : {};
-      const [row] = await applyTransitions(tx, ctx, [transitionOf(item, release)], { stateVersions });
+      const [row] = await applyTransitions(tx, ctx, [transitionOf(item, release)], { write });
+      await auditItem(tx);
       return row!;
     });
     return {

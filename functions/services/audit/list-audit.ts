@@ -1,7 +1,7 @@
 /** One page of audit rows, newest first, with the filters of AuditFilters. */
-import { toPage } from "../../http/pagination.ts";
 import type { ServiceCall } from "../context.ts";
 import { positionFromCursor } from "../events/keyset.ts";
+import { type Page, toPage } from "../pagination.ts";
 import { type AuditFilters, fetchAudit, positionOfAudit } from "./audit-source.ts";
 import { type AuditView, toAuditView } from "./audit-view.ts";
 
@@ -10,10 +10,7 @@ export interface ListAuditInput extends AuditFilters {
   cursor?: string | undefined;
 }
 
-export async function listAudit({
-  ctx,
-  input,
-}: ServiceCall<ListAuditInput>): Promise<{ items: AuditView[]; nextCursor: string | null }> {
+export async function listAudit({ ctx, input }: ServiceCall<ListAuditInput>): Promise<Page<AuditView>> {
   const after = input.cursor ? positionFromCursor(input.cursor) : null;
   const rows = await fetchAudit(ctx.db, input, after, input.limit + 1);
   return toPage(

@@ -7,11 +7,11 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { apiTokens } from "../../../drizzle/schema/api-tokens.ts";
 import { clusters } from "../../../drizzle/schema/clusters.ts";
-import type { Principal } from "./principal.ts";
 import { AppError } from "../../lib/errors.ts";
 import { hashToken, isGeneratedToken, TOKEN_PREFIXES } from "../../lib/tokens.ts";
 import type { ServiceCall, ServiceContext } from "../context.ts";
 import { cachedAgentCluster, rememberAgentCredential } from "./agent-credential-cache.ts";
+import type { Principal } from "./principal.ts";
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 

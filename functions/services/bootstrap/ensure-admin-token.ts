@@ -9,8 +9,9 @@
  * against one database, so two nodes never both mint a token.
  */
 import { and, eq, gt, isNull, ne, or, sql } from "drizzle-orm";
-import { apiTokens, auditLogs } from "../../../drizzle/schema/index.ts";
+import { apiTokens } from "../../../drizzle/schema/index.ts";
 import { generateToken, hashToken, tokenDisplayPrefix } from "../../lib/tokens.ts";
+import { recordAudit } from "../audit/record-audit.ts";
 import type { ServiceCall } from "../context.ts";
 
 export const BOOTSTRAP_TOKEN_NAME = "bootstrap-admin";
@@ -33,15 +34,9 @@ export async function ensureAdminToken({
   const now = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('ksp:bootstrap-admin'))`);
+    // in this transaction: a bootstrap token never exists without its audit row
     const audit = (action: string, tokenId: string) =>
-      tx.insert(auditLogs).values({
-        actor: ctx.actor,
-        action,
-        resourceType: "api_token",
-        resourceId: tokenId,
-        result: "success",
-        requestId: ctx.requestId,
-      });
+      recordAudit(tx, ctx, { action, resourceType: "api_token", resourceId: tokenId });
 
     if (input.configuredToken) {
       const tokenHash = await hashToken(input.configuredToken);

@@ -2,29 +2,32 @@
  * Soft-deletes a cluster without losing a machine. While machines are in use
  * the delete is refused unless forced; either way, in one transaction:
  * - machines not in use (available, fault, maintenance, archived) are
- *   detached, keeping their state: available ones return to free inventory;
+ *   detached through the guarded placement writer, keeping their state:
+ *   available ones return to free inventory;
  * - in-use machines go to `fault` ("cluster deleted") through the state
  *   machine, detached too, so someone checks the host before reuse;
  * - the agent credential and registration token stop working, tokens scoped
- *   to the cluster are revoked, and the name becomes free.
+ *   to the cluster are revoked, and the name becomes free;
+ * - the audit row (`cluster.delete`) commits with all of it.
  *
  * Locks are taken pools → machines → cluster, the order reservations (pool →
  * machines → cluster) and machine transitions (machine → cluster) use, so a
  * delete racing them waits instead of deadlocking.
  */
-import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
-import type { Db } from "../../../drizzle/client.ts";
-import { apiTokens, clusters, machines, nodePools, operations } from "../../../drizzle/schema/index.ts";
+import { and, asc, eq, isNull } from "drizzle-orm";
+import { apiTokens, clusters, machines, nodePools } from "../../../drizzle/schema/index.ts";
 import { IN_USE_STATES, type MachineState } from "../../../proto/machine-states.ts";
 import { AppError } from "../../lib/errors.ts";
 import { forgetAgentCredential } from "../auth/agent-credential-cache.ts";
-import type { ServiceCall, ServiceContext } from "../context.ts";
+import type { ServiceCall } from "../context.ts";
+import { MACHINE_RELEASED_EVENT, writePlacements } from "../machines/placement-write.ts";
 import { applyTransitions } from "../machines/transition-machine.ts";
+import { withClusterWrite } from "../unit-of-work.ts";
+import { clusterAudit } from "./cluster-audit.ts";
 import { clusterNotFound, liveCluster } from "./cluster-view.ts";
-import { bumpStateVersions, publishStateVersions } from "./state-version.ts";
 
 export const CLUSTER_DELETED_REASON = "cluster deleted";
-export const MACHINE_RELEASED_EVENT = "machine.released";
+export { MACHINE_RELEASED_EVENT } from "../machines/placement-write.ts";
 
 export interface DeleteClusterInput {
   clusterId: string;
@@ -42,7 +45,13 @@ export interface DeletedCluster {
   revokedTokens: number;
 }
 
-type LockedMachine = { id: string; status: MachineState; poolId: string | null; version: number };
+type LockedMachine = {
+  id: string;
+  status: MachineState;
+  clusterId: string | null;
+  poolId: string | null;
+  version: number;
+};
 
 const isInUse = (m: LockedMachine) => IN_USE_STATES.includes(m.status);
 
@@ -51,8 +60,7 @@ export async function deleteCluster({
   input,
 }: ServiceCall<DeleteClusterInput>): Promise<DeletedCluster> {
   const { clusterId } = input;
-  const stateVersions = new Map<string, number>();
-  const result = await ctx.db.transaction(async (tx) => {
+  const result = await withClusterWrite(ctx, async (tx, write) => {
     await liveCluster(tx, clusterId);
     await tx
       .select({ id: nodePools.id })
@@ -64,6 +72,7 @@ export async function deleteCluster({
       .select({
         id: machines.id,
         status: machines.status,
+        clusterId: machines.clusterId,
         poolId: machines.poolId,
         version: machines.version,
       })
@@ -95,11 +104,20 @@ export async function deleteCluster({
       .where(and(eq(apiTokens.clusterId, clusterId), isNull(apiTokens.revokedAt)))
       .returning({ id: apiTokens.id });
 
-    const released = await releaseMachines(
+    // detached with their state unchanged; the events stay in the deleted cluster's history
+    const released = await writePlacements(
       tx,
       ctx,
-      clusterId,
-      assigned.filter((m) => !isInUse(m)),
+      write,
+      assigned
+        .filter((m) => !isInUse(m))
+        .map((m) => ({
+          read: m,
+          to: { clusterId: null, poolId: null },
+          kind: MACHINE_RELEASED_EVENT,
+          reason: CLUSTER_DELETED_REASON,
+          metadata: { formerClusterId: clusterId, formerPoolId: m.poolId },
+        })),
     );
     await applyTransitions(
       tx,
@@ -113,22 +131,26 @@ export async function deleteCluster({
         patch: { clusterId: null, poolId: null },
         metadata: { formerClusterId: clusterId, formerPoolId: m.poolId },
       })),
-      { stateVersions },
+      { write },
     );
-    // applyTransitions bumps the cluster when it moved machines out of it; otherwise bump here, last
-    if (inUse.length === 0) {
-      for (const [id, v] of await bumpStateVersions(tx, [clusterId])) stateVersions.set(id, v);
-    }
+    // its agent must see the deletion even when no machine moved
+    write.touch(clusterId);
+    write.audit(
+      clusterAudit("cluster.delete", clusterId, {
+        force: input.force,
+        releasedMachines: released.length,
+        faultedMachines: inUse.length,
+      }),
+    );
     return {
       clusterId,
       name: deleted.name,
       deletedAt: now.toISOString(),
-      releasedMachines: released,
+      releasedMachines: released.length,
       faultedMachines: inUse.length,
       revokedTokens: revoked.length,
     };
   });
-  await publishStateVersions(ctx, stateVersions);
   await forgetAgentCredential(ctx, input.clusterId);
   return result;
 }
@@ -141,50 +163,4 @@ function inUseConflict(clusterId: string, inUse: LockedMachine[]): AppError {
     `cluster ${clusterId} has ${inUse.length} machines in use; drain them first or delete with force=true`,
     { clusterId, inUse: inUse.length, inUseByStatus: byStatus },
   );
-}
-
-/** Detaches machines from the cluster without changing their state; one event per machine. */
-async function releaseMachines(
-  tx: Db,
-  ctx: ServiceContext,
-  clusterId: string,
-  toRelease: LockedMachine[],
-): Promise<number> {
-  if (toRelease.length === 0) return 0;
-  const now = ctx.clock.now();
-  const rows = await tx
-    .update(machines)
-    .set({ clusterId: null, poolId: null, updatedAt: now, version: sql`${machines.version} + 1` })
-    .where(
-      and(
-        inArray(
-          machines.id,
-          toRelease.map((m) => m.id),
-        ),
-        eq(machines.clusterId, clusterId),
-      ),
-    )
-    .returning({ id: machines.id, status: machines.status, version: machines.version });
-  const formerPool = new Map(toRelease.map((m) => [m.id, m.poolId]));
-  await tx.insert(operations).values(
-    rows.map((row) => ({
-      kind: MACHINE_RELEASED_EVENT,
-      status: "succeeded" as const,
-      requestId: ctx.requestId,
-      // the event stays in the deleted cluster's history
-      clusterId,
-      machineId: row.id,
-      metadata: {
-        reason: CLUSTER_DELETED_REASON,
-        status: row.status,
-        formerClusterId: clusterId,
-        formerPoolId: formerPool.get(row.id) ?? null,
-        actor: ctx.actor,
-        version: row.version,
-      },
-      startedAt: now,
-      endedAt: now,
-    })),
-  );
-  return rows.length;
 }

@@ -7,12 +7,12 @@
 
 import { and, asc, eq, ilike, isNull, or, type SQL, sql } from "drizzle-orm";
 import { clusters } from "../../../drizzle/schema/clusters.ts";
-import { type CursorValues, decodeCursor, toPage } from "../../http/pagination.ts";
 import { AppError } from "../../lib/errors.ts";
 import type { ServiceCall } from "../context.ts";
 import { labelSelectorCondition, parseLabelSelector } from "../label-selector.ts";
 import { likeContaining } from "../like.ts";
 import { isUuid } from "../machines/ids.ts";
+import { type CursorValues, decodeCursor, type Page, toPage } from "../pagination.ts";
 import { type ClusterView, toClusterViews } from "./cluster-view.ts";
 import { type ClusterHealth, type HealthThresholds, healthCondition } from "./health.ts";
 
@@ -44,7 +44,7 @@ function afterCursor(cursor: string): SQL {
 export async function listClusters({
   ctx,
   input,
-}: ServiceCall<ListClustersInput>): Promise<{ items: ClusterView[]; nextCursor: string | null }> {
+}: ServiceCall<ListClustersInput>): Promise<Page<ClusterView>> {
   const now = ctx.clock.now();
   const conditions: (SQL | undefined)[] = [isNull(clusters.deletedAt)];
   if (input.scopeClusterId !== null) conditions.push(eq(clusters.id, input.scopeClusterId));

@@ -6,9 +6,9 @@
  * boundaries.
  */
 import { type AnyColumn, type SQL, sql } from "drizzle-orm";
-import { decodeCursor } from "../../http/pagination.ts";
 import { AppError } from "../../lib/errors.ts";
 import { isUuid } from "../machines/ids.ts";
+import { decodeCursor } from "../pagination.ts";
 
 export interface KeysetPosition {
   /** the row's timestamp, "YYYY-MM-DDTHH:MM:SS.ffffffZ" */

@@ -1,6 +1,6 @@
 /** One page of events / operations, newest first, with the filters of EventFilters. */
-import { toPage } from "../../http/pagination.ts";
 import type { ServiceCall } from "../context.ts";
+import { type Page, toPage } from "../pagination.ts";
 import type { EventFilters } from "./event-filters.ts";
 import { fetchEvents, positionOfEvent } from "./event-source.ts";
 import { type EventView, toEventView } from "./event-view.ts";
@@ -11,10 +11,7 @@ export interface ListEventsInput extends EventFilters {
   cursor?: string | undefined;
 }
 
-export async function listEvents({
-  ctx,
-  input,
-}: ServiceCall<ListEventsInput>): Promise<{ items: EventView[]; nextCursor: string | null }> {
+export async function listEvents({ ctx, input }: ServiceCall<ListEventsInput>): Promise<Page<EventView>> {
   const after = input.cursor ? positionFromCursor(input.cursor) : null;
   const rows = await fetchEvents(ctx.db, input, after, input.limit + 1);
   return toPage(

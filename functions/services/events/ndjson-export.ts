@@ -6,7 +6,7 @@
  * million-row export costs the same memory as a thousand-row one. A
  * ReadableStream, so the same code streams on Node and in Workers.
  */
-import type { Logger } from "../../lib/logger.ts";
+import type { Logger } from "../../../shared/logger.ts";
 import type { KeysetPosition } from "./keyset.ts";
 
 export const EXPORT_BATCH_SIZE = 1000;

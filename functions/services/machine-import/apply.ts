@@ -1,7 +1,7 @@
 /**
- * Writes a planned import inside the caller's transaction: inserts, guarded
- * updates, one `machine.import` operation row with the counts, and the state
- * version bump of every cluster whose machines changed (last, as required).
+ * Writes a planned import inside the caller's cluster write: inserts, guarded
+ * updates, one `machine.import` operation row with the counts, and every
+ * cluster whose machines changed touched (its state version is bumped last).
  * A row that lost a race (address taken, machine changed since planning)
  * fails the whole import in all-or-nothing mode and becomes that row's error
  * in best-effort mode.
@@ -9,9 +9,9 @@
 import type { Db } from "../../../drizzle/client.ts";
 import { operations } from "../../../drizzle/schema/index.ts";
 import { AppError } from "../../lib/errors.ts";
-import { bumpStateVersions } from "../clusters/state-version.ts";
 import type { ServiceContext } from "../context.ts";
-import type { ImportMachinesInput, ImportMode } from "./import-machines.ts";
+import type { ClusterWrite } from "../unit-of-work.ts";
+import type { ImportMachinesInput, ImportMode } from "./import-input.ts";
 import type { RowPlan } from "./plan.ts";
 import { type RowResult, resultOf, summarize } from "./report.ts";
 import { insertMachines, updateMachines } from "./write.ts";
@@ -26,10 +26,10 @@ export interface AppliedImport {
 export async function applyImport(
   tx: Db,
   ctx: ServiceContext,
+  write: ClusterWrite,
   input: ImportMachinesInput,
   plans: readonly RowPlan[],
   started: Date,
-  stateVersions: Map<string, number>,
 ): Promise<AppliedImport> {
   const now = ctx.clock.now();
   const created = plans.filter((p) => p.status === "created");
@@ -72,10 +72,8 @@ export async function applyImport(
     .returning({ id: operations.id });
 
   // agents see their cluster's machines: new pool members and updated members change that view
-  const touched = new Set<string | null>();
-  if (summary.created > 0) touched.add(input.target?.clusterId ?? null);
-  for (const plan of updated) if (updatedIds.has(plan.existing.id)) touched.add(plan.existing.clusterId);
-  for (const [id, version] of await bumpStateVersions(tx, touched)) stateVersions.set(id, version);
+  if (summary.created > 0) write.touch(input.target?.clusterId);
+  for (const plan of updated) if (updatedIds.has(plan.existing.id)) write.touch(plan.existing.clusterId);
   return { results, operationId: operation!.id };
 }
 

@@ -6,8 +6,8 @@
  * cannot be converted becomes a field error of that row, never a guess.
  */
 import { AppError } from "../../lib/errors.ts";
-import type { CsvDocument } from "./csv.ts";
-import type { FieldError, RawRow } from "./rows.ts";
+import type { CsvDocument } from "./csv-records.ts";
+import type { FieldError, RawRow } from "./raw-row.ts";
 
 export type FieldKind = "string" | "number" | "boolean" | "labels" | "list" | "other";
 

@@ -10,35 +10,27 @@
  *    failure still rolls back the whole write, so an import never half-applies.
  * A dry run plans exactly as a real run does (including address clashes with
  * the database) and writes nothing; created rows then have no machine id yet.
+ * Every import that is planned is audited (`machine.import`, import-audit.ts):
+ * a written one in its own transaction, so the row commits with the machines.
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
 import { clusters, type NodePool, nodePools } from "../../../drizzle/schema/index.ts";
 import { AppError } from "../../lib/errors.ts";
-import { publishStateVersions } from "../clusters/state-version.ts";
+import { recordAudit } from "../audit/record-audit.ts";
 import type { ServiceCall } from "../context.ts";
 import { withDbErrors } from "../db-errors.ts";
+import { assertClusterInScope } from "../machines/machine-lookup.ts";
+import { withClusterWrite } from "../unit-of-work.ts";
 import { applyImport } from "./apply.ts";
-import type { MachineRowSchema } from "./machine-fields.ts";
+import { importAudit } from "./import-audit.ts";
+import type { ImportMachinesInput, ImportMode } from "./import-input.ts";
 import { addressesOf, type ExistingMachine, planImport } from "./plan.ts";
 import { type ImportSummary, type RowResult, resultOf, summarize } from "./report.ts";
-import { type ImportDocument, readRows } from "./rows.ts";
+import { readRows } from "./rows.ts";
 import { findLiveByAddress } from "./write.ts";
 
-export const IMPORT_MODES = ["all-or-nothing", "best-effort"] as const;
-export type ImportMode = (typeof IMPORT_MODES)[number];
-
-export interface ImportMachinesInput {
-  document: ImportDocument;
-  schema: MachineRowSchema;
-  dryRun: boolean;
-  mode: ImportMode;
-  overwrite: boolean;
-  /** assign every created machine to this pool (checked against its requirements) */
-  target: { clusterId: string; poolId: string } | null;
-  /** the only cluster a scoped caller may touch; null for every cluster */
-  scopeClusterId: string | null;
-}
+export { IMPORT_MODES, type ImportMachinesInput, type ImportMode } from "./import-input.ts";
 
 export interface ImportReport {
   dryRun: boolean;
@@ -55,6 +47,7 @@ export async function importMachines({
   ctx,
   input,
 }: ServiceCall<ImportMachinesInput>): Promise<ImportReport> {
+  assertTargetInScope(input);
   const started = ctx.clock.now();
   const rows = readRows(input.document, input.schema.fieldKinds);
   if (rows.length === 0) throw new AppError("validation_failed", "the file has no machines");
@@ -77,11 +70,18 @@ export async function importMachines({
   let operationId: string | null = null;
   const applied = !input.dryRun && !refused;
   if (applied) {
-    const stateVersions = new Map<string, number>();
     ({ results, operationId } = await withDbErrors(() =>
-      ctx.db.transaction((tx) => applyImport(tx, ctx, input, plans, started, stateVersions)),
+      withClusterWrite(ctx, async (tx, write) => {
+        const written = await applyImport(tx, ctx, write, input, plans, started);
+        const outcome = { applied, operationId: written.operationId, summary: summarize(written.results) };
+        write.audit(importAudit(input, outcome));
+        return written;
+      }),
     ));
-    await publishStateVersions(ctx, stateVersions);
+  } else {
+    // nothing written: a dry run is on record as done, a refused import as failed
+    const outcome = { applied, operationId, summary: summarize(results) };
+    await recordAudit(ctx.db, ctx, importAudit(input, outcome), refused ? "failure" : "success");
   }
   const summary = summarize(results);
   ctx.logger.info("machine import", { ...summary, dryRun: input.dryRun, mode: input.mode, applied });
@@ -94,6 +94,19 @@ export async function importMachines({
     summary,
     results,
   };
+}
+
+/**
+ * A cluster-scoped caller imports only into a pool of its own cluster: the
+ * free inventory and other clusters are not its to fill.
+ */
+function assertTargetInScope(input: ImportMachinesInput): void {
+  if (input.target) assertClusterInScope(input.scopeClusterId, input.target.clusterId);
+  else if (input.scopeClusterId !== null) {
+    throw new AppError("forbidden", "a cluster-scoped token imports only into a pool of its cluster", {
+      hint: "pass clusterId and poolId",
+    });
+  }
 }
 
 /**

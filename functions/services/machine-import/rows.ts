@@ -7,8 +7,12 @@
  */
 import { parseDocument } from "yaml";
 import { AppError } from "../../lib/errors.ts";
-import { parseCsv } from "./csv.ts";
+import { parseCsv } from "./csv-records.ts";
 import { type FieldKind, rowsOfCsv } from "./csv-rows.ts";
+import type { RawRow } from "./raw-row.ts";
+
+// still importable from here, where the plan, the report and the routes have always found them
+export type { FieldError, RawRow } from "./raw-row.ts";
 
 export const IMPORT_FORMATS = ["json", "csv", "yaml"] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -21,19 +25,6 @@ export const MAX_IMPORT_ROWS = 50_000;
  * many; a "billion laughs" document needs thousands, so it fails fast.
  */
 export const MAX_YAML_ALIASES = 50;
-
-export interface FieldError {
-  /** dotted path of the input field; "" for the row as a whole */
-  field: string;
-  message: string;
-}
-
-export interface RawRow {
-  row: number;
-  value: unknown;
-  /** problems found while reading the row (CSV cells), before schema validation */
-  problems: FieldError[];
-}
 
 export type ImportDocument = { format: "json"; value: unknown } | { format: "csv" | "yaml"; text: string };
 

@@ -3,8 +3,11 @@
  *  - assign: a free, available machine into a pool (it must meet the pool's requirements);
  *  - unassign: an assigned machine back to the free inventory, unless it is in use;
  *  - move: an available machine to another pool, possibly of another cluster.
- * None of them changes the status; all go through one guarded write.
+ * None of them changes the status; all go through the guarded placement
+ * writer (placement-write.ts), in a cluster write with their audit row.
  *
+ * A cluster-scoped caller sees only its cluster's machines and may name only
+ * its own cluster as the target (anything else is not found).
  * Assign and move refuse a machine whose SSH identity is scoped to another
  * cluster than the target's (identity.ts); unassign records the cluster the
  * machine left (`originClusterId`) and keeps its scope, so a cluster-scoped
@@ -16,19 +19,25 @@ import type { Machine } from "../../../drizzle/schema/index.ts";
 import { IN_USE_STATES } from "../../../proto/machine-states.ts";
 import { AppError } from "../../lib/errors.ts";
 import type { ServiceCall } from "../context.ts";
-import { writeAssignment } from "./assignment-write.ts";
+import { withClusterWrite } from "../unit-of-work.ts";
 import { assertIdentityAllows } from "./identity.ts";
+import { machineAudit } from "./machine-audit.ts";
 import {
+  assertClusterInScope,
   assertExpectedVersion,
   assertFits,
   findMachine,
   findTargetPool,
   type MachineScope,
 } from "./machine-lookup.ts";
+import {
+  MACHINE_ASSIGN_EVENT,
+  MACHINE_MOVE_EVENT,
+  MACHINE_UNASSIGN_EVENT,
+  writePlacement,
+} from "./placement-write.ts";
 
-export const MACHINE_ASSIGN_EVENT = "machine.assign";
-export const MACHINE_UNASSIGN_EVENT = "machine.unassign";
-export const MACHINE_MOVE_EVENT = "machine.move";
+export { MACHINE_ASSIGN_EVENT, MACHINE_MOVE_EVENT, MACHINE_UNASSIGN_EVENT } from "./placement-write.ts";
 
 export interface MachineRef {
   machineId: string;
@@ -59,7 +68,10 @@ async function fitsTarget(tx: Db, machine: Machine, target: { clusterId: string;
   assertFits(machine, await findTargetPool(tx, target.clusterId, target.poolId, { lock: true }));
 }
 
+const targetOf = (input: AssignMachineInput) => ({ clusterId: input.clusterId, poolId: input.poolId });
+
 export async function assignMachine({ ctx, input }: ServiceCall<AssignMachineInput>): Promise<Machine> {
+  assertClusterInScope(input.scopeClusterId, input.clusterId);
   const machine = await findMachine(ctx.db, input.machineId, input.scopeClusterId);
   assertExpectedVersion(machine, input.expectedVersion);
   if (machine.clusterId !== null) {
@@ -71,11 +83,15 @@ export async function assignMachine({ ctx, input }: ServiceCall<AssignMachineInp
   }
   assertAvailable(machine, "assigned");
   assertIdentityAllows(machine, input.clusterId);
-  return writeAssignment(ctx, {
-    read: machine,
-    to: { clusterId: input.clusterId, poolId: input.poolId },
-    kind: MACHINE_ASSIGN_EVENT,
-    verify: (tx) => fitsTarget(tx, machine, input),
+  return withClusterWrite(ctx, async (tx, write) => {
+    await fitsTarget(tx, machine, input);
+    const placed = await writePlacement(tx, ctx, write, {
+      read: machine,
+      to: targetOf(input),
+      kind: MACHINE_ASSIGN_EVENT,
+    });
+    write.audit(machineAudit("assign", machine.id, input.clusterId, targetOf(input)));
+    return placed;
   });
 }
 
@@ -94,14 +110,21 @@ export async function unassignMachine({ ctx, input }: ServiceCall<MachineRef>): 
       { machineId: machine.id, status: machine.status },
     );
   }
-  return writeAssignment(ctx, {
-    read: machine,
-    to: { clusterId: null, poolId: null },
-    kind: MACHINE_UNASSIGN_EVENT,
+  const free = { clusterId: null, poolId: null };
+  return withClusterWrite(ctx, async (tx, write) => {
+    const placed = await writePlacement(tx, ctx, write, {
+      read: machine,
+      to: free,
+      kind: MACHINE_UNASSIGN_EVENT,
+    });
+    // the cluster it left: the change concerns that cluster's auditors
+    write.audit(machineAudit("unassign", machine.id, machine.clusterId, free));
+    return placed;
   });
 }
 
 export async function moveMachine({ ctx, input }: ServiceCall<AssignMachineInput>): Promise<Machine> {
+  assertClusterInScope(input.scopeClusterId, input.clusterId);
   const machine = await findMachine(ctx.db, input.machineId, input.scopeClusterId);
   assertExpectedVersion(machine, input.expectedVersion);
   if (machine.clusterId === null) {
@@ -110,12 +133,23 @@ export async function moveMachine({ ctx, input }: ServiceCall<AssignMachineInput
     });
   }
   assertAvailable(machine, "moved");
-  if (machine.clusterId === input.clusterId && machine.poolId === input.poolId) return machine;
+  const audit = machineAudit("move", machine.id, input.clusterId, targetOf(input));
+  if (machine.clusterId === input.clusterId && machine.poolId === input.poolId) {
+    // already there: nothing to write, but the request is still on record
+    return withClusterWrite(ctx, async (_tx, write) => {
+      write.audit(audit);
+      return machine;
+    });
+  }
   assertIdentityAllows(machine, input.clusterId);
-  return writeAssignment(ctx, {
-    read: machine,
-    to: { clusterId: input.clusterId, poolId: input.poolId },
-    kind: MACHINE_MOVE_EVENT,
-    verify: (tx) => fitsTarget(tx, machine, input),
+  return withClusterWrite(ctx, async (tx, write) => {
+    await fitsTarget(tx, machine, input);
+    const placed = await writePlacement(tx, ctx, write, {
+      read: machine,
+      to: targetOf(input),
+      kind: MACHINE_MOVE_EVENT,
+    });
+    write.audit(audit);
+    return placed;
   });
 }

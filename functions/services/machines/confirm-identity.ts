@@ -3,19 +3,23 @@
  * the identity scope is cleared, so any cluster's pool may be given the
  * machine, and who confirmed it, and when, is kept on the row and in the
  * machine's history. A guarded write like the others: the row is locked, the
- * caller's `expectedVersion` checked, the version bumped.
+ * caller's `expectedVersion` checked, the version bumped; the audit row
+ * (`machine.confirm_identity`) commits with it.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { type Machine, machines } from "../../../drizzle/schema/index.ts";
 import { AppError } from "../../lib/errors.ts";
-import { bumpStateVersions, publishStateVersions } from "../clusters/state-version.ts";
 import type { ServiceCall } from "../context.ts";
+import { withClusterWrite } from "../unit-of-work.ts";
 import { MACHINE_IDENTITY_CONFIRMED_EVENT } from "./identity.ts";
+import { machineAudit } from "./machine-audit.ts";
 import {
   assertExpectedVersion,
+  changedMeanwhile,
   findMachine,
   type MachineScope,
   recordMachineEvent,
+  unchangedSince,
 } from "./machine-lookup.ts";
 
 export interface ConfirmIdentityInput {
@@ -36,8 +40,7 @@ export async function confirmMachineIdentity({
       { scopeClusterId: input.scopeClusterId },
     );
   }
-  let versions = new Map<string, number>();
-  const confirmed = await ctx.db.transaction(async (tx) => {
+  return withClusterWrite(ctx, async (tx, write) => {
     const current = await findMachine(tx, input.machineId, null, { lock: true });
     assertExpectedVersion(current, input.expectedVersion);
     const now = ctx.clock.now();
@@ -50,11 +53,12 @@ export async function confirmMachineIdentity({
         updatedAt: now,
         version: sql`${machines.version} + 1`,
       })
-      .where(and(eq(machines.id, current.id), eq(machines.version, current.version)))
+      .where(unchangedSince(current))
       .returning();
+    if (!row) throw changedMeanwhile(current);
     await recordMachineEvent(tx, ctx, {
       kind: MACHINE_IDENTITY_CONFIRMED_EVENT,
-      machine: row!,
+      machine: row,
       metadata: {
         identitySetBy: current.identitySetBy,
         previousScopeClusterId: current.identityScopeClusterId,
@@ -62,9 +66,8 @@ export async function confirmMachineIdentity({
         hostKeyFingerprint: current.hostKeyFingerprint,
       },
     });
-    versions = await bumpStateVersions(tx, [row!.clusterId]);
-    return row!;
+    write.touch(row.clusterId);
+    write.audit(machineAudit("confirm_identity", row.id, row.clusterId));
+    return row;
   });
-  await publishStateVersions(ctx, versions);
-  return confirmed;
 }

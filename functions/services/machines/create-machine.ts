@@ -2,11 +2,14 @@
  * Adds one machine to the free inventory: available, no cluster, no pool.
  * A live machine with the same address is refused by the partial unique
  * index (a racing duplicate included); archived machines free their address.
+ * The audit row (`machine.create`, with the fields given) commits with it.
  */
 import { type Machine, machines, type NewMachine } from "../../../drizzle/schema/index.ts";
 import type { ServiceCall } from "../context.ts";
+import { withClusterWrite } from "../unit-of-work.ts";
 import { withMachineWriteErrors } from "./db-write-error.ts";
 import { identityWrite } from "./identity.ts";
+import { machineAudit } from "./machine-audit.ts";
 import { type MachineScope, recordMachineEvent } from "./machine-lookup.ts";
 
 export const MACHINE_CREATED_EVENT = "machine.created";
@@ -46,7 +49,8 @@ export async function createMachine({ ctx, input }: ServiceCall<CreateMachineCal
   const now = ctx.clock.now();
   const { scopeClusterId = null, ...fields } = input;
   return withMachineWriteErrors(input.ip, () =>
-    ctx.db.transaction(async (tx) => {
+    // in the free inventory: no cluster's agent sees it, so no state version moves
+    withClusterWrite(ctx, async (tx, write) => {
       const [row] = await tx
         .insert(machines)
         .values({
@@ -66,6 +70,7 @@ export async function createMachine({ ctx, input }: ServiceCall<CreateMachineCal
         machine: row!,
         metadata: { hostname: row!.hostname, ip: row!.ip },
       });
+      write.audit(machineAudit("create", row!.id, null, fields));
       return row!;
     }),
   );

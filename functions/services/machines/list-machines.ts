@@ -11,11 +11,11 @@ import { and, asc, eq, ilike, inArray, isNull, or, type SQL, sql } from "drizzle
 import type { Db } from "../../../drizzle/client.ts";
 import { type Machine, machines } from "../../../drizzle/schema/index.ts";
 import type { MachineState } from "../../../proto/machine-states.ts";
-import { toPage } from "../../http/pagination.ts";
 import type { ServiceCall } from "../context.ts";
 import { microsText, positionFromCursor } from "../events/keyset.ts";
 import { labelSelectorCondition, parseLabelSelector } from "../label-selector.ts";
 import { likeContaining } from "../like.ts";
+import { type Page, toPage } from "../pagination.ts";
 import type { MachineScope } from "./machine-lookup.ts";
 
 export interface ListMachinesInput {
@@ -82,10 +82,7 @@ export function machinePageQuery(db: Db, input: ListMachinesInput) {
     .limit(input.limit + 1);
 }
 
-export async function listMachines({
-  ctx,
-  input,
-}: ServiceCall<ListMachinesInput>): Promise<{ items: Machine[]; nextCursor: string | null }> {
+export async function listMachines({ ctx, input }: ServiceCall<ListMachinesInput>): Promise<Page<Machine>> {
   const rows = await machinePageQuery(ctx.db, input);
   return toPage(
     rows,

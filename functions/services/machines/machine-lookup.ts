@@ -7,7 +7,7 @@
  * cluster sees only that cluster's machines, not the free inventory. Anything
  * else is "not found", so ids of other clusters' machines cannot be probed.
  */
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, type SQL } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
 import {
   clusters,
@@ -45,6 +45,16 @@ export async function findMachine(
   const [row] = options.lock ? await query.for("update") : await query;
   if (!row || !isVisible(row, scope)) throw machineNotFound(machineId);
   return row;
+}
+
+/**
+ * A cluster-scoped caller may only name its own cluster as a target; any
+ * other is "not found", as if it did not exist (no probing of other clusters).
+ */
+export function assertClusterInScope(scope: MachineScope, clusterId: string): void {
+  if (scope !== null && scope !== clusterId) {
+    throw new AppError("not_found", `cluster ${clusterId} not found`, { clusterId });
+  }
 }
 
 /**
@@ -96,6 +106,25 @@ export function assertExpectedVersion(machine: Machine, expectedVersion: number 
       { expectedVersion, actualVersion: machine.version },
     );
   }
+}
+
+/**
+ * The guard of a write that changes neither status nor place (SSH settings,
+ * labels, identity confirmation): the row is still in the status and at the
+ * version the caller read. Status and place changes have guarded writers of
+ * their own (transition-machine.ts, placement-write.ts).
+ */
+export function unchangedSince(read: Pick<Machine, "id" | "status" | "version">): SQL {
+  return and(eq(machines.id, read.id), eq(machines.status, read.status), eq(machines.version, read.version))!;
+}
+
+/** What a guarded write that matched no row tells the caller. */
+export function changedMeanwhile(read: Pick<Machine, "id" | "version">): AppError {
+  return new AppError(
+    "stale_version",
+    `machine ${read.id} changed meanwhile (read at version ${read.version}); read it again and retry`,
+    { machineId: read.id, expectedVersion: read.version },
+  );
 }
 
 export interface MachineEvent {

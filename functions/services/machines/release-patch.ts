@@ -10,7 +10,8 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
 import { operations } from "../../../drizzle/schema/index.ts";
-import { MACHINE_TRANSITION_EVENT, type MachinePatch } from "./transition-machine.ts";
+import { MACHINE_TRANSITION_EVENT } from "./transition-statement.ts";
+import type { MachinePatch } from "./transition-types.ts";
 
 const KEEP_ASSIGNMENT: MachinePatch = { providerId: null, nodeName: null };
 const BACK_TO_FREE_INVENTORY: MachinePatch = {

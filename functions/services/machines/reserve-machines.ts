@@ -12,6 +12,8 @@
  * Statements: the pool lock, then one reservation statement
  * (reserve-statement.ts) that does the rest; a second one only when the
  * pool's own machines fall short and the free inventory must be searched.
+ * The reservation runs in the caller's cluster write (unit-of-work.ts), which
+ * publishes the state versions the statement bumped once it commits.
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
@@ -19,8 +21,8 @@ import { resultRows, tableRowFromJson } from "../../../drizzle/drivers/rows.ts";
 import { type Allocation, type Machine, type NodePool, nodePools } from "../../../drizzle/schema/index.ts";
 import { renderOnce } from "../../../drizzle/static-sql.ts";
 import { AppError } from "../../lib/errors.ts";
-import { publishStateVersions } from "../clusters/state-version.ts";
 import type { ServiceCall, ServiceContext } from "../context.ts";
+import { type ClusterWrite, withClusterWrite } from "../unit-of-work.ts";
 import { isUuid } from "./ids.ts";
 import { runReservationStatement } from "./reserve-statement.ts";
 import { assertLegalTransition } from "./transition-machine.ts";
@@ -33,18 +35,29 @@ export interface ReserveMachinesInput {
   requestId: string;
 }
 
+export const POOL_RESERVE_ACTION = "pool.reserve";
+
+/**
+ * A reservation without an agent allocation (an operator's or a job's), in a
+ * cluster write of its own, audited as `pool.reserve` with the machines taken.
+ */
 export async function reserveMachines({ ctx, input }: ServiceCall<ReserveMachinesInput>): Promise<Machine[]> {
-  const stateVersions = new Map<string, number>();
-  const { machines } = await ctx.db.transaction((tx) =>
-    reserveMachinesIn(tx, ctx, input, { stateVersions, recordAllocation: false }),
-  );
-  await publishStateVersions(ctx, stateVersions);
-  return machines;
+  return withClusterWrite(ctx, async (tx, write) => {
+    const { machines } = await reserveMachinesIn(tx, ctx, input, { write, recordAllocation: false });
+    write.audit({
+      action: POOL_RESERVE_ACTION,
+      resourceType: "pool",
+      resourceId: input.poolId,
+      clusterId: input.clusterId,
+      changes: { count: input.count, requestId: input.requestId, machineIds: machines.map((m) => m.id) },
+    });
+    return machines;
+  });
 }
 
 export interface ReserveOptions {
-  /** receives the bumped state versions; the caller publishes them after its commit */
-  stateVersions: Map<string, number>;
+  /** the cluster write the reservation belongs to: it receives the state versions the statement bumped */
+  write: ClusterWrite;
   /** record an agent allocation under `input.requestId` in the same statement */
   recordAllocation: boolean;
 }
@@ -108,7 +121,7 @@ export async function reserveMachinesIn(
     // the candidates were locked by this very statement, so their guards cannot fail
     throw new Error(`reservation moved ${result.machines.length} of ${input.count} locked machines`);
   }
-  for (const [id, v] of result.stateVersions) options.stateVersions.set(id, v);
+  options.write.bumped(result.stateVersions);
   return { duplicate: false, machines: result.machines, allocation: result.allocation };
 }
 

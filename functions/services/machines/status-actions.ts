@@ -8,15 +8,18 @@
  *  - archive: available | fault | maintenance → archived, never while in use.
  * Archiving also detaches the machine from its cluster: an archived machine
  * is history, and coming back (restore) puts it in the free inventory.
+ * The audit row (`machine.<action>`) commits with the transition.
  */
 import type { Machine } from "../../../drizzle/schema/index.ts";
 import { IN_USE_STATES, type MachineState } from "../../../proto/machine-states.ts";
 import { AppError } from "../../lib/errors.ts";
 import type { ServiceCall } from "../context.ts";
+import { withClusterWrite } from "../unit-of-work.ts";
 import type { MachineRef } from "./assign-machine.ts";
 import { withMachineWriteErrors } from "./db-write-error.ts";
+import { machineAudit } from "./machine-audit.ts";
 import { assertExpectedVersion, findMachine } from "./machine-lookup.ts";
-import { assertLegalTransition, type MachinePatch, transitionMachine } from "./transition-machine.ts";
+import { applyTransitions, assertLegalTransition, type MachinePatch } from "./transition-machine.ts";
 
 export const STATUS_ACTIONS = ["maintenance", "fault", "restore", "archive"] as const;
 export type StatusAction = (typeof STATUS_ACTIONS)[number];
@@ -69,23 +72,32 @@ export async function changeMachineStatus({ ctx, input }: ServiceCall<StatusActi
   const machine = await findMachine(ctx.db, input.machineId, input.scopeClusterId);
   assertExpectedVersion(machine, input.expectedVersion);
   assertActionAllowed(machine, input.action, rule);
+  const transition = {
+    machineId: machine.id,
+    from: machine.status,
+    to: rule.to,
+    expectedVersion: machine.version,
+    reason: input.reason,
+    // archiving detaches the machine: record the cluster it left, as unassign does
+    patch:
+      rule.patch?.clusterId === null && machine.clusterId !== null
+        ? { ...rule.patch, originClusterId: machine.clusterId }
+        : rule.patch,
+    metadata: { action: input.action },
+  };
+  // the cluster the machine was in when the operator acted (archive leaves it)
+  const audit = machineAudit(
+    input.action,
+    machine.id,
+    machine.clusterId,
+    input.reason === undefined ? {} : { reason: input.reason },
+  );
   // restoring an archived machine can clash with a live machine that took its address since
   return withMachineWriteErrors(machine.ip, () =>
-    transitionMachine({
-      ctx,
-      input: {
-        machineId: machine.id,
-        from: machine.status,
-        to: rule.to,
-        expectedVersion: machine.version,
-        reason: input.reason,
-        // archiving detaches the machine: record the cluster it left, as unassign does
-        patch:
-          rule.patch?.clusterId === null && machine.clusterId !== null
-            ? { ...rule.patch, originClusterId: machine.clusterId }
-            : rule.patch,
-        metadata: { action: input.action },
-      },
+    withClusterWrite(ctx, async (tx, write) => {
+      const [changed] = await applyTransitions(tx, ctx, [transition], { write });
+      write.audit(audit);
+      return changed!;
     }),
   );
 }

@@ -3,53 +3,30 @@
  * (the row must still be in `from`, and at `expectedVersion` when given) plus
  * one event row in `operations`, in the same statement, so history and state
  * never disagree. Legality comes from proto/machine-states.ts alone.
+ *
+ * Transitions run inside a cluster write (unit-of-work.ts): the statement
+ * bumps the state version of every cluster it touched and hands the new
+ * versions to the write, which publishes them after the commit.
  */
 import { eq } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
-import { type Machine, machines, type NewMachine } from "../../../drizzle/schema/index.ts";
+import { type Machine, machines } from "../../../drizzle/schema/index.ts";
 import { canTransition, type MachineState } from "../../../proto/machine-states.ts";
 import { AppError } from "../../lib/errors.ts";
-import { publishStateVersions } from "../clusters/state-version.ts";
 import type { ServiceCall, ServiceContext } from "../context.ts";
+import { type ClusterWrite, withClusterWrite } from "../unit-of-work.ts";
 import { isUuid } from "./ids.ts";
+import { machineAudit } from "./machine-audit.ts";
 import { runTransitionBatch } from "./transition-statement.ts";
+import type { TransitionInput } from "./transition-types.ts";
 
-/** Columns that may change together with the status (e.g. assignment on reserve, node name on join). */
-export type MachinePatch = Partial<
-  Pick<
-    NewMachine,
-    | "clusterId"
-    | "poolId"
-    | "nodeName"
-    | "providerId"
-    | "lastError"
-    | "lastAction"
-    | "consecutiveFailures"
-    | "lastHeartbeatAt"
-    | "kubeletVersion"
-    | "originClusterId"
-  >
->;
-
-export interface TransitionInput {
-  machineId: string;
-  from: MachineState;
-  to: MachineState;
-  expectedVersion?: number;
-  reason?: string;
-  patch?: MachinePatch;
-  /** extra facts for the event row, merged under {from, to, reason} */
-  metadata?: Record<string, unknown>;
-}
+export type { MachinePatch, TransitionInput } from "./transition-types.ts";
 
 export interface TransitionOptions {
+  /** the cluster write the transitions belong to: it receives the state versions the batch bumped */
+  write: ClusterWrite;
   /** request id written on the events; defaults to ctx.requestId (reservations pass their allocation id) */
   requestId?: string;
-  /**
-   * Receives the bumped state versions of the clusters the batch touched;
-   * publish them with `publishStateVersions` once the transaction commits.
-   */
-  stateVersions?: Map<string, number>;
 }
 
 export { MACHINE_TRANSITION_EVENT } from "./transition-statement.ts";
@@ -60,27 +37,35 @@ export function assertLegalTransition(from: MachineState, to: MachineState): voi
   }
 }
 
-/** One transition in its own transaction. */
+/**
+ * One transition in a cluster write of its own, audited as
+ * `machine.transition`. Services that offer a transition under a name of
+ * their own (status-actions.ts, the agent's reports, jobs) run
+ * applyTransitions in their write and record their own entry instead.
+ */
 export async function transitionMachine({ ctx, input }: ServiceCall<TransitionInput>): Promise<Machine> {
   assertLegalTransition(input.from, input.to);
-  const stateVersions = new Map<string, number>();
-  const [machine] = await ctx.db.transaction((tx) => applyTransitions(tx, ctx, [input], { stateVersions }));
-  await publishStateVersions(ctx, stateVersions);
-  return machine!;
+  return withClusterWrite(ctx, async (tx, write) => {
+    const [machine] = await applyTransitions(tx, ctx, [input], { write });
+    const { from, to, reason = null } = input;
+    write.audit(machineAudit("transition", machine!.id, machine!.clusterId, { from, to, reason }));
+    return machine!;
+  });
 }
 
 /**
- * N transitions inside a transaction the caller owns (`tx`), as one statement
- * (transition-statement.ts). Legality of all of them is checked before it
- * runs; if any guard fails, this throws (the first failing input, in order)
- * and the caller's transaction rolls every one of them back. A machine may
- * appear once per batch: one UPDATE cannot move a row twice.
+ * N transitions inside a transaction the caller owns (`tx`, the cluster
+ * write's), as one statement (transition-statement.ts). Legality of all of
+ * them is checked before it runs; if any guard fails, this throws (the first
+ * failing input, in order) and the caller's transaction rolls every one of
+ * them back. A machine may appear once per batch: one UPDATE cannot move a
+ * row twice.
  */
 export async function applyTransitions(
   tx: Db,
   ctx: ServiceContext,
   inputs: readonly TransitionInput[],
-  options: TransitionOptions = {},
+  options: TransitionOptions,
 ): Promise<Machine[]> {
   if (inputs.length === 0) return [];
   const seen = new Set<string>();
@@ -102,7 +87,7 @@ export async function applyTransitions(
   const byId = new Map(changed.map((m) => [m.id, m]));
   const firstMiss = inputs.find((input) => !byId.has(input.machineId));
   if (firstMiss) throw await explainMiss(tx, firstMiss);
-  for (const [id, v] of stateVersions) options.stateVersions?.set(id, v);
+  options.write.bumped(stateVersions);
   return inputs.map((input) => byId.get(input.machineId)!);
 }
 

@@ -14,7 +14,7 @@ import type { Db } from "../../../drizzle/client.ts";
 import { resultRows, tableRowFromJson } from "../../../drizzle/drivers/rows.ts";
 import { clusters, type Machine, machines, operations } from "../../../drizzle/schema/index.ts";
 import { renderOnce } from "../../../drizzle/static-sql.ts";
-import type { MachinePatch, TransitionInput } from "./transition-machine.ts";
+import type { MachinePatch, TransitionInput } from "./transition-types.ts";
 
 export const MACHINE_TRANSITION_EVENT = "machine.transition";
 

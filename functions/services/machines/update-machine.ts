@@ -7,21 +7,26 @@
  *
  * On an assigned machine the agent sees these fields, so the cluster's state
  * version is bumped; and a change may not make the machine stop fitting its
- * pool (it would keep capacity the pool's requirements exclude).
+ * pool (it would keep capacity the pool's requirements exclude). The audit
+ * row (`machine.update`, with the changes asked for) commits with the change;
+ * a request that changes nothing is recorded too.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { type Machine, machines, type NewMachine } from "../../../drizzle/schema/index.ts";
-import { bumpStateVersions, publishStateVersions } from "../clusters/state-version.ts";
 import type { ServiceCall } from "../context.ts";
+import { withClusterWrite } from "../unit-of-work.ts";
 import { withMachineWriteErrors } from "./db-write-error.ts";
 import { identityWrite, isIdentityField } from "./identity.ts";
+import { machineAudit } from "./machine-audit.ts";
 import {
   assertExpectedVersion,
   assertFits,
+  changedMeanwhile,
   findMachine,
   findTargetPool,
   type MachineScope,
   recordMachineEvent,
+  unchangedSince,
 } from "./machine-lookup.ts";
 import { meetsRequirements } from "./requirements.ts";
 
@@ -77,13 +82,13 @@ function changesOf(current: Machine, changes: MachineChanges): MachineChanges {
 }
 
 export async function updateMachine({ ctx, input }: ServiceCall<UpdateMachineInput>): Promise<Machine> {
-  let versions = new Map<string, number>();
-  const updated = await withMachineWriteErrors(null, () =>
-    ctx.db.transaction(async (tx) => {
+  return withMachineWriteErrors(null, () =>
+    withClusterWrite(ctx, async (tx, write) => {
       const current = await findMachine(tx, input.machineId, input.scopeClusterId, { lock: true });
       assertExpectedVersion(current, input.expectedVersion);
       const values = changesOf(current, input.changes);
       const changed = Object.keys(values);
+      write.audit(machineAudit("update", current.id, current.clusterId, { ...input.changes }));
       if (changed.length === 0) return current;
 
       if (current.poolId !== null && current.clusterId !== null && changed.some((f) => FIT_FIELDS.has(f))) {
@@ -95,20 +100,20 @@ export async function updateMachine({ ctx, input }: ServiceCall<UpdateMachineInp
       const identity = changed.some(isIdentityField)
         ? identityWrite(ctx.actor, input.scopeClusterId, current.identityScopeClusterId)
         : {};
+      // the row is locked: the guard only restates that nothing changed since the read
       const [row] = await tx
         .update(machines)
         .set({ ...values, ...identity, updatedAt: ctx.clock.now(), version: sql`${machines.version} + 1` })
-        .where(and(eq(machines.id, current.id), eq(machines.version, current.version)))
+        .where(unchangedSince(current))
         .returning();
+      if (!row) throw changedMeanwhile(current);
       await recordMachineEvent(tx, ctx, {
         kind: MACHINE_UPDATED_EVENT,
-        machine: row!,
+        machine: row,
         metadata: { changed, ...("identitySetBy" in identity ? { identity } : {}) },
       });
-      versions = await bumpStateVersions(tx, [row!.clusterId]);
-      return row!;
+      write.touch(row.clusterId);
+      return row;
     }),
   );
-  await publishStateVersions(ctx, versions);
-  return updated;
 }

@@ -8,6 +8,7 @@
 import { nodePools } from "../../../drizzle/schema/index.ts";
 import { liveCluster } from "../clusters/cluster-view.ts";
 import type { ServiceCall } from "../context.ts";
+import { poolAudit, poolAuditChanges } from "./pool-audit.ts";
 import { assertPoolInvariants, newPoolSettings, type PoolChanges, poolWriteError } from "./pool-settings.ts";
 import { type PoolView, toPoolView } from "./pool-view.ts";
 import { writePool } from "./pool-write.ts";
@@ -33,6 +34,7 @@ export async function createPool({ ctx, input }: ServiceCall<CreatePoolInput>): 
       return {
         result: toPoolView(row!),
         event: { kind: POOL_CREATED_EVENT, poolId: row!.id, metadata: { name: row!.name } },
+        audit: poolAudit("pool.create", input.clusterId, row!.id, poolAuditChanges(input.pool)),
       };
     });
   } catch (err) {

@@ -1,22 +1,26 @@
 /**
  * Deletes a pool, refused (409, with counts by status) while any machine that
  * is not archived is still assigned to it: those must be released first.
- * Archived machines keep their history but let go of the pool, so the
+ * Archived machines keep their history but let go of the pool (through the
+ * guarded placement writer, one `machine.released` event each), so the
  * foreign key does not pin a pool forever to retired hardware.
  *
  * The pool row is locked first, so a reservation (which locks the pool too)
  * cannot add a machine between the count and the delete.
  */
-import { and, count, eq, ne, sql } from "drizzle-orm";
+import { and, count, eq, ne } from "drizzle-orm";
 import { machines, nodePools } from "../../../drizzle/schema/index.ts";
 import type { MachineState } from "../../../proto/machine-states.ts";
 import { AppError } from "../../lib/errors.ts";
 import type { ServiceCall } from "../context.ts";
 import { mapDbError } from "../db-errors.ts";
+import { MACHINE_RELEASED_EVENT, writePlacements } from "../machines/placement-write.ts";
+import { poolAudit } from "./pool-audit.ts";
 import { findPool } from "./pool-view.ts";
 import { writePool } from "./pool-write.ts";
 
 export const POOL_DELETED_EVENT = "pool.deleted";
+export const POOL_DELETED_REASON = "pool deleted";
 
 export interface DeletePoolInput {
   clusterId: string;
@@ -35,7 +39,7 @@ export interface DeletedPool {
 export async function deletePool({ ctx, input }: ServiceCall<DeletePoolInput>): Promise<DeletedPool> {
   const { clusterId, poolId } = input;
   try {
-    return await writePool(ctx, clusterId, async (tx) => {
+    return await writePool(ctx, clusterId, async (tx, write) => {
       const pool = await findPool(tx, clusterId, poolId, { lock: true });
       const assigned = await tx
         .select({ status: machines.status, n: count() })
@@ -45,11 +49,29 @@ export async function deletePool({ ctx, input }: ServiceCall<DeletePoolInput>): 
       if (assigned.length > 0) throw stillAssigned(pool.name, poolId, assigned);
 
       const now = ctx.clock.now();
-      const detached = await tx
-        .update(machines)
-        .set({ poolId: null, updatedAt: now, version: sql`${machines.version} + 1` })
+      const archived = await tx
+        .select({
+          id: machines.id,
+          status: machines.status,
+          clusterId: machines.clusterId,
+          poolId: machines.poolId,
+          version: machines.version,
+        })
+        .from(machines)
         .where(and(eq(machines.poolId, poolId), eq(machines.status, "archived")))
-        .returning({ id: machines.id });
+        .for("update");
+      const detached = await writePlacements(
+        tx,
+        ctx,
+        write,
+        archived.map((m) => ({
+          read: m,
+          to: { clusterId: m.clusterId, poolId: null },
+          kind: MACHINE_RELEASED_EVENT,
+          reason: POOL_DELETED_REASON,
+          metadata: { formerPoolId: poolId },
+        })),
+      );
       await tx.delete(nodePools).where(eq(nodePools.id, poolId));
       const result: DeletedPool = {
         clusterId,
@@ -65,6 +87,10 @@ export async function deletePool({ ctx, input }: ServiceCall<DeletePoolInput>): 
           poolId: null,
           metadata: { poolId, name: pool.name, detachedArchivedMachines: detached.length },
         },
+        audit: poolAudit("pool.delete", clusterId, poolId, {
+          name: pool.name,
+          detachedArchivedMachines: detached.length,
+        }),
       };
     });
   } catch (err) {

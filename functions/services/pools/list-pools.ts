@@ -5,11 +5,11 @@
 
 import { and, asc, eq, ilike, or, type SQL, sql } from "drizzle-orm";
 import { nodePools } from "../../../drizzle/schema/index.ts";
-import { type CursorValues, toPage } from "../../http/pagination.ts";
 import { liveCluster } from "../clusters/cluster-view.ts";
 import type { ServiceCall } from "../context.ts";
 import { microsText, positionFromCursor } from "../events/keyset.ts";
 import { likeContaining } from "../like.ts";
+import { type CursorValues, type Page, toPage } from "../pagination.ts";
 import { type PoolView, toPoolView } from "./pool-view.ts";
 
 export interface ListPoolsInput {
@@ -28,10 +28,7 @@ function afterCursor(cursor: string): SQL {
   return sql`(${nodePools.createdAt}, ${nodePools.id}) > (${at}::timestamptz, ${id}::uuid)`;
 }
 
-export async function listPools({
-  ctx,
-  input,
-}: ServiceCall<ListPoolsInput>): Promise<{ items: PoolView[]; nextCursor: string | null }> {
+export async function listPools({ ctx, input }: ServiceCall<ListPoolsInput>): Promise<Page<PoolView>> {
   await liveCluster(ctx.db, input.clusterId);
   const conditions: (SQL | undefined)[] = [eq(nodePools.clusterId, input.clusterId)];
   if (input.q) {

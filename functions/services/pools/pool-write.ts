@@ -1,13 +1,14 @@
 /**
- * Every pool change runs through here: one transaction that makes the change,
- * records an event for the pool's history, and bumps the cluster's state
- * version LAST (agents see pool changes through it); the new version is
- * published only after the commit.
+ * Every pool change runs through here, one unit of work (unit-of-work.ts):
+ * the change, an event for the pool's history, the request's audit row, and
+ * the cluster's state version bump (agents see pool changes through it), all
+ * committed together; the new version is published after the commit.
  */
 import type { Db } from "../../../drizzle/client.ts";
 import { operations } from "../../../drizzle/schema/index.ts";
-import { bumpStateVersions, publishStateVersions } from "../clusters/state-version.ts";
+import type { AuditEntry } from "../audit/audit-entry.ts";
 import type { ServiceContext } from "../context.ts";
+import { type ClusterWrite, withClusterWrite } from "../unit-of-work.ts";
 
 export interface PoolEvent {
   /** dotted, e.g. "pool.created" */
@@ -21,16 +22,19 @@ export interface PoolWrite<T> {
   result: T;
   /** null: nothing changed, so no event and no state version bump */
   event: PoolEvent | null;
+  /** recorded even when nothing changed: the request happened and succeeded */
+  audit: AuditEntry;
 }
 
 export async function writePool<T>(
   ctx: ServiceContext,
   clusterId: string,
-  work: (tx: Db) => Promise<PoolWrite<T>>,
+  /** `write`: for writers that touch more than the pool (e.g. machines let go of a deleted pool) */
+  work: (tx: Db, write: ClusterWrite) => Promise<PoolWrite<T>>,
 ): Promise<T> {
-  let versions = new Map<string, number>();
-  const result = await ctx.db.transaction(async (tx) => {
-    const { result, event } = await work(tx);
+  return withClusterWrite(ctx, async (tx, write) => {
+    const { result, event, audit } = await work(tx, write);
+    write.audit(audit);
     if (event === null) return result;
     const now = ctx.clock.now();
     await tx.insert(operations).values({
@@ -43,9 +47,7 @@ export async function writePool<T>(
       startedAt: now,
       endedAt: now,
     });
-    versions = await bumpStateVersions(tx, [clusterId]);
+    write.touch(clusterId);
     return result;
   });
-  await publishStateVersions(ctx, versions);
-  return result;
 }

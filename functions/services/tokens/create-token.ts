@@ -1,11 +1,14 @@
 /**
  * Mints an API token. The token is returned once; only its SHA-256 and a
  * short display prefix are stored. A cluster-scoped caller can only mint
- * tokens scoped to its own cluster, so scoping can never be widened.
+ * tokens scoped to its own cluster, so scoping can never be widened. The
+ * token and its audit row (`token.create`, never the token itself) commit
+ * together.
  */
 import { type ApiTokenRole, apiTokens } from "../../../drizzle/schema/api-tokens.ts";
 import { AppError } from "../../lib/errors.ts";
 import { generateToken, hashToken, tokenDisplayPrefix } from "../../lib/tokens.ts";
+import { recordAudit } from "../audit/record-audit.ts";
 import { liveCluster } from "../clusters/cluster-view.ts";
 import type { ServiceCall } from "../context.ts";
 import { withDbErrors } from "../db-errors.ts";
@@ -59,6 +62,13 @@ export async function createToken({ ctx, input }: ServiceCall<CreateTokenInput>)
         })
         .returning(),
     );
+    await recordAudit(tx, ctx, {
+      action: "token.create",
+      resourceType: "api_token",
+      resourceId: inserted!.id,
+      clusterId,
+      changes: { name: input.name, role: input.role, expiresInSeconds: input.expiresInSeconds ?? null },
+    });
     return inserted!;
   });
   return { apiToken: toApiTokenView(row), token };

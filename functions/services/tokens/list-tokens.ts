@@ -4,10 +4,10 @@
  */
 import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import { type ApiTokenRole, apiTokens } from "../../../drizzle/schema/api-tokens.ts";
-import { type CursorValues, decodeCursor, toPage } from "../../http/pagination.ts";
 import { AppError } from "../../lib/errors.ts";
 import type { ServiceCall } from "../context.ts";
 import { isUuid } from "../machines/ids.ts";
+import { type CursorValues, decodeCursor, type Page, toPage } from "../pagination.ts";
 import { type ApiTokenView, toApiTokenView } from "./token-view.ts";
 
 export interface ListTokensInput {
@@ -31,10 +31,7 @@ function afterCursor(cursor: string): SQL {
   return sql`(${apiTokens.createdAt}, ${apiTokens.id}) > (${at}::timestamptz, ${id}::uuid)`;
 }
 
-export async function listTokens({
-  ctx,
-  input,
-}: ServiceCall<ListTokensInput>): Promise<{ items: ApiTokenView[]; nextCursor: string | null }> {
+export async function listTokens({ ctx, input }: ServiceCall<ListTokensInput>): Promise<Page<ApiTokenView>> {
   const conditions: SQL[] = [];
   if (input.scopeClusterId !== null) conditions.push(eq(apiTokens.clusterId, input.scopeClusterId));
   if (input.clusterId !== undefined) conditions.push(eq(apiTokens.clusterId, input.clusterId));

@@ -24,12 +24,16 @@ import { registerAgent } from "../../../agent/control-plane/register.ts";
 import { type AgentCore, createAgentCore } from "../../../agent/core.ts";
 import { type GrpcServer, startGrpcServer } from "../../../agent/grpc/server.ts";
 import { alwaysLeader } from "../../../agent/leadership.ts";
-import { createLogger } from "../../../agent/log.ts";
 import { createReconciler } from "../../../agent/reconciler/reconciler.ts";
+import { createLogger } from "../../../shared/logger.ts";
 import { FakeKube } from "../../support/agent/fake-kube.ts";
 import { FakeMachineWork } from "../../support/agent/fake-machine-work.ts";
 import type { TestApi } from "../../support/api.ts";
 import { waitFor } from "../../support/eventually.ts";
+
+// Machine addresses are unique among live machines: one /24 per cluster, counted from a random start
+// so files sharing a database do not collide, and never twice within one.
+let nextSubnet = randomInt(0, 60_000);
 
 const GiB = 2 ** 30;
 export const GPU_LABEL = "nvidia.com/gpu.product";
@@ -112,7 +116,8 @@ export async function startConformanceCluster(api: TestApi, name: string): Promi
     gpu: (await pool(GPU_POOL)).id,
     manual: (await pool({ name: "manual", autoscalingEnabled: false })).id,
   };
-  const ipBase = `10.${randomInt(1, 250)}.${randomInt(0, 250)}`;
+  const s = nextSubnet++;
+  const ipBase = `10.${1 + ((s >> 8) % 249)}.${s & 0xff}`;
   let n = 0;
   const machine = async (poolId: string, hardware: object) => {
     n++;

@@ -10,7 +10,7 @@ import "@hono/zod-openapi";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GrpcServer, startGrpcServer } from "../../../agent/grpc/server.ts";
-import { createLogger } from "../../../agent/log.ts";
+import { createLogger } from "../../../shared/logger.ts";
 import { startTestApi, type TestApi } from "../../support/api.ts";
 import {
   CaEmulator,

@@ -12,7 +12,7 @@
 import "@hono/zod-openapi";
 
 import { status } from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "../../support/api.ts";
 import {
   CA_DEFAULT_OPTIONS,
@@ -54,23 +54,59 @@ afterAll(() => api?.close());
 describe.skipIf(!ok).each(["current", "legacy"] as const)(
   "Cluster Autoscaler (%s proto) against the agent",
   (version) => {
+    // Every test gets a cluster, an emulator and a clock of its own (the emulator keeps CA's backoff),
+    // so none depends on what another did or on the order they run in.
     let cluster: ConformanceCluster;
     let client: CaClient;
     let emulator: CaEmulator;
     let clock = Date.now();
-    // the cluster's Nodes as CA lists them (joined machines only)
-    const nodes: EmulatedNode[] = [];
-    let failedInstance: string;
+    let clusters = 0;
 
-    beforeAll(async () => {
-      cluster = await startConformanceCluster(api, `ca-${version}`);
+    beforeEach(async () => {
+      clock = Date.now();
+      cluster = await startConformanceCluster(api, `ca-${version}-${++clusters}`);
       client = createCaClient({ address: cluster.grpcAddress, version });
       emulator = new CaEmulator(client, { now: () => clock });
     });
-    afterAll(async () => {
+    afterEach(async () => {
       client?.close();
       await cluster?.close();
     });
+
+    /**
+     * CA scales `web` up by `joined + failed`; the first `joined` joins succeed and the rest fail in
+     * preflight. Returns the cluster's Nodes as CA lists them (joined machines only: the first with
+     * the pool label, the others without) and the failed instances' provider ids.
+     */
+    const joinWeb = async (joined: number, failed = 0) => {
+      expect(await emulator.scaleUp("web", joined + failed)).toMatchObject({ outcome: "scaled" });
+      const ids = (await emulator.nodes("web")).map((i) => i.id.replace("ksp://", ""));
+      await until(`the ${ids.length} joins to run`, () =>
+        ids.every((id) => cluster.work.held().includes(id)),
+      );
+      const good = ids.slice(0, joined);
+      const bad = ids.slice(joined);
+      for (const id of good) cluster.work.release(id);
+      for (const id of bad) {
+        cluster.work.release(id, {
+          step: "preflight.kubelet-state",
+          errorClass: "precondition",
+          message: "kubeadm join: preflight failed",
+        });
+      }
+      for (const id of good) await cluster.waitForStatus(id, "ready");
+      for (const id of bad) await cluster.waitForStatus(id, "fault");
+      const nameOf = (id: string) => cluster.kube.nodeInformer.byProviderId(providerId(id))!.name;
+      const nodes = good.map(
+        (id, i): EmulatedNode => ({
+          name: nameOf(id),
+          providerID: providerId(id),
+          labels: i === 0 ? { "kube-static-pool.io/pool": "web" } : {},
+        }),
+      );
+      await emulator.refresh();
+      return { nodes, failedInstances: bad.map(providerId) };
+    };
 
     it("refresh loop: Refresh, NodeGroups (enabled pools only), NodeGroupForNode for an unmanaged node", async () => {
       const loop = await emulator.runOnce([unmanaged]);
@@ -100,47 +136,35 @@ describe.skipIf(!ok).each(["current", "legacy"] as const)(
     });
 
     it("refresh loop after the joins: every node maps to its group, failed joins carry errorInfo", async () => {
-      const reserved = (await emulator.nodes("web")).map((i) => i.id.replace("ksp://", ""));
-      const [a, b, bad] = reserved as [string, string, string];
-      await until("the three joins to run", () =>
-        [a, b, bad].every((id) => cluster.work.held().includes(id)),
-      );
-      cluster.work.release(a);
-      cluster.work.release(b);
-      cluster.work.release(bad, {
-        step: "preflight.kubelet-state",
-        errorClass: "precondition",
-        message: "kubeadm join: preflight failed",
-      });
-      await cluster.waitForStatus(a, "ready");
-      await cluster.waitForStatus(b, "ready");
-      await cluster.waitForStatus(bad, "fault");
-      const nameOf = (id: string) => cluster.kube.nodeInformer.byProviderId(providerId(id))!.name;
-      nodes.push(
-        { name: nameOf(a), providerID: providerId(a), labels: { "kube-static-pool.io/pool": "web" } },
-        { name: nameOf(b), providerID: providerId(b), labels: {} },
-      );
-      failedInstance = providerId(bad);
+      const {
+        nodes,
+        failedInstances: [failedInstance],
+      } = await joinWeb(2, 1);
+      const [a, b] = nodes as [EmulatedNode, EmulatedNode];
 
       const loop = await emulator.runOnce([...nodes, unmanaged]);
       expect(Object.fromEntries(loop.groupOfNode)).toEqual({
-        [nameOf(a)]: "web",
-        [nameOf(b)]: "web",
+        [a.name]: "web",
+        [b.name]: "web",
         [unmanaged.name]: "",
       });
       expect(loop.targetSizes.get("web")).toBe(2);
       const byId = new Map(loop.instances.get("web")!.map((i) => [i.id, i]));
-      expect(byId.get(providerId(a))).toMatchObject({ state: "instanceRunning", errorInfo: null });
-      expect(byId.get(failedInstance)).toEqual({
+      expect(byId.get(a.providerID)).toMatchObject({ state: "instanceRunning", errorInfo: null });
+      expect(byId.get(failedInstance!)).toEqual({
         id: failedInstance,
         state: "instanceCreating",
         errorInfo: expect.objectContaining({ errorCode: "join-failed", instanceErrorClass: 99 }),
       });
-      expect(byId.get(failedInstance)!.errorInfo!.errorMessage).toContain("preflight failed");
+      expect(byId.get(failedInstance!)!.errorInfo!.errorMessage).toContain("preflight failed");
     });
 
     it("fake-node deletion: a failed instance and an unregistered one, resolved through NodeGroupForNode", async () => {
-      expect(await emulator.deleteUnregistered(failedInstance)).toEqual({
+      // two running nodes and one failed join: target 2
+      const {
+        failedInstances: [failedInstance],
+      } = await joinWeb(2, 1);
+      expect(await emulator.deleteUnregistered(failedInstance!)).toEqual({
         groupId: "web",
         before: 2,
         after: 2,
@@ -155,6 +179,8 @@ describe.skipIf(!ok).each(["current", "legacy"] as const)(
     });
 
     it("decrease target: cancels unregistered instances only, refuses to reach registered ones", async () => {
+      // two running nodes: target 2
+      await joinWeb(2);
       expect(await emulator.scaleUp("web", 2)).toMatchObject({ outcome: "scaled", after: 4 });
       expect(await failure(emulator.decreaseTargetSize("web", -3))).toMatchObject({
         code: status.FAILED_PRECONDITION,
@@ -173,6 +199,8 @@ describe.skipIf(!ok).each(["current", "legacy"] as const)(
     });
 
     it("scale-down: DeleteNodes drains a registered node write-ahead and respects the minimum", async () => {
+      // two running nodes: target 2, the pool's minimum is 1
+      const { nodes } = await joinWeb(2);
       // a drain that takes its time, so CA can be seen looking at a deleting instance
       cluster.kube.setDrainBehaviour({ delayMs: 60_000 });
       await emulator.deleteNodes("web", [nodes[1]!]);
@@ -191,6 +219,9 @@ describe.skipIf(!ok).each(["current", "legacy"] as const)(
     });
 
     it("backoff: ResourceExhausted backs the group off, CA does not call again until it ends", async () => {
+      // web holds one instance, so six more would pass its maximum of 6
+      expect(await emulator.scaleUp("web", 1)).toMatchObject({ outcome: "scaled", after: 1 });
+
       const exhausted = await emulator.scaleUp("gpu", 3);
       expect(exhausted).toMatchObject({ outcome: "failed", backoffMs: INITIAL_BACKOFF_MS });
       expect(exhausted.outcome === "failed" && exhausted.error.code).toBe(status.RESOURCE_EXHAUSTED);
@@ -238,6 +269,8 @@ describe.skipIf(!ok).each(["current", "legacy"] as const)(
     });
 
     it("options, pricing, GPU label and types, cleanup; Unimplemented only where CA tolerates it", async () => {
+      // one running node to price
+      const { nodes } = await joinWeb(1);
       const options = await emulator.getOptions("web", CA_DEFAULT_OPTIONS);
       expect(options).toEqual({ ...CA_DEFAULT_OPTIONS, scaleDownUnneededMs: 300_000 });
       expect(await emulator.getOptions("gpu", CA_DEFAULT_OPTIONS)).toBeNull();

@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { and, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CaNode } from "../../../agent/cloud-provider/types.ts";
 import { createFileCredentialStore } from "../../../agent/control-plane/credential-store.ts";
 import { createHttpControlPlane } from "../../../agent/control-plane/http-control-plane.ts";
@@ -24,9 +24,9 @@ import { registerAgent } from "../../../agent/control-plane/register.ts";
 import type { ControlPlane, StateResult } from "../../../agent/control-plane/types.ts";
 import { type AgentCore, createAgentCore } from "../../../agent/core.ts";
 import { alwaysLeader } from "../../../agent/leadership.ts";
-import { createLogger } from "../../../agent/log.ts";
 import { allocations, machines } from "../../../drizzle/schema/index.ts";
 import { issueRegistrationToken } from "../../../functions/services/clusters/registration-token.ts";
+import { createLogger } from "../../../shared/logger.ts";
 import { startTestApi, type TestApi } from "../../support/api.ts";
 import { seedCluster, seedMachines, seedPool } from "../../support/fixtures.ts";
 import { requirePostgres } from "../../support/postgres.ts";
@@ -35,45 +35,39 @@ const ok = await requirePostgres();
 
 describe.skipIf(!ok)("agent domain against the real control plane", () => {
   let api: TestApi;
-  let server: Server;
-  let baseUrl: string;
   let dir: string;
-  const logLines: string[] = [];
-  const stateAnswers: StateResult["notModified"][] = [];
-  let loseNextAllocationAnswer = false;
-  let core: AgentCore;
+  // each test serves the app on its own port and starts its own agent: the outage test closes its server
+  const servers: Server[] = [];
+  const cores: AgentCore[] = [];
 
   beforeAll(async () => {
     api = await startTestApi();
-    server = await new Promise<Server>((resolve) => {
-      const s = serve({ fetch: api.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s as Server));
-    });
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     dir = await mkdtemp(join(tmpdir(), "ksp-agent-domain-"));
   });
+  afterEach(async () => {
+    for (const core of cores.splice(0)) await core.stop();
+    for (const server of servers.splice(0)) {
+      if (!server.listening) continue;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    }
+  });
   afterAll(async () => {
-    await core?.stop();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await api?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** A real fetch that can lose an allocation's answer after the control plane committed it. */
-  const flakyFetch: typeof fetch = async (input, init) => {
-    const res = await fetch(input, init);
-    const path = new URL(String(input)).pathname;
-    if (path === "/v1/agent/allocations" && loseNextAllocationAnswer) {
-      loseNextAllocationAnswer = false;
-      await res.text();
-      throw Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNRESET" } });
-    }
-    return res;
+  const listen = async () => {
+    const server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: api.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s as Server));
+    });
+    servers.push(server);
+    return { server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
   };
 
-  const dbMachine = async (id: string) =>
-    (await api.database.db.select().from(machines).where(eq(machines.id, id)))[0]!;
-
-  it("registers, syncs, scales up and down through the control plane", async () => {
+  /** A pending cluster with a registration token, an autoscaled pool "web" and a manual pool. */
+  const seedWebCluster = async () => {
     const { db } = api.database;
     const issued = await issueRegistrationToken(new Date(), 3_600_000);
     const cluster = await seedCluster(db, {
@@ -89,6 +83,45 @@ describe.skipIf(!ok)("agent domain against the real control plane", () => {
       hardwareRequirements: { machineLabels: { tag } },
     });
     await seedPool(db, cluster.id, { name: "manual", autoscalingEnabled: false });
+    return { issued, cluster, tag, pool };
+  };
+
+  /** The agent core over the HTTP control plane, as main.ts wires it. */
+  const startAgent = (controlPlane: ControlPlane, logLines: string[] = []) => {
+    const core = createAgentCore({
+      controlPlane,
+      clock: { now: () => new Date() },
+      logger: createLogger({ level: "debug", sink: (line) => logLines.push(line) }),
+      leadership: alwaysLeader("agent-0"),
+      gpuLabel: "nvidia.com/gpu.product",
+      syncIntervalMs: 60_000,
+    });
+    cores.push(core);
+    return core;
+  };
+
+  const dbMachine = async (id: string) =>
+    (await api.database.db.select().from(machines).where(eq(machines.id, id)))[0]!;
+
+  it("registers, syncs, scales up and down through the control plane", async () => {
+    const { db } = api.database;
+    const { baseUrl } = await listen();
+    const logLines: string[] = [];
+    const stateAnswers: StateResult["notModified"][] = [];
+    let loseNextAllocationAnswer = false;
+    /** A real fetch that can lose an allocation's answer after the control plane committed it. */
+    const flakyFetch: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const path = new URL(String(input)).pathname;
+      if (path === "/v1/agent/allocations" && loseNextAllocationAnswer) {
+        loseNextAllocationAnswer = false;
+        await res.text();
+        throw Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNRESET" } });
+      }
+      return res;
+    };
+
+    const { issued, cluster, tag, pool } = await seedWebCluster();
     const readyId = crypto.randomUUID();
     await seedMachines(db, 1, {
       id: readyId,
@@ -129,14 +162,7 @@ describe.skipIf(!ok)("agent domain against the real control plane", () => {
         return answer;
       },
     };
-    core = createAgentCore({
-      controlPlane: observed,
-      clock: { now: () => new Date() },
-      logger: createLogger({ level: "debug", sink: (line) => logLines.push(line) }),
-      leadership: alwaysLeader("agent-0"),
-      gpuLabel: "nvidia.com/gpu.product",
-      syncIntervalMs: 60_000,
-    });
+    const core = startAgent(observed, logLines);
     expect(core.readiness().ready).toBe(false);
     await core.start();
     expect(core.readiness()).toEqual({ ready: true });
@@ -224,7 +250,28 @@ describe.skipIf(!ok)("agent domain against the real control plane", () => {
   });
 
   it("keeps serving reads when the control plane goes away, and answers Unavailable to mutations", async () => {
-    expect(core).toBeDefined();
+    const { server, baseUrl } = await listen();
+    // free machines that match the pool: only the outage can refuse the scale-up below
+    const { issued, cluster, tag } = await seedWebCluster();
+    await seedMachines(api.database.db, 2, { labels: { tag } });
+    const registration = await registerAgent({
+      baseUrl,
+      registrationToken: issued.registrationToken,
+      clusterName: cluster.name,
+      agentVersion: "0.1.0",
+      kubernetesVersion: "v1.31.0",
+    });
+    const core = startAgent(
+      createHttpControlPlane({
+        baseUrl,
+        credential: () => registration.credential,
+        timeoutMs: 3_000,
+        backoffBaseMs: 10,
+      }),
+    );
+    await core.start();
+    expect(core.readiness()).toEqual({ ready: true });
+
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     const started = Date.now();

@@ -12,12 +12,12 @@ import type {
   InstanceInfo,
   NodeGroupInfo,
 } from "../../../agent/cloud-provider/types.ts";
-import { createLogger, type Logger } from "../../../agent/log.ts";
 import {
   HEALTH_PROTO_PATH,
   HEALTH_SERVICE,
   PROTO_LOADER_OPTIONS,
 } from "../../../proto/externalgrpc-paths.ts";
+import { createLogger, type Logger } from "../../../shared/logger.ts";
 import { caServiceConstructor } from "../../support/reference-protos.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: responses are decoded from the wire and checked field by field

@@ -11,7 +11,7 @@ import { KubeConfig, VersionApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubeConfigIfAvailable } from "../../../agent/kubernetes/kube-config.ts";
 import { discoverKubernetesVersion, KUBERNETES_VERSION_UNKNOWN } from "../../../agent/kubernetes/version.ts";
-import { createLogger } from "../../../agent/log.ts";
+import { createLogger } from "../../../shared/logger.ts";
 import { closedPort } from "../../support/closed-port.ts";
 import { type KubeApiServer, startKubeApiServer } from "../../support/kube-api/index.ts";
 

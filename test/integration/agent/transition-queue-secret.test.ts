@@ -15,13 +15,13 @@ import {
 } from "../../../agent/control-plane/secret-credential-store.ts";
 import { loadKubeConfig } from "../../../agent/kubernetes/kube-config.ts";
 import type { SecretsApi } from "../../../agent/kubernetes/secret-keys.ts";
-import { createLogger } from "../../../agent/log.ts";
 import { createStateStore } from "../../../agent/state/store.ts";
 import { createTransitionQueue } from "../../../agent/state/transition-queue.ts";
 import {
   createSecretQueuePersistence,
   TRANSITION_QUEUE_SECRET_KEY,
 } from "../../../agent/state/transition-queue-store.ts";
+import { createLogger } from "../../../shared/logger.ts";
 import { FakeControlPlane } from "../../support/agent/fake-control-plane.ts";
 import { fixtureMachine, fixturePool } from "../../support/agent/fixtures.ts";
 import { type KubeApiServer, startKubeApiServer } from "../../support/kube-api/index.ts";

@@ -7,11 +7,12 @@
  * admin-only access, cluster scoping, and the NDJSON export.
  */
 
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiTokens, auditLogs, clusters, type NewAuditLog } from "../../../drizzle/schema/index.ts";
 import { hashToken } from "../../../functions/lib/tokens.ts";
 import { startTestApi, type TestApi } from "../../support/api.ts";
+import { refusingAuditWrites as refusingAuditWritesIn } from "../../support/audit-refusal.ts";
 import { seedCluster } from "../../support/fixtures.ts";
 import { requirePostgres } from "../../support/postgres.ts";
 import { recordUsage } from "../../support/usage.ts";
@@ -149,39 +150,14 @@ describe.skipIf(!ok)("audit API", () => {
     expect(JSON.stringify(page.items[0])).not.toContain(created.body.registrationToken ?? "never-set");
   });
 
-  /**
-   * Makes the database refuse one kind of audit write for one request id only (a trigger that
-   * raises), so the failure is real and nothing else in the suite is affected; undone afterwards.
-   */
-  const refusingAuditWrites = async (
-    op: "insert" | "update",
-    requestId: string,
-    run: () => Promise<void>,
-  ): Promise<void> => {
-    const db = api.database.db;
-    const name = `audit_refuse_${op}_${crypto.randomUUID().replace(/-/g, "")}`;
-    const row = op === "insert" ? "new" : "old";
-    await db.execute(
-      sql.raw(`create function ${name}() returns trigger language plpgsql as $$
-        begin raise exception 'audit ${op} refused by test'; end $$`),
-    );
-    await db.execute(
-      sql.raw(`create trigger ${name} before ${op} on audit_logs for each row
-        when (${row}.request_id = '${requestId}') execute function ${name}()`),
-    );
-    try {
-      await run();
-    } finally {
-      await db.execute(sql.raw(`drop trigger ${name} on audit_logs`));
-      await db.execute(sql.raw(`drop function ${name}()`));
-    }
-  };
+  const refusingAuditWrites = (op: "insert" | "update", requestId: string, run: () => Promise<void>) =>
+    refusingAuditWritesIn(api.database.db, op, requestId, run);
 
-  it("writes the row before the handler runs: a failed final update leaves it pending", async () => {
+  it("writes the row before the handler runs: if the change's own audit write fails, nothing changes and the row stays pending", async () => {
     const requestId = `audit-${crypto.randomUUID()}`;
     const name = `pending-${crypto.randomUUID().slice(0, 8)}`;
     await refusingAuditWrites("update", requestId, async () => {
-      const created = await api.json("POST", "/v1/clusters", {
+      const refused = await api.json("POST", "/v1/clusters", {
         token: api.admin,
         body: { name },
         headers: {
@@ -190,11 +166,11 @@ describe.skipIf(!ok)("audit API", () => {
           "x-request-id": requestId,
         },
       });
-      // the change was committed before the audit update failed: the response stands
-      expect(created.status).toBe(201);
+      // the service completes the audit row inside its transaction: fail closed, the change rolls back
+      expect(refused.status).toBe(503);
+      expect(refused.body.error).toMatchObject({ code: "dependency_unavailable", requestId });
     });
-    const made = await api.database.db.select().from(clusters).where(eq(clusters.name, name));
-    expect(made).toHaveLength(1);
+    expect(await api.database.db.select().from(clusters).where(eq(clusters.name, name))).toHaveLength(0);
     // the intent row says "attempted, outcome unknown", and the read API filters on it
     const page = await list(`requestId=${requestId}&result=pending`);
     expect(page.items).toHaveLength(1);
@@ -301,7 +277,8 @@ describe.skipIf(!ok)("audit API", () => {
     for (const query of [
       "result=maybe",
       "since=soon",
-      "clusterId=x",
+      // too long for a cluster name or id (an unknown name is a 404: by-name.test.ts)
+      `clusterId=${"x".repeat(64)}`,
       `actor=${"a".repeat(201)}`,
       "cursor=zzz",
     ]) {

@@ -207,7 +207,7 @@ describe.skipIf(!ok)("deleting clusters", () => {
 
   it("rejects a bad force value or id with a 400 envelope", async () => {
     const { cluster } = await populated({ ready: 1 });
-    for (const path of [`/v1/clusters/${cluster.id}?force=yes`, "/v1/clusters/not-a-uuid"]) {
+    for (const path of [`/v1/clusters/${cluster.id}?force=yes`, `/v1/clusters/${"x".repeat(64)}`]) {
       const res = await api.json("DELETE", path, { token: api.admin });
       expect(res.status, path).toBe(400);
       expect(res.body.error.code).toBe("validation_failed");

@@ -1,7 +1,8 @@
 /**
  * POST /v1/machines/import on real Postgres: a 10,000-row CSV, dry runs that
  * match real runs and write nothing, row numbers, overwrite by address,
- * all-or-nothing rollback (a bad row, a database failure half-way through),
+ * all-or-nothing refusal (422 with every row's errors) and rollback (a database
+ * failure half-way through),
  * best-effort, pool assignment, formats, limits and authorisation.
  */
 import { eq, sql } from "drizzle-orm";
@@ -160,9 +161,11 @@ describe.skipIf(!ok)("importing machines", () => {
     const rows = [{ hostname: "after", ip: ipOf(4, 1), cpuCores: 64, labels: { env: "prod" } }];
 
     const refused = await importAs({ json: { machines: rows } });
-    expect(refused.body.applied).toBe(false);
-    expect(refused.body.results[0].status).toBe("error");
-    expect(refused.body.results[0].errors[0].message).toMatch(/already exists.*overwrite=true/);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe("import_rejected");
+    expect(refused.body.report.applied).toBe(false);
+    expect(refused.body.report.results[0].status).toBe("error");
+    expect(refused.body.report.results[0].errors[0].message).toMatch(/already exists.*overwrite=true/);
 
     const versionBefore = (await db().select().from(clusters).where(eq(clusters.id, cluster.id)))[0]!
       .stateVersion;
@@ -192,17 +195,56 @@ describe.skipIf(!ok)("importing machines", () => {
     const text = [HEADER, csvRow(5, 1), csvRow(5, 2), `x,${ipOf(5, 3)},root,0,1,1,,,,`, csvRow(5, 4)].join(
       "\n",
     );
-    const { status, body } = await importAs({ text });
-    expect(status).toBe(200);
-    expect(body).toMatchObject({ applied: false, operationId: null });
-    expect(body.results.map((r: { status: string }) => r.status)).toEqual([
+    const { status, body, res } = await importAs({ text });
+    expect(status).toBe(422);
+    expect(body.error).toEqual({
+      code: "import_rejected",
+      message: expect.stringMatching(/^1 of 4 rows are in error, so nothing was written/),
+      requestId: res.headers.get("x-request-id"),
+      details: { summary: body.report.summary },
+    });
+    expect(body.report).toMatchObject({
+      dryRun: false,
+      mode: "all-or-nothing",
+      applied: false,
+      operationId: null,
+    });
+    expect(body.report.results.map((r: { status: string }) => r.status)).toEqual([
       "skipped",
       "skipped",
       "error",
       "skipped",
     ]);
-    expect(body.summary).toMatchObject({ skipped: 3, error: 1, created: 0 });
+    expect(body.report.results[2]).toMatchObject({ row: 4, errors: [{ field: "sshPort" }] });
+    expect(body.report.summary).toMatchObject({ skipped: 3, error: 1, created: 0 });
     expect(await countIn(5)).toBe(0);
+    const [audit] = await db().select().from(auditLogs).where(eq(auditLogs.requestId, body.error.requestId));
+    expect(audit).toMatchObject({ action: "machine.import", result: "failure", statusCode: 422 });
+    expect(audit!.changes).toMatchObject({ applied: false, summary: { error: 1, skipped: 3 } });
+
+    // the same file as a dry run is a report, not a failure
+    const dry = await importAs({ text }, "?dryRun=true");
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({ dryRun: true, applied: false, summary: { error: 1, skipped: 3 } });
+  });
+
+  it("a refused all-or-nothing import reports every row's errors, however many, unclipped", async () => {
+    // 300 bad rows: far beyond what an error's `details` may echo (20 items, 6 KiB)
+    const bad = Array.from({ length: 300 }, (_, i) => `bad-${i},not-an-ip-${i},root,0,1,1,,,,`);
+    const text = [HEADER, csvRow(12, 1), ...bad].join("\n");
+    const { status, body } = await importAs({ text });
+    expect(status).toBe(422);
+    expect(body.error.code).toBe("import_rejected");
+    expect(body.report.summary).toMatchObject({ total: 301, error: 300, skipped: 1 });
+    expect(body.report.results).toHaveLength(301);
+    const errors = body.report.results.filter((r: { status: string }) => r.status === "error");
+    expect(errors.map((r: { row: number }) => r.row)).toEqual(Array.from({ length: 300 }, (_, i) => i + 3));
+    for (const row of errors) {
+      expect(row.errors.map((e: { field: string }) => e.field)).toEqual(
+        expect.arrayContaining(["ip", "sshPort"]),
+      );
+    }
+    expect(await countIn(12)).toBe(0);
   });
 
   it("all-or-nothing rolls back every batch when the database fails half-way", async () => {

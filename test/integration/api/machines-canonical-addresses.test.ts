@@ -179,7 +179,9 @@ describe.each(TEST_API_DRIVERS)("canonical machine addresses on %s", (driver) =>
       expect((await probe(ipOf(4, 2), true, operator)).body.summary).toMatchObject({ created: 0, error: 1 });
       // the real import (audited, rate limited) refuses it, naming no machine
       const real = await probe(ipOf(4, 2), false);
-      expect(real.body.summary).toMatchObject({ created: 0, error: 1 });
+      expect(real.status).toBe(422);
+      expect(real.body.error.code).toBe("import_rejected");
+      expect(real.body.report.summary).toMatchObject({ created: 0, error: 1 });
       expect(await liveSameMachine(ipOf(4, 2))).toHaveLength(1);
     });
 

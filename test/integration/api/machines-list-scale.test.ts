@@ -9,11 +9,11 @@
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeCursor } from "../../../functions/http/pagination.ts";
 import {
   type ListMachinesInput,
   machinePageQuery,
 } from "../../../functions/services/machines/list-machines.ts";
+import { encodeCursor } from "../../../functions/services/pagination.ts";
 import { startTestApi, type TestApi } from "../../support/api.ts";
 import { seedCluster, seedPool } from "../../support/fixtures.ts";
 import { requirePostgres } from "../../support/postgres.ts";

@@ -162,7 +162,7 @@ describe.skipIf(!ok)("API tokens", () => {
     ["bad role", { name: "x", role: "root" }],
     ["empty name", { name: "  ", role: "viewer" }],
     ["long name", { name: "n".repeat(101), role: "viewer" }],
-    ["bad cluster id", { name: "x", role: "viewer", clusterId: "nope" }],
+    ["bad cluster id", { name: "x", role: "viewer", clusterId: "x".repeat(64) }],
     ["short expiry", { name: "x", role: "viewer", expiresInSeconds: 5 }],
     ["huge expiry", { name: "x", role: "viewer", expiresInSeconds: 1e308 }],
     ["fractional expiry", { name: "x", role: "viewer", expiresInSeconds: 90.5 }],
@@ -178,7 +178,7 @@ describe.skipIf(!ok)("API tokens", () => {
     for (const [method, path] of [
       ["DELETE", "/v1/tokens/not-a-uuid"],
       ["GET", "/v1/tokens?role=root"],
-      ["GET", "/v1/tokens?clusterId=nope"],
+      ["GET", `/v1/tokens?clusterId=${"x".repeat(64)}`],
       ["GET", "/v1/tokens?cursor=%%%"],
     ] as const) {
       const res = await api.json(method, path, { token: api.admin });

@@ -3,11 +3,12 @@
  * connector and engine, capturing every log line and streamed result so tests
  * can look for leaked secrets.
  */
-import { createLogger } from "../../../agent/log.ts";
+
 import { runPipeline } from "../../../agent/pipeline/engine.ts";
 import type { HostResult, Pipeline, StepResult } from "../../../agent/pipeline/types.ts";
 import { createSshConnector } from "../../../agent/ssh/connector.ts";
 import type { SshConnector, SshTarget } from "../../../agent/ssh/types.ts";
+import { createLogger } from "../../../shared/logger.ts";
 import {
   CLUSTER_CA_CERT_HASH,
   createBootstrapToken,

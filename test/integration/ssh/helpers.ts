@@ -1,8 +1,8 @@
 /** Shared bits for the SSH layer's integration tests. */
 import { existsSync, readFileSync } from "node:fs";
-import { createLogger, type Logger } from "../../../agent/log.ts";
 import { createSshConnector, type SshConnectorOptions } from "../../../agent/ssh/connector.ts";
 import type { SshConnector, SshTarget } from "../../../agent/ssh/types.ts";
+import { createLogger, type Logger } from "../../../shared/logger.ts";
 import type { TestHost } from "../../support/ssh-hosts/index.ts";
 
 export function targetFor(host: TestHost, overrides: Partial<SshTarget> = {}): SshTarget {

@@ -1,46 +1,90 @@
 /**
  * An in-memory ControlPlane for agent tests. It follows the real control
- * plane's rules closely enough for the agent to notice no difference: weak
- * ETags of the state version, allocations idempotent by requestId with the
- * same typed refusals and counts, guarded per-item transitions with
- * stale_version details, versions bumped on every change. Tests steer it:
- * an outage, one-off failures, latency, and a gate that holds a state answer
- * (read now, delivered later) to play a stale poll.
+ * plane's rules the agent relies on, and the contract suite
+ * (test/support/contracts/control-plane-contract.ts) runs against both to
+ * keep it so: requests checked with the protocol's schemas (400
+ * validation_failed), weak ETags of the state version, allocations
+ * idempotent by requestId (replayed as the machines are now, a reused id
+ * with another body a conflict) with the same typed refusals and counts,
+ * guarded per-item transitions (reserving refused, legality before the
+ * guard, stale_version details, the release rule), host keys pinned only
+ * where none is, one-time registration tokens and replaceable credentials.
+ *
+ * A machine with no pool stands for the free inventory: candidates for any
+ * pool's allocation, and, as in the real state, not part of the cluster's
+ * state until reserved (nor after a release gives it back).
+ *
+ * Calling the fake directly is calling with the cluster's current credential;
+ * `withCredential` gives the view of an agent holding a given one. Tests
+ * steer it: an outage, one-off failures, latency, and a gate that holds a
+ * state answer (read now, delivered later) to play a stale poll.
  */
 
+import { randomUUID } from "node:crypto";
 import { ControlPlaneError } from "../../../agent/control-plane/errors.ts";
+import type { Registration } from "../../../agent/control-plane/register.ts";
 import type { CallOptions, ControlPlane, StateResult } from "../../../agent/control-plane/types.ts";
-import type {
-  AgentMachine,
-  AgentPool,
-  AgentState,
-  AllocationRequest,
-  AllocationResponse,
-  HeartbeatRequest,
-  HeartbeatResponse,
-  HostKeyPin,
-  HostKeyResult,
-  HostKeysResponse,
-  SnapshotsRequest,
-  SnapshotsResponse,
-  TransitionItem,
-  TransitionResult,
-  TransitionsResponse,
+import {
+  type AgentMachine,
+  type AgentPool,
+  type AgentState,
+  type AllocationRequest,
+  AllocationRequestSchema,
+  type AllocationResponse,
+  type HeartbeatRequest,
+  HeartbeatRequestSchema,
+  type HeartbeatResponse,
+  type HostKeyPin,
+  type HostKeyResult,
+  HostKeysRequestSchema,
+  type HostKeysResponse,
+  type RegisterAgentRequest,
+  RegisterAgentRequestSchema,
+  type SnapshotsRequest,
+  SnapshotsRequestSchema,
+  type SnapshotsResponse,
+  type TransitionItem,
+  type TransitionResult,
+  TransitionsRequestSchema,
+  type TransitionsResponse,
 } from "../../../proto/agent-api.ts";
-import { canTransition } from "../../../proto/machine-states.ts";
+import { canTransition, IN_USE_STATES } from "../../../proto/machine-states.ts";
+import { providerIdFor } from "../../../proto/provider-id.ts";
+import {
+  allocatedView,
+  credentialRefused,
+  desiredStateOf,
+  inFreeInventory,
+  RESERVE_REASON,
+  refusal,
+  registrationRefused,
+  unpadded,
+  validated,
+} from "./fake-control-plane-rules.ts";
 import { fixtureState } from "./fixtures.ts";
 
-export type FakeMethod = "state" | "allocate" | "transitions" | "heartbeat" | "pinHostKeys" | "snapshots";
+export type FakeMethod =
+  | "state"
+  | "allocate"
+  | "transitions"
+  | "heartbeat"
+  | "pinHostKeys"
+  | "snapshots"
+  | "register";
 
-const refusal = (status: number, code: string, message: string, details?: Record<string, unknown>) =>
-  new ControlPlaneError({ kind: "http", status, code, message, details });
+interface RecordedAllocation {
+  answer: Omit<AllocationResponse, "machines" | "created">;
+  machineIds: string[];
+}
 
 export class FakeControlPlane implements ControlPlane {
   readonly clusterId: string;
+  readonly clusterName: string;
   stateVersion: number;
   pools: AgentPool[];
+  /** the cluster's machines and, with no pool, the free inventory */
   machines: AgentMachine[];
-  /** every call, in order */
+  /** every call, in order (those refused for their credential excepted) */
   readonly calls: { method: FakeMethod; options?: CallOptions; args: unknown }[] = [];
   /** snapshots accepted (after pool checks), oldest first */
   readonly snapshotsReceived: SnapshotsRequest[] = [];
@@ -48,12 +92,19 @@ export class FakeControlPlane implements ControlPlane {
   latencyMs = 0;
   private outage = false;
   private readonly failures: { method: FakeMethod; error: Error }[] = [];
-  private readonly allocations = new Map<string, AllocationResponse>();
+  private readonly allocations = new Map<string, RecordedAllocation>();
+  /** machines whose latest reservation took them from the free inventory (release-patch.ts) */
+  private readonly reservedFromFree = new Set<string>();
   private stateGate: Promise<void> | null = null;
+  private credential = newCredential();
+  private registrationToken: string | null = null;
 
-  constructor(init: { clusterId?: string; pools?: AgentPool[]; machines?: AgentMachine[] } = {}) {
+  constructor(
+    init: { clusterId?: string; clusterName?: string; pools?: AgentPool[]; machines?: AgentMachine[] } = {},
+  ) {
     const state = fixtureState(init);
     this.clusterId = state.clusterId;
+    this.clusterName = init.clusterName ?? `cluster-${state.clusterId.slice(0, 8)}`;
     this.stateVersion = state.stateVersion;
     this.pools = state.pools;
     this.machines = state.machines;
@@ -92,16 +143,50 @@ export class FakeControlPlane implements ControlPlane {
     this.stateVersion++;
   }
 
+  /** An operator issues a one-time registration token; it replaces any earlier one. */
+  issueRegistrationToken(): string {
+    this.registrationToken = `fake-registration-${randomUUID()}`;
+    return this.registrationToken;
+  }
+
+  /** Replaces the agent credential (POST /v1/agent/credential/rotate): the previous one is refused from now on. */
+  rotateCredential(): string {
+    this.credential = newCredential();
+    return this.credential;
+  }
+
+  /** The ControlPlane as an agent holding `credential` calls it: refused (401) unless it is the current one. */
+  withCredential(credential: () => string): ControlPlane {
+    const checked =
+      <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        // a control plane that is down answers nothing, not even a refusal
+        if (!this.outage && credential() !== this.credential) throw credentialRefused();
+        return call(...args);
+      };
+    return {
+      state: checked(this.state.bind(this)),
+      allocate: checked(this.allocate.bind(this)),
+      transitions: checked(this.transitions.bind(this)),
+      heartbeat: checked(this.heartbeat.bind(this)),
+      pinHostKeys: checked(this.pinHostKeys.bind(this)),
+      snapshots: checked(this.snapshots.bind(this)),
+    };
+  }
+
   etag(): string {
     return `W/"${this.clusterId}:${this.stateVersion}"`;
   }
 
+  /** The state as GET /v1/agent/state answers it: the cluster's pools and machines, not the free inventory. */
   snapshot(): AgentState {
     return structuredClone({
       clusterId: this.clusterId,
       stateVersion: this.stateVersion,
       pools: this.pools,
-      machines: this.machines,
+      machines: this.machines
+        .filter((m) => !inFreeInventory(m))
+        .map((m) => ({ ...m, desiredState: desiredStateOf(m.status) })),
     });
   }
 
@@ -126,139 +211,203 @@ export class FakeControlPlane implements ControlPlane {
     return answer;
   }
 
+  /** register-agent.ts: the token is consumed by the first good call; a wrong cluster name leaves it usable. */
+  async register(request: RegisterAgentRequest): Promise<Registration> {
+    await this.enter("register", { ...request, registrationToken: "***" });
+    const body = validated(RegisterAgentRequestSchema, request, "register");
+    const nameMatches = body.clusterName === undefined || body.clusterName === this.clusterName;
+    if (
+      this.registrationToken === null ||
+      body.registrationToken !== this.registrationToken ||
+      !nameMatches
+    ) {
+      throw registrationRefused();
+    }
+    this.registrationToken = null;
+    this.credential = newCredential();
+    return { clusterId: this.clusterId, clusterName: this.clusterName, credential: this.credential };
+  }
+
+  /** allocate-machines.ts, reserve-machines.ts, candidates.ts. */
   async allocate(request: AllocationRequest, options?: CallOptions): Promise<AllocationResponse> {
     await this.enter("allocate", request, options);
-    const replay = this.allocations.get(request.requestId);
-    if (replay) return structuredClone({ ...replay, created: false });
-    const pool = this.pools.find((p) => p.id === request.poolId);
-    if (!pool) throw refusal(404, "not_found", `pool ${request.poolId} not found`);
-    if (!pool.autoscalingEnabled) throw refusal(409, "pool_disabled", `pool ${pool.name} is disabled`);
+    const body = validated(AllocationRequestSchema, request, "allocate");
+    const earlier = this.allocations.get(body.requestId);
+    if (earlier) return this.replay(earlier, body);
+    const pool = this.pools.find((p) => p.id === body.poolId);
+    if (!pool) {
+      throw refusal(404, "not_found", `pool ${body.poolId} not found in cluster ${this.clusterId}`, {
+        poolId: body.poolId,
+        clusterId: this.clusterId,
+      });
+    }
+    if (!pool.autoscalingEnabled) {
+      throw refusal(409, "pool_disabled", `autoscaling is disabled for pool ${pool.name}`, {
+        poolId: pool.id,
+      });
+    }
     const current = this.machines.filter(
-      (m) => m.poolId === pool.id && ["reserved", "joining", "ready"].includes(m.status),
+      (m) => m.poolId === pool.id && IN_USE_STATES.includes(m.status),
     ).length;
-    if (current + request.delta > pool.maxSize) {
-      throw refusal(409, "pool_at_max", "pool at max", {
+    if (current + body.delta > pool.maxSize) {
+      throw refusal(409, "pool_at_max", `pool ${pool.name} is at its maximum`, {
+        poolId: pool.id,
         current,
         max: pool.maxSize,
-        requested: request.delta,
+        requested: body.delta,
       });
     }
-    const free = this.machines.filter(
-      (m) => m.status === "available" && (m.poolId === null || m.poolId === pool.id),
-    );
-    if (free.length < request.delta) {
-      throw refusal(409, "not_enough_machines", "not enough machines", {
-        requested: request.delta,
-        available: free.length,
+    // the pool's own machines first, then the free inventory
+    const available = this.machines.filter((m) => m.status === "available");
+    const chosen = [
+      ...available.filter((m) => m.poolId === pool.id),
+      ...available.filter(inFreeInventory),
+    ].slice(0, body.delta);
+    if (chosen.length < body.delta) {
+      throw refusal(409, "not_enough_machines", `pool ${pool.name} needs ${body.delta} machines`, {
+        poolId: pool.id,
+        requested: body.delta,
+        available: chosen.length,
       });
     }
-    const chosen = free.slice(0, request.delta);
+    const now = new Date().toISOString();
     for (const m of chosen) {
+      if (inFreeInventory(m)) this.reservedFromFree.add(m.id);
+      else this.reservedFromFree.delete(m.id);
       Object.assign(m, {
         status: "reserved",
-        desiredState: "joined",
+        statusReason: RESERVE_REASON,
         poolId: pool.id,
-        providerId: `ksp://${m.id}`,
+        providerId: providerIdFor(m.id),
         version: m.version + 1,
-        statusChangedAt: new Date().toISOString(),
+        statusChangedAt: now,
       });
     }
     this.stateVersion++;
-    const answer: AllocationResponse = {
-      allocationId: `alloc-${this.allocations.size + 1}`,
-      requestId: request.requestId,
-      poolId: pool.id,
-      delta: request.delta,
-      created: true,
-      createdAt: new Date().toISOString(),
-      machines: chosen.map((m) => ({
-        id: m.id,
-        providerId: m.providerId,
-        hostname: m.hostname,
-        ip: m.ip,
-        ssh: m.ssh,
-        hostKeyFingerprint: m.hostKeyFingerprint,
-        status: m.status,
-        version: m.version,
-        labels: m.labels,
-        taints: m.taints,
-      })),
+    const recorded: RecordedAllocation = {
+      answer: {
+        allocationId: randomUUID(),
+        requestId: body.requestId,
+        poolId: pool.id,
+        delta: body.delta,
+        createdAt: now,
+      },
+      machineIds: chosen.map((m) => m.id),
     };
-    this.allocations.set(request.requestId, answer);
-    return structuredClone(answer);
+    this.allocations.set(body.requestId, recorded);
+    return { ...recorded.answer, created: true, machines: chosen.map(allocatedView) };
   }
 
+  /** transitions: per-item results, never a whole-batch conflict (report-transitions.ts). */
   async transitions(items: TransitionItem[], options?: CallOptions): Promise<TransitionsResponse> {
     await this.enter("transitions", items, options);
-    const results = items.map((item) => this.applyTransition(item));
+    const body = validated(TransitionsRequestSchema, { items }, "transitions");
+    const results = body.items.map((item) => this.applyTransition(item));
     const applied = results.filter((r) => r.ok).length;
-    if (applied > 0) this.stateVersion++;
     return { results, summary: { applied, failed: results.length - applied } };
   }
 
   async heartbeat(request: HeartbeatRequest, options?: CallOptions): Promise<HeartbeatResponse> {
     await this.enter("heartbeat", request, options);
+    validated(HeartbeatRequestSchema, request, "heartbeat");
     return { receivedAt: new Date().toISOString(), stateVersion: this.stateVersion };
   }
 
-  /** Pins a key only where none is, like the real route: the same key again is "unchanged", another a conflict. */
+  /** pin-host-keys.ts: a key only where none is; the same key again is "unchanged", another a conflict. */
   async pinHostKeys(items: HostKeyPin[], options?: CallOptions): Promise<HostKeysResponse> {
     await this.enter("pinHostKeys", items, options);
-    const results = items.map((item): HostKeyResult => {
-      const m = this.machines.find((x) => x.id === item.machineId);
+    const body = validated(HostKeysRequestSchema, { items }, "pinHostKeys");
+    const results = body.items.map((item): HostKeyResult => {
+      const m = this.clusterMachine(item.machineId);
       if (!m) {
         return {
           machineId: item.machineId,
           ok: false,
-          error: { code: "not_found", message: `machine ${item.machineId} not found` },
+          error: {
+            code: "not_found",
+            message: `machine ${item.machineId} not found`,
+            details: { machineId: item.machineId },
+          },
         };
       }
       if (m.hostKeyFingerprint === null) {
         m.hostKeyFingerprint = item.fingerprint;
+        this.stateVersion++;
         return { machineId: m.id, ok: true, pinned: true, fingerprint: item.fingerprint };
       }
-      if (m.hostKeyFingerprint === item.fingerprint) {
-        return { machineId: m.id, ok: true, pinned: false, fingerprint: item.fingerprint };
+      const pinned = unpadded(m.hostKeyFingerprint);
+      if (pinned === item.fingerprint) {
+        return { machineId: m.id, ok: true, pinned: false, fingerprint: pinned };
       }
       return {
         machineId: m.id,
         ok: false,
         error: {
           code: "conflict",
-          message: `machine ${m.id} already has another host key pinned`,
-          details: { pinned: m.hostKeyFingerprint },
+          message: `machine ${m.id} has another host key pinned`,
+          details: { pinned },
         },
       };
     });
     const pinned = results.filter((r) => r.ok && r.pinned).length;
     const failed = results.filter((r) => !r.ok).length;
-    if (pinned > 0) this.stateVersion++;
     return { results, summary: { pinned, unchanged: results.length - pinned - failed, failed } };
   }
 
-  /** Stores the push like the real route: every pool must be one of the cluster's, or nothing is kept (404). */
+  /** record-snapshots.ts: every pool must be one of the cluster's, or nothing is kept (404). */
   async snapshots(request: SnapshotsRequest, options?: CallOptions): Promise<SnapshotsResponse> {
     await this.enter("snapshots", request, options);
-    const unknown = request.pools.find((p) => !this.pools.some((pool) => pool.id === p.poolId));
-    if (unknown) throw refusal(404, "not_found", `pool ${unknown.poolId} not found`);
+    const body = validated(SnapshotsRequestSchema, request, "snapshots");
+    const missing = body.pools
+      .map((p) => p.poolId)
+      .filter((id) => !this.pools.some((pool) => pool.id === id));
+    if (missing.length > 0)
+      throw refusal(404, "not_found", `pool ${missing[0]} not found`, { poolIds: missing });
     this.snapshotsReceived.push(structuredClone(request));
     return {
-      capturedAt: request.capturedAt ?? new Date().toISOString(),
-      recorded: request.pools.length + (request.cluster ? 1 : 0),
+      capturedAt: (body.capturedAt ? new Date(body.capturedAt) : new Date()).toISOString(),
+      recorded: body.pools.length + (body.cluster ? 1 : 0),
     };
   }
 
+  /** A machine of this cluster (the free inventory is not), as lockOwnMachine finds it. */
+  private clusterMachine(id: string): AgentMachine | undefined {
+    return this.machines.find((m) => m.id === id && !inFreeInventory(m));
+  }
+
+  /** allocate-machines.ts replay: the earlier answer with its machines as they are now. */
+  private replay(earlier: RecordedAllocation, body: AllocationRequest): AllocationResponse {
+    const { answer } = earlier;
+    if (answer.poolId !== body.poolId || answer.delta !== body.delta) {
+      throw refusal(409, "conflict", `request id ${body.requestId} was already used`, {
+        requestId: body.requestId,
+        allocationId: answer.allocationId,
+        poolId: answer.poolId,
+        delta: answer.delta,
+      });
+    }
+    const machines = earlier.machineIds
+      .map((id) => this.machines.find((m) => m.id === id))
+      .filter((m): m is AgentMachine => m !== undefined)
+      .map(allocatedView);
+    return { ...answer, created: false, machines };
+  }
+
+  /** report-transitions.ts and transition-machine.ts, in their order of checks. */
   private applyTransition(item: TransitionItem): TransitionResult {
-    const m = this.machines.find((x) => x.id === item.machineId);
     const fail = (
       code: "not_found" | "stale_version" | "illegal_transition",
-      details?: Record<string, unknown>,
+      details: Record<string, unknown>,
     ) => ({
       machineId: item.machineId,
       ok: false as const,
-      error: { code, message: `${code} for ${item.machineId}`, ...(details ? { details } : {}) },
+      error: { code, message: `${code} for ${item.machineId}`, details },
     });
-    if (!m) return fail("not_found");
+    if (item.to === "reserved") return fail("illegal_transition", { from: item.from, to: item.to });
+    const m = this.clusterMachine(item.machineId);
+    if (!m) return fail("not_found", { id: item.machineId });
+    if (!canTransition(item.from, item.to))
+      return fail("illegal_transition", { from: item.from, to: item.to });
     if (
       m.status !== item.from ||
       (item.expectedVersion !== undefined && item.expectedVersion !== m.version)
@@ -270,16 +419,20 @@ export class FakeControlPlane implements ControlPlane {
         actualVersion: m.version,
       });
     }
-    if (!canTransition(item.from, item.to))
-      return fail("illegal_transition", { from: item.from, to: item.to });
+    // release-patch.ts: leaving the cluster's capacity clears the provider id and node name, and
+    // gives a machine its reservation took from the free inventory back to it
+    if (item.to === "available" && IN_USE_STATES.includes(item.from)) {
+      Object.assign(m, { providerId: null, nodeName: null });
+      if (this.reservedFromFree.has(m.id)) m.poolId = null;
+    }
     m.status = item.to;
     m.version++;
     m.statusReason = item.reason ?? null;
     m.statusChangedAt = new Date().toISOString();
-    // like the control plane's transition patch: the reporter's node name and error are kept
+    // the reporter's node name and error are kept, over the release patch too
     if (item.nodeName !== undefined) m.nodeName = item.nodeName;
     if (item.lastError !== undefined) m.lastError = item.lastError;
-    if (item.to === "available") Object.assign(m, { providerId: null, nodeName: null, poolId: null });
+    this.stateVersion++;
     return { machineId: m.id, ok: true, machine: { status: m.status, version: m.version } };
   }
 
@@ -293,3 +446,5 @@ export class FakeControlPlane implements ControlPlane {
     if (index >= 0) throw this.failures.splice(index, 1)[0]!.error;
   }
 }
+
+const newCredential = () => `fake-agent-credential-${randomUUID()}`;

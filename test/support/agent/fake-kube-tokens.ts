@@ -13,7 +13,7 @@ import {
 } from "../../../agent/kubernetes/bootstrap-token-secret.ts";
 import { KubeError } from "../../../agent/kubernetes/kube-error.ts";
 import type { BootstrapToken, BootstrapTokens } from "../../../agent/kubernetes/types.ts";
-import type { Clock } from "../../../functions/lib/clock.ts";
+import type { Clock } from "../../../shared/clock.ts";
 import type { Gate } from "./fake-kube-nodes.ts";
 
 export interface FakeToken extends BootstrapToken {

@@ -21,7 +21,7 @@ import { CLUSTER_INFO_MISSING } from "../../../agent/kubernetes/cluster-discover
 import { podKey } from "../../../agent/kubernetes/drain-plan.ts";
 import { KubeError } from "../../../agent/kubernetes/kube-error.ts";
 import type { ClusterDiscovery, ClusterJoinInfo } from "../../../agent/kubernetes/types.ts";
-import { type Clock, systemClock } from "../../../functions/lib/clock.ts";
+import { type Clock, systemClock } from "../../../shared/clock.ts";
 import {
   type DrainBehaviour,
   FakeNodeInformer,

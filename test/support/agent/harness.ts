@@ -4,8 +4,8 @@
  * `h.service`, `h.fake`, `h.leadership.leader = false`, `h.logs`.
  */
 import { type AgentCore, createAgentCore } from "../../../agent/core.ts";
-import { createLogger } from "../../../agent/log.ts";
 import type { AgentMachine, AgentPool } from "../../../proto/agent-api.ts";
+import { createLogger } from "../../../shared/logger.ts";
 import { FakeControlPlane } from "./fake-control-plane.ts";
 import { SettableLeadership } from "./settable-leadership.ts";
 

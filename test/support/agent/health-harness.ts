@@ -8,9 +8,9 @@
 import { afterEach } from "vitest";
 import { createHealthChecks } from "../../../agent/health-checks/health-checks.ts";
 import type { HealthChecks, HealthChecksDeps } from "../../../agent/health-checks/types.ts";
-import { createLogger } from "../../../agent/log.ts";
 import type { HaMetrics } from "../../../agent/metrics.ts";
 import type { AgentMachine, AgentPool, TransitionItem } from "../../../proto/agent-api.ts";
+import { createLogger } from "../../../shared/logger.ts";
 import { FakeKube } from "./fake-kube.ts";
 import { FakeMachineWork } from "./fake-machine-work.ts";
 import { FakeNodeEvents } from "./fake-node-events.ts";

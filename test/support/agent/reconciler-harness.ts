@@ -6,11 +6,11 @@
  * milliseconds; `until` waits for a condition or fails with what it saw.
  */
 import { afterEach } from "vitest";
-import { createLogger } from "../../../agent/log.ts";
 import type { LifecycleMetrics } from "../../../agent/metrics.ts";
 import { createReconciler, type Reconciler } from "../../../agent/reconciler/reconciler.ts";
 import type { ReconcilerDeps } from "../../../agent/reconciler/types.ts";
 import type { AgentMachine, AgentPool, TransitionItem } from "../../../proto/agent-api.ts";
+import { createLogger } from "../../../shared/logger.ts";
 import { waitFor } from "../eventually.ts";
 import { FakeKube } from "./fake-kube.ts";
 import { FakeMachineWork } from "./fake-machine-work.ts";

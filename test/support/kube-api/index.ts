@@ -13,7 +13,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
-import { type Clock, systemClock } from "../../../functions/lib/clock.ts";
+import { type Clock, systemClock } from "../../../shared/clock.ts";
 import { recordUsage } from "../usage.ts";
 import { seedClusterInfo } from "./cluster-info.ts";
 import { type Hold, type HoldMatch, RequestHolds } from "./holds.ts";

@@ -6,7 +6,7 @@
  * stored in UTC; leaseDurationSeconds must be positive and leaseTransitions
  * not negative (422). Leases also refuse unconditional updates (registry.ts).
  */
-import type { KubeObject } from "./registry.ts";
+import type { KubeObject } from "./kube-object.ts";
 import { errors, type StatusCause } from "./status.ts";
 
 const RFC3339_MICRO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.(\d{6})(Z|[+-]\d{2}:\d{2})$/;

@@ -3,29 +3,11 @@
  * registry (pkg/registry/...) hard-codes: scope, status subresource, status
  * reset on create, supported field selectors, and what DELETE returns.
  */
+import type { KubeObject } from "./kube-object.ts";
 import { normalizeLease } from "./lease.ts";
 import type { GroupResource } from "./status.ts";
 
-export type KubeObject = {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta;
-  [field: string]: unknown;
-};
-
-export type ObjectMeta = {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  [field: string]: unknown;
-};
+export type { KubeObject, ObjectMeta } from "./kube-object.ts";
 
 export type FieldGetter = (obj: KubeObject) => string;
 

@@ -5,7 +5,7 @@
  * serialised exactly like two etcd transactions: one wins, one conflicts.
  */
 import { randomUUID } from "node:crypto";
-import type { Clock } from "../../../functions/lib/clock.ts";
+import type { Clock } from "../../../shared/clock.ts";
 import { EventLog, type EventType } from "./event-log.ts";
 import { kubeTime, resolveName, specOf, validateName } from "./object-meta.ts";
 import { deepEqual } from "./patch.ts";

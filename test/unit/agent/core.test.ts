@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { createAgentCore } from "../../../agent/core.ts";
 import { alwaysLeader } from "../../../agent/leadership.ts";
-import { createLogger } from "../../../agent/log.ts";
+import { createLogger } from "../../../shared/logger.ts";
 import { FakeControlPlane } from "../../support/agent/fake-control-plane.ts";
 import { fixtureMachine, fixtureMachines, fixturePool } from "../../support/agent/fixtures.ts";
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startHeartbeatLoop } from "../../../agent/heartbeat.ts";
-import { createLogger } from "../../../agent/log.ts";
 import type { HeartbeatRequest } from "../../../proto/agent-api.ts";
+import { createLogger } from "../../../shared/logger.ts";
 import { FakeControlPlane } from "../../support/agent/fake-control-plane.ts";
 import { SettableLeadership } from "../../support/agent/settable-leadership.ts";
 

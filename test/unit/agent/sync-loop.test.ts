@@ -1,8 +1,8 @@
 /** ETag polling, backoff while the control plane fails, coalesced triggers. */
 import { afterEach, describe, expect, it } from "vitest";
-import { createLogger } from "../../../agent/log.ts";
 import { createStateStore } from "../../../agent/state/store.ts";
 import { createSyncLoop, type SyncLoop } from "../../../agent/state/sync-loop.ts";
+import { createLogger } from "../../../shared/logger.ts";
 import { FakeControlPlane } from "../../support/agent/fake-control-plane.ts";
 import { fixturePool } from "../../support/agent/fixtures.ts";
 

@@ -7,10 +7,10 @@ import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createLogger } from "../../../agent/log.ts";
 import { createStateStore } from "../../../agent/state/store.ts";
 import { createTransitionQueue } from "../../../agent/state/transition-queue.ts";
 import { createFileQueuePersistence, queueFileBeside } from "../../../agent/state/transition-queue-store.ts";
+import { createLogger } from "../../../shared/logger.ts";
 import { FakeControlPlane } from "../../support/agent/fake-control-plane.ts";
 import { fixtureMachine, fixturePool } from "../../support/agent/fixtures.ts";
 

@@ -7,7 +7,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ControlPlaneError } from "../../../agent/control-plane/errors.ts";
 import { createAgentCore } from "../../../agent/core.ts";
-import { createLogger } from "../../../agent/log.ts";
 import { createStateStore, type StateStore } from "../../../agent/state/store.ts";
 import { createSyncLoop, type SyncLoop } from "../../../agent/state/sync-loop.ts";
 import {
@@ -16,6 +15,7 @@ import {
   type TransitionQueuePersistence,
 } from "../../../agent/state/transition-queue.ts";
 import type { AgentMachine, TransitionItem } from "../../../proto/agent-api.ts";
+import { createLogger } from "../../../shared/logger.ts";
 import { FakeControlPlane } from "../../support/agent/fake-control-plane.ts";
 import { fixtureMachine, fixturePool } from "../../support/agent/fixtures.ts";
 import { SettableLeadership } from "../../support/agent/settable-leadership.ts";

@@ -1,8 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
-import { requireAgent } from "../../../services/auth/principal.ts";
 import { allocateMachines } from "../../../services/agent/allocate-machines.ts";
 import { AGENT_ERRORS, AllocationRequest, AllocationResponse } from "./schemas.ts";
 
@@ -35,19 +33,13 @@ const route = createRoute({
   },
 });
 
-export function registerAgentAllocations(app: App): void {
-  app.openapi(route, async (c) => {
-    const agent = requireAgent(c.get("principal"));
+export const registerAgentAllocations = defineRoute({
+  route,
+  access: "agent",
+  audit: { action: "pool.allocate", resourceType: "pool" },
+  run: async (c, { ctx, principal: agent }) => {
     const body = c.req.valid("json");
-    setAudit(c, {
-      action: "pool.allocate",
-      resourceType: "pool",
-      resourceId: body.poolId,
-      clusterId: agent.clusterId,
-      changes: { ...body },
-    });
-    const ctx = await c.get("scope").serviceContext(agent.actor);
     const allocation = await allocateMachines({ ctx, input: { ...body, clusterId: agent.clusterId } });
     return c.json(allocation, 200);
-  });
-}
+  },
+});

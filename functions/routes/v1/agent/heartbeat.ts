@@ -1,8 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { skipAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
-import { requireAgent } from "../../../services/auth/principal.ts";
 import { recordHeartbeat } from "../../../services/agent/heartbeat.ts";
 import { AGENT_ERRORS, HeartbeatRequest, HeartbeatResponse } from "./schemas.ts";
 
@@ -22,12 +20,13 @@ const route = createRoute({
   },
 });
 
-export function registerAgentHeartbeat(app: App): void {
-  app.openapi(route, async (c) => {
-    const agent = requireAgent(c.get("principal"));
-    skipAudit(c);
-    const ctx = await c.get("scope").serviceContext(agent.actor);
+export const registerAgentHeartbeat = defineRoute({
+  route,
+  access: "agent",
+  // high frequency, low value: listed in UNAUDITED_ROUTES
+  audit: false,
+  run: async (c, { ctx, principal: agent }) => {
     const body = c.req.valid("json");
     return c.json(await recordHeartbeat({ ctx, input: { ...body, clusterId: agent.clusterId } }), 200);
-  });
-}
+  },
+});

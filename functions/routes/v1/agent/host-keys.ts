@@ -1,8 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
-import { requireAgent } from "../../../services/auth/principal.ts";
 import { pinHostKeys } from "../../../services/agent/pin-host-keys.ts";
 import { AGENT_ERRORS, HostKeysRequest, HostKeysResponse } from "./schemas.ts";
 
@@ -27,20 +25,12 @@ const route = createRoute({
   },
 });
 
-export function registerAgentHostKeys(app: App): void {
-  app.openapi(route, async (c) => {
-    const agent = requireAgent(c.get("principal"));
+export const registerAgentHostKeys = defineRoute({
+  route,
+  access: "agent",
+  audit: { action: "machine.host_keys", resourceType: "machine" },
+  run: async (c, { ctx, principal: agent }) => {
     const { items } = c.req.valid("json");
-    const entry = {
-      action: "machine.host_keys",
-      resourceType: "machine",
-      clusterId: agent.clusterId,
-      changes: { items: items.length },
-    };
-    setAudit(c, entry);
-    const ctx = await c.get("scope").serviceContext(agent.actor);
-    const result = await pinHostKeys({ ctx, input: { clusterId: agent.clusterId, items } });
-    setAudit(c, { ...entry, changes: { items: items.length, ...result.summary } });
-    return c.json(result, 200);
-  });
-}
+    return c.json(await pinHostKeys({ ctx, input: { clusterId: agent.clusterId, items } }), 200);
+  },
+});

@@ -1,6 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { errorResponses } from "../../../http/openapi.ts";
 import { hashToken } from "../../../lib/tokens.ts";
 import { registrationLimitByCluster } from "../../../middleware/rate-limit.ts";
@@ -28,23 +27,19 @@ const route = createRoute({
   },
 });
 
-export function registerRegisterAgent(app: App): void {
-  app.openapi(route, async (c) => {
+export const registerRegisterAgent = defineRoute({
+  route,
+  // the registration token in the body is the credential
+  access: "open",
+  actor: "agent-registration",
+  audit: { action: "agent.register", resourceType: "cluster" },
+  run: async (c, { ctx }) => {
     const body = c.req.valid("json");
     // Per cluster: by the name it claims, or else by the token (which belongs to one cluster).
     await registrationLimitByCluster(
       c,
       body.clusterName ?? `token:${(await hashToken(body.registrationToken)).slice(0, 32)}`,
     );
-    const entry = {
-      action: "agent.register",
-      resourceType: "cluster",
-      changes: { agentVersion: body.agentVersion, kubernetesVersion: body.kubernetesVersion },
-    };
-    setAudit(c, entry);
-    const ctx = await c.get("scope").serviceContext("agent-registration");
-    const registered = await registerAgent({ ctx, input: body });
-    setAudit(c, { ...entry, resourceId: registered.clusterId, clusterId: registered.clusterId });
-    return c.json(registered, 201);
-  });
-}
+    return c.json(await registerAgent({ ctx, input: body }), 201);
+  },
+});

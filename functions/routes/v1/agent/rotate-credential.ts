@@ -1,8 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
-import { requireAgent } from "../../../services/auth/principal.ts";
 import { rotateAgentCredential } from "../../../services/agent/rotate-credential.ts";
 import { AGENT_ERRORS, RotatedCredential } from "./schemas.ts";
 
@@ -22,16 +20,11 @@ const route = createRoute({
   },
 });
 
-export function registerRotateAgentCredential(app: App): void {
-  app.openapi(route, async (c) => {
-    const agent = requireAgent(c.get("principal"));
-    setAudit(c, {
-      action: "agent.credential.rotate",
-      resourceType: "cluster",
-      resourceId: agent.clusterId,
-      clusterId: agent.clusterId,
-    });
-    const ctx = await c.get("scope").serviceContext(agent.actor);
+export const registerRotateAgentCredential = defineRoute({
+  route,
+  access: "agent",
+  audit: { action: "agent.credential.rotate", resourceType: "cluster" },
+  run: async (c, { ctx, principal: agent }) => {
     return c.json(await rotateAgentCredential({ ctx, input: { clusterId: agent.clusterId } }), 201);
-  });
-}
+  },
+});

@@ -4,9 +4,8 @@
  * is answered 304 from the state-version cache alone, without Postgres.
  */
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
-import { requireAgent } from "../../../services/auth/principal.ts";
 import {
   agentStateTag,
   etagMatches,
@@ -31,10 +30,10 @@ const route = createRoute({
   },
 });
 
-export function registerAgentState(app: App): void {
-  app.openapi(route, async (c) => {
-    const agent = requireAgent(c.get("principal"));
-    const ctx = await c.get("scope").serviceContext(agent.actor);
+export const registerAgentState = defineRoute({
+  route,
+  access: "agent",
+  run: async (c, { ctx, principal: agent }) => {
     const input = { clusterId: agent.clusterId };
     const current = await agentStateTag({ ctx, input });
     c.header("Cache-Control", "no-cache");
@@ -45,5 +44,5 @@ export function registerAgentState(app: App): void {
     const state = await loadAgentState({ ctx, input });
     c.header("ETag", stateEtag(state.clusterId, state.stateVersion));
     return c.json(state, 200);
-  });
-}
+  },
+});

@@ -1,8 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PageQuerySchema, pageOf } from "../../../http/pagination.ts";
-import { assertClusterAccess, clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { listAudit } from "../../../services/audit/list-audit.ts";
 import { timeRange } from "../events/schemas.ts";
 import { AUDIT_READER_ROLE, AuditEntrySchema, AuditFilterQuery } from "./schemas.ts";
@@ -23,16 +22,12 @@ const route = createRoute({
   },
 });
 
-export function registerListAudit(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), AUDIT_READER_ROLE);
+export const registerListAudit = defineRoute({
+  route,
+  access: AUDIT_READER_ROLE,
+  run: async (c, { ctx, principal }) => {
     const query = c.req.valid("query");
-    if (query.clusterId) assertClusterAccess(principal, query.clusterId);
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    const page = await listAudit({
-      ctx,
-      input: { ...query, ...timeRange(query), scopeClusterId: clusterScopeOf(principal) },
-    });
-    return c.json(page, 200);
-  });
-}
+    const input = { ...query, ...timeRange(query), scopeClusterId: principal.clusterId };
+    return c.json(await listAudit({ ctx, input }), 200);
+  },
+});

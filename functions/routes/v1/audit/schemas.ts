@@ -1,7 +1,7 @@
 /** Schemas shared by the /v1 audit routes. */
 import { z } from "@hono/zod-openapi";
 import { AUDIT_RESULTS } from "../../../../drizzle/schema/audit-logs.ts";
-import { UuidSchema } from "../../../http/params.ts";
+import { ClusterRefSchema } from "../../../http/params.ts";
 import { TimeRangeQuery } from "../events/schemas.ts";
 
 /**
@@ -21,7 +21,7 @@ export const AuditFilterQuery = TimeRangeQuery.extend({
     .openapi({ description: 'prefix: "cluster." matches every cluster action' }),
   resourceType: z.string().min(1).max(100).optional(),
   resourceId: z.string().min(1).max(200).optional(),
-  clusterId: UuidSchema.optional(),
+  clusterId: ClusterRefSchema.optional(),
   result: z.enum(AUDIT_RESULTS).optional(),
   requestId: z.string().min(1).max(200).optional(),
 });

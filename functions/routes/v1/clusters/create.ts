@@ -1,10 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { LabelsSchema } from "../../../http/params.ts";
-import { requireRole } from "../../../services/auth/principal.ts";
-import { AppError } from "../../../lib/errors.ts";
 import { createCluster } from "../../../services/clusters/create-cluster.ts";
 import {
   ClusterNameSchema,
@@ -42,31 +39,21 @@ const route = createRoute({
   },
 });
 
-export function registerCreateCluster(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "admin");
-    const body = c.req.valid("json");
-    setAudit(c, { action: "cluster.create", resourceType: "cluster", changes: { name: body.name } });
-    if (principal.clusterId !== null) {
-      // a token scoped to one cluster must not be able to grow the fleet
-      throw new AppError("forbidden", "a cluster-scoped token cannot create clusters");
-    }
-    const scope = c.get("scope");
-    const ctx = await scope.serviceContext(principal.actor);
+export const registerCreateCluster = defineRoute({
+  route,
+  access: "admin",
+  // a token scoped to one cluster must not be able to grow the fleet
+  unscopedOnly: "a cluster-scoped token cannot create clusters",
+  audit: { action: "cluster.create", resourceType: "cluster" },
+  run: async (c, { ctx }) => {
     const created = await createCluster({
       ctx,
       input: {
-        ...body,
-        registrationTokenTtlMs: scope.deps.config.policy.registrationTokenTtlMs,
+        ...c.req.valid("json"),
+        registrationTokenTtlMs: c.get("scope").deps.config.policy.registrationTokenTtlMs,
         thresholds: healthThresholds(c),
       },
     });
-    setAudit(c, {
-      action: "cluster.create",
-      resourceType: "cluster",
-      resourceId: created.cluster.id,
-      clusterId: created.cluster.id,
-    });
     return c.json(created, 201);
-  });
-}
+  },
+});

@@ -1,9 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { ClusterIdParams } from "../../../http/params.ts";
-import { assertClusterAccess, requireRole } from "../../../services/auth/principal.ts";
 import { deleteCluster } from "../../../services/clusters/delete-cluster.ts";
 
 const DeleteClusterQuery = z.object({
@@ -44,30 +42,13 @@ const route = createRoute({
   },
 });
 
-export function registerDeleteCluster(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "admin");
+export const registerDeleteCluster = defineRoute({
+  route,
+  access: "admin",
+  audit: { action: "cluster.delete", resourceType: "cluster" },
+  run: async (c, { ctx }) => {
     const { clusterId } = c.req.valid("param");
     const force = c.req.valid("query").force === "true";
-    assertClusterAccess(principal, clusterId);
-    setAudit(c, {
-      action: "cluster.delete",
-      resourceType: "cluster",
-      resourceId: clusterId,
-      clusterId,
-      changes: { force },
-    });
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    const deleted = await deleteCluster({ ctx, input: { clusterId, force } });
-    setAudit(c, {
-      action: "cluster.delete",
-      resourceType: "cluster",
-      changes: {
-        force,
-        releasedMachines: deleted.releasedMachines,
-        faultedMachines: deleted.faultedMachines,
-      },
-    });
-    return c.json(deleted, 200);
-  });
-}
+    return c.json(await deleteCluster({ ctx, input: { clusterId, force } }), 200);
+  },
+});

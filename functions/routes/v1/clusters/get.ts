@@ -1,8 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { ClusterIdParams } from "../../../http/params.ts";
-import { assertClusterAccess, requireRole } from "../../../services/auth/principal.ts";
 import { getCluster } from "../../../services/clusters/get-cluster.ts";
 import { ClusterSchema, healthThresholds } from "./schemas.ts";
 
@@ -19,13 +18,11 @@ const route = createRoute({
   },
 });
 
-export function registerGetCluster(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "viewer");
+export const registerGetCluster = defineRoute({
+  route,
+  access: "viewer",
+  run: async (c, { ctx }) => {
     const { clusterId } = c.req.valid("param");
-    assertClusterAccess(principal, clusterId);
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    const cluster = await getCluster({ ctx, input: { clusterId, thresholds: healthThresholds(c) } });
-    return c.json(cluster, 200);
-  });
-}
+    return c.json(await getCluster({ ctx, input: { clusterId, thresholds: healthThresholds(c) } }), 200);
+  },
+});

@@ -1,8 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PageQuerySchema, pageOf } from "../../../http/pagination.ts";
-import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { CLUSTER_HEALTHS } from "../../../services/clusters/health.ts";
 import { listClusters } from "../../../services/clusters/list-clusters.ts";
 import { ClusterSchema, healthThresholds } from "./schemas.ts";
@@ -33,15 +32,18 @@ const route = createRoute({
   },
 });
 
-export function registerListClusters(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "viewer");
-    const query = c.req.valid("query");
-    const ctx = await c.get("scope").serviceContext(principal.actor);
+export const registerListClusters = defineRoute({
+  route,
+  access: "viewer",
+  run: async (c, { ctx, principal }) => {
     const page = await listClusters({
       ctx,
-      input: { ...query, scopeClusterId: clusterScopeOf(principal), thresholds: healthThresholds(c) },
+      input: {
+        ...c.req.valid("query"),
+        scopeClusterId: principal.clusterId,
+        thresholds: healthThresholds(c),
+      },
     });
     return c.json(page, 200);
-  });
-}
+  },
+});

@@ -1,9 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { ClusterIdParams } from "../../../http/params.ts";
-import { assertClusterAccess, requireRole } from "../../../services/auth/principal.ts";
 import { rotateRegistrationToken } from "../../../services/clusters/registration-token.ts";
 import { RegistrationTokenSchema } from "./schemas.ts";
 
@@ -27,23 +25,13 @@ const route = createRoute({
   },
 });
 
-export function registerRotateRegistrationToken(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "admin");
+export const registerRotateRegistrationToken = defineRoute({
+  route,
+  access: "admin",
+  audit: { action: "cluster.registration_token.rotate", resourceType: "cluster" },
+  run: async (c, { ctx }) => {
     const { clusterId } = c.req.valid("param");
-    assertClusterAccess(principal, clusterId);
-    setAudit(c, {
-      action: "cluster.registration_token.rotate",
-      resourceType: "cluster",
-      resourceId: clusterId,
-      clusterId,
-    });
-    const scope = c.get("scope");
-    const ctx = await scope.serviceContext(principal.actor);
-    const rotated = await rotateRegistrationToken({
-      ctx,
-      input: { clusterId, registrationTokenTtlMs: scope.deps.config.policy.registrationTokenTtlMs },
-    });
-    return c.json(rotated, 201);
-  });
-}
+    const registrationTokenTtlMs = c.get("scope").deps.config.policy.registrationTokenTtlMs;
+    return c.json(await rotateRegistrationToken({ ctx, input: { clusterId, registrationTokenTtlMs } }), 201);
+  },
+});

@@ -6,6 +6,7 @@ import { MACHINE_STATES } from "../../../../proto/machine-states.ts";
 import type { AppEnv } from "../../../http/hono-env.ts";
 import type { HealthThresholds } from "../../../services/clusters/health.ts";
 import { CLUSTER_HEALTHS } from "../../../services/clusters/health.ts";
+import { isUuid } from "../../../services/machines/ids.ts";
 
 /** A DNS-1123 label, as Kubernetes names clusters' objects. */
 export const ClusterNameSchema = z
@@ -15,6 +16,8 @@ export const ClusterNameSchema = z
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
     message: "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending alphanumeric",
   })
+  // ids and names are accepted in the same places (http/define-route.ts): a name must never read as an id
+  .refine((name) => !isUuid(name), { message: "must not have the shape of a UUID" })
   .openapi({ example: "prod-eu-1" });
 
 export const DescriptionSchema = z.string().max(1024);

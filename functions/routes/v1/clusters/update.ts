@@ -1,9 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { ClusterIdParams, LabelsSchema } from "../../../http/params.ts";
-import { assertClusterAccess, requireRole } from "../../../services/auth/principal.ts";
 import { updateCluster } from "../../../services/clusters/update-cluster.ts";
 import { ClusterSchema, DescriptionSchema, healthThresholds } from "./schemas.ts";
 
@@ -33,24 +31,13 @@ const route = createRoute({
   },
 });
 
-export function registerUpdateCluster(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "operator");
+export const registerUpdateCluster = defineRoute({
+  route,
+  access: "operator",
+  audit: { action: "cluster.update", resourceType: "cluster" },
+  run: async (c, { ctx }) => {
     const { clusterId } = c.req.valid("param");
-    const body = c.req.valid("json");
-    assertClusterAccess(principal, clusterId);
-    setAudit(c, {
-      action: "cluster.update",
-      resourceType: "cluster",
-      resourceId: clusterId,
-      clusterId,
-      changes: body,
-    });
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    const cluster = await updateCluster({
-      ctx,
-      input: { clusterId, ...body, thresholds: healthThresholds(c) },
-    });
-    return c.json(cluster, 200);
-  });
-}
+    const input = { clusterId, ...c.req.valid("json"), thresholds: healthThresholds(c) };
+    return c.json(await updateCluster({ ctx, input }), 200);
+  },
+});

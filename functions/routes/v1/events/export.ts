@@ -1,7 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
-import { assertClusterAccess, clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { exportEvents } from "../../../services/events/export-events.ts";
 import { NDJSON_CONTENT_TYPE } from "../../../services/events/ndjson-export.ts";
 import { EventFilterQuery, ExportLimitQuery, NDJSON_RESPONSE_SCHEMA, timeRange } from "./schemas.ts";
@@ -24,16 +23,16 @@ const route = createRoute({
   },
 });
 
-export function registerExportEvents(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "viewer");
+export const registerExportEvents = defineRoute({
+  route,
+  access: "viewer",
+  run: async (c, call) => {
     const query = c.req.valid("query");
-    if (query.clusterId) assertClusterAccess(principal, query.clusterId);
-    const { ctx, release } = await streamingContext(c, principal.actor);
+    const { ctx, release } = await streamingContext(c, call.ctx);
     const stream = await exportEvents({
       ctx,
-      input: { ...query, ...timeRange(query), scopeClusterId: clusterScopeOf(principal), onClose: release },
+      input: { ...query, ...timeRange(query), scopeClusterId: call.principal.clusterId, onClose: release },
     });
     return ndjsonResponse(c, stream, "events.ndjson");
-  });
-}
+  },
+});

@@ -1,8 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { UuidSchema } from "../../../http/params.ts";
-import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { getOperation } from "../../../services/events/get-operation.ts";
 import { EventSchema } from "./schemas.ts";
 
@@ -23,15 +22,14 @@ const route = createRoute({
   },
 });
 
-export function registerGetOperation(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "viewer");
+export const registerGetOperation = defineRoute({
+  route,
+  access: "viewer",
+  run: async (c, { ctx, principal }) => {
     const { operationId } = c.req.valid("param");
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    const view = await getOperation({
-      ctx,
-      input: { id: operationId, scopeClusterId: clusterScopeOf(principal) },
-    });
-    return c.json(view, 200);
-  });
-}
+    return c.json(
+      await getOperation({ ctx, input: { id: operationId, scopeClusterId: principal.clusterId } }),
+      200,
+    );
+  },
+});

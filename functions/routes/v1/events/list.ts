@@ -1,8 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PageQuerySchema, pageOf } from "../../../http/pagination.ts";
-import { assertClusterAccess, clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { listEvents } from "../../../services/events/list-events.ts";
 import { EventFilterQuery, EventSchema, timeRange } from "./schemas.ts";
 
@@ -22,16 +21,12 @@ const route = createRoute({
   },
 });
 
-export function registerListEvents(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "viewer");
+export const registerListEvents = defineRoute({
+  route,
+  access: "viewer",
+  run: async (c, { ctx, principal }) => {
     const query = c.req.valid("query");
-    if (query.clusterId) assertClusterAccess(principal, query.clusterId);
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    const page = await listEvents({
-      ctx,
-      input: { ...query, ...timeRange(query), scopeClusterId: clusterScopeOf(principal) },
-    });
-    return c.json(page, 200);
-  });
-}
+    const input = { ...query, ...timeRange(query), scopeClusterId: principal.clusterId };
+    return c.json(await listEvents({ ctx, input }), 200);
+  },
+});

@@ -1,7 +1,7 @@
 /** Schemas shared by the /v1 events routes (and the time filters reused by /v1/audit). */
 import { z } from "@hono/zod-openapi";
 import { OPERATION_STATUSES } from "../../../../drizzle/schema/operations.ts";
-import { UuidSchema } from "../../../http/params.ts";
+import { ClusterRefSchema, MachineRefSchema, PoolRefSchema } from "../../../http/params.ts";
 import { EXPORT_DEFAULT_ROWS, EXPORT_MAX_ROWS } from "../../../services/events/ndjson-export.ts";
 
 export const TimestampQuery = z.iso
@@ -24,9 +24,9 @@ export const ExportLimitQuery = z.object({
 });
 
 export const EventFilterQuery = TimeRangeQuery.extend({
-  clusterId: UuidSchema.optional(),
-  poolId: UuidSchema.optional(),
-  machineId: UuidSchema.optional(),
+  clusterId: ClusterRefSchema.optional(),
+  poolId: PoolRefSchema.optional(),
+  machineId: MachineRefSchema.optional(),
   kind: z.string().min(1).max(100).optional().openapi({
     description: 'event type: exact ("machine.transition") or a prefix ending in "." ("machine.")',
   }),

@@ -11,11 +11,9 @@ import { NDJSON_CONTENT_TYPE } from "../../../services/events/ndjson-export.ts";
 
 export async function streamingContext(
   c: Context<AppEnv>,
-  actor: string,
+  base: ServiceContext,
 ): Promise<{ ctx: ServiceContext; release: () => Promise<void> }> {
-  const scope = c.get("scope");
-  const base = await scope.serviceContext(actor);
-  const lease = await scope.deps.databases.acquire();
+  const lease = await c.get("scope").deps.databases.acquire();
   return { ctx: { ...base, db: lease.database.db }, release: () => lease.release() };
 }
 

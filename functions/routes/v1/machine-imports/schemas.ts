@@ -1,6 +1,7 @@
 /** Request and response shapes of POST /v1/machines/import. */
 import { z } from "@hono/zod-openapi";
-import { UuidSchema } from "../../../http/params.ts";
+import { ErrorEnvelopeSchema } from "../../../http/openapi.ts";
+import { ClusterRefSchema, PoolRefSchema } from "../../../http/params.ts";
 import { IMPORT_MODES } from "../../../services/machine-import/import-machines.ts";
 import { ROW_STATUSES } from "../../../services/machine-import/report.ts";
 import { MAX_IMPORT_ROWS } from "../../../services/machine-import/rows.ts";
@@ -21,10 +22,10 @@ export const ImportQuerySchema = z
     overwrite: Flag(
       "update the descriptive fields of a live machine holding the same IP (never its status or assignment)",
     ),
-    clusterId: UuidSchema.optional().openapi({
+    clusterId: ClusterRefSchema.optional().openapi({
       description: "with poolId: assign created machines to this pool",
     }),
-    poolId: UuidSchema.optional(),
+    poolId: PoolRefSchema.optional(),
   })
   .refine((q) => (q.clusterId === undefined) === (q.poolId === undefined), {
     message: "clusterId and poolId go together",
@@ -91,3 +92,10 @@ export const ImportReportSchema = z
     results: z.array(RowResultSchema),
   })
   .openapi("MachineImportReport");
+
+/** 422: the standard error envelope, and beside it the whole report (never clipped like `details`). */
+export const ImportRejectedSchema = z
+  .object({ error: ErrorEnvelopeSchema.shape.error, report: ImportReportSchema })
+  .openapi("MachineImportRejected", {
+    description: "an all-or-nothing import with rows in error: nothing was written; `report` has every row",
+  });

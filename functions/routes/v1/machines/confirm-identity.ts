@@ -1,9 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { MachineIdParams } from "../../../http/params.ts";
-import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { confirmMachineIdentity } from "../../../services/machines/confirm-identity.ts";
 import { VersionBody } from "./request-schemas.ts";
 import { MachineSchema, presentMachine } from "./schemas.ts";
@@ -33,28 +31,27 @@ const route = createRoute({
       "unauthorized",
       "forbidden",
       "not_found",
+      "conflict",
       "stale_version",
       "unsupported_media_type",
     ),
   },
 });
 
-export function registerConfirmMachineIdentity(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "operator");
+export const registerConfirmMachineIdentity = defineRoute({
+  route,
+  access: "operator",
+  // refused before the machine is looked up (by id or hostname), as the service would refuse it
+  unscopedOnly:
+    "only an unscoped operator or admin token can confirm a machine's SSH identity; this token is scoped to a cluster",
+  audit: { action: "machine.confirm_identity", resourceType: "machine" },
+  run: async (c, { ctx, principal }) => {
     const { machineId } = c.req.valid("param");
     const { expectedVersion } = c.req.valid("json");
-    setAudit(c, { action: "machine.confirm_identity", resourceType: "machine", resourceId: machineId });
-    const ctx = await c.get("scope").serviceContext(principal.actor);
     const machine = await confirmMachineIdentity({
       ctx,
-      input: { machineId, scopeClusterId: clusterScopeOf(principal), expectedVersion },
-    });
-    setAudit(c, {
-      action: "machine.confirm_identity",
-      resourceType: "machine",
-      clusterId: machine.clusterId,
+      input: { machineId, scopeClusterId: principal.clusterId, expectedVersion },
     });
     return c.json(presentMachine(machine), 200);
-  });
-}
+  },
+});

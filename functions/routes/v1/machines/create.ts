@@ -1,9 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
-import { requireRole } from "../../../services/auth/principal.ts";
-import { AppError } from "../../../lib/errors.ts";
 import { createMachine } from "../../../services/machines/create-machine.ts";
 import { MachineInputSchema, MachineSchema, presentMachine } from "./schemas.ts";
 
@@ -21,21 +18,14 @@ const route = createRoute({
   },
 });
 
-export function registerCreateMachine(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "operator");
-    const body = c.req.valid("json");
-    setAudit(c, { action: "machine.create", resourceType: "machine", changes: body });
-    // the free inventory belongs to no cluster, so only unscoped tokens manage it
-    if (principal.clusterId !== null) {
-      throw new AppError("forbidden", "a cluster-scoped token cannot add machines to the free inventory");
-    }
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    const machine = await createMachine({
-      ctx,
-      input: { ...body, scopeClusterId: principal.clusterId },
-    });
-    setAudit(c, { action: "machine.create", resourceType: "machine", resourceId: machine.id });
-    return c.json(presentMachine(machine), 201);
-  });
-}
+export const registerCreateMachine = defineRoute({
+  route,
+  access: "operator",
+  // the free inventory belongs to no cluster, so only unscoped tokens manage it
+  unscopedOnly: "a cluster-scoped token cannot add machines to the free inventory",
+  audit: { action: "machine.create", resourceType: "machine" },
+  run: async (c, { ctx, principal }) => {
+    const input = { ...c.req.valid("json"), scopeClusterId: principal.clusterId };
+    return c.json(presentMachine(await createMachine({ ctx, input })), 201);
+  },
+});

@@ -1,8 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { MachineIdParams } from "../../../http/params.ts";
-import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { getMachine } from "../../../services/machines/get-machine.ts";
 import { MachineSchema, presentMachine } from "./schemas.ts";
 
@@ -10,24 +9,22 @@ const route = createRoute({
   method: "get",
   path: "/v1/machines/{machineId}",
   tags: ["machines"],
-  summary: "One machine (viewer)",
+  summary: "One machine, by id or hostname (viewer)",
+  description: "A hostname more than one visible machine has is a 409 listing them.",
   security: [{ [BEARER_SCHEME]: [] }],
   request: { params: MachineIdParams },
   responses: {
     200: { description: "The machine", content: { "application/json": { schema: MachineSchema } } },
-    ...errorResponses("validation_failed", "unauthorized", "forbidden", "not_found"),
+    ...errorResponses("validation_failed", "unauthorized", "forbidden", "not_found", "conflict"),
   },
 });
 
-export function registerGetMachine(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "viewer");
+export const registerGetMachine = defineRoute({
+  route,
+  access: "viewer",
+  run: async (c, { ctx, principal }) => {
     const { machineId } = c.req.valid("param");
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    const machine = await getMachine({
-      ctx,
-      input: { machineId, scopeClusterId: clusterScopeOf(principal) },
-    });
+    const machine = await getMachine({ ctx, input: { machineId, scopeClusterId: principal.clusterId } });
     return c.json(presentMachine(machine), 200);
-  });
-}
+  },
+});

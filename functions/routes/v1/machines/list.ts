@@ -1,8 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { pageOf } from "../../../http/pagination.ts";
-import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { listMachines } from "../../../services/machines/list-machines.ts";
 import { ListMachinesQuery, statusesOf } from "./request-schemas.ts";
 import { MachineSchema, presentMachine } from "./schemas.ts";
@@ -12,7 +11,9 @@ const route = createRoute({
   path: "/v1/machines",
   tags: ["machines"],
   summary: "List machines; filters combine (viewer)",
-  description: "A cluster-scoped token sees only its cluster's machines, never the free inventory.",
+  description:
+    "A cluster-scoped token sees only its cluster's machines, never the free inventory. " +
+    "clusterId and poolId take names too; an ambiguous pool name is a 409 listing the candidates.",
   security: [{ [BEARER_SCHEME]: [] }],
   request: { query: ListMachinesQuery },
   responses: {
@@ -20,24 +21,24 @@ const route = createRoute({
       description: "A page of machines, oldest first",
       content: { "application/json": { schema: pageOf(MachineSchema, "MachinePage") } },
     },
-    ...errorResponses("validation_failed", "unauthorized", "forbidden"),
+    ...errorResponses("validation_failed", "unauthorized", "forbidden", "not_found", "conflict"),
   },
 });
 
-export function registerListMachines(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "viewer");
+export const registerListMachines = defineRoute({
+  route,
+  access: "viewer",
+  run: async (c, { ctx, principal }) => {
     const { status, unassigned, ...query } = c.req.valid("query");
-    const ctx = await c.get("scope").serviceContext(principal.actor);
     const page = await listMachines({
       ctx,
       input: {
         ...query,
         statuses: statusesOf(status),
         unassigned: unassigned === undefined ? undefined : unassigned === "true",
-        scopeClusterId: clusterScopeOf(principal),
+        scopeClusterId: principal.clusterId,
       },
     });
     return c.json({ items: page.items.map(presentMachine), nextCursor: page.nextCursor }, 200);
-  });
-}
+  },
+});

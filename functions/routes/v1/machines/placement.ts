@@ -4,11 +4,9 @@
  * differ only in which machines they accept (free vs already assigned).
  */
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { MachineIdParams } from "../../../http/params.ts";
-import { assertClusterAccess, clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import type { assignMachine } from "../../../services/machines/assign-machine.ts";
 import { AssignBody } from "./request-schemas.ts";
 import { MachineSchema, presentMachine } from "./schemas.ts";
@@ -20,7 +18,8 @@ export interface PlacementRoute {
   service: typeof assignMachine;
 }
 
-export function registerPlacementRoute(app: App, spec: PlacementRoute): void {
+/** The route of one placement verb, ready to register. */
+export function placementRoute(spec: PlacementRoute) {
   const route = createRoute({
     method: "post",
     path: `/v1/machines/{machineId}/${spec.verb}`,
@@ -49,23 +48,20 @@ export function registerPlacementRoute(app: App, spec: PlacementRoute): void {
     },
   });
 
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "operator");
-    const { machineId } = c.req.valid("param");
-    const body = c.req.valid("json");
-    setAudit(c, {
-      action: `machine.${spec.verb}`,
-      resourceType: "machine",
-      resourceId: machineId,
-      clusterId: body.clusterId,
-      changes: { clusterId: body.clusterId, poolId: body.poolId },
-    });
-    assertClusterAccess(principal, body.clusterId);
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    const machine = await spec.service({
-      ctx,
-      input: { ...body, machineId, scopeClusterId: clusterScopeOf(principal) },
-    });
-    return c.json(presentMachine(machine), 200);
+  return defineRoute({
+    route,
+    access: "operator",
+    audit: { action: `machine.${spec.verb}`, resourceType: "machine" },
+    run: async (c, { ctx, principal }) => {
+      const { machineId } = c.req.valid("param");
+      // The target cluster comes from the body: a scoped token naming another cluster by name
+      // is not found when the name is resolved; by id, the service refuses it (scopeClusterId).
+      const body = c.req.valid("json");
+      const machine = await spec.service({
+        ctx,
+        input: { ...body, machineId, scopeClusterId: principal.clusterId },
+      });
+      return c.json(presentMachine(machine), 200);
+    },
   });
 }

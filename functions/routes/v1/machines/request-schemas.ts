@@ -2,7 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { MACHINE_STATES, type MachineState } from "../../../../proto/machine-states.ts";
 import { PageQuerySchema } from "../../../http/pagination.ts";
-import { UuidSchema } from "../../../http/params.ts";
+import { ClusterRefSchema, PoolRefSchema } from "../../../http/params.ts";
 import { AppError } from "../../../lib/errors.ts";
 
 const NO_CONTROL_CHARS = /^[^\p{Cc}]*$/u;
@@ -18,8 +18,8 @@ const StatusParam = filterText(200).openapi({
 });
 
 export const ListMachinesQuery = PageQuerySchema.extend({
-  clusterId: UuidSchema.optional(),
-  poolId: UuidSchema.optional(),
+  clusterId: ClusterRefSchema.optional(),
+  poolId: PoolRefSchema.optional(),
   status: z.union([StatusParam, z.array(StatusParam).max(MACHINE_STATES.length)]).optional(),
   region: filterText(128).optional(),
   zone: filterText(128).optional(),
@@ -52,7 +52,7 @@ export function statusesOf(raw: string | string[] | undefined): MachineState[] |
 }
 
 export const AssignBody = z
-  .strictObject({ clusterId: UuidSchema, poolId: UuidSchema, expectedVersion: ExpectedVersion })
+  .strictObject({ clusterId: ClusterRefSchema, poolId: PoolRefSchema, expectedVersion: ExpectedVersion })
   .openapi("MachineAssignment");
 
 export const VersionBody = z

@@ -3,11 +3,9 @@
  * POST /v1/machines/{machineId}/<action>, each a single state machine transition.
  */
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { MachineIdParams } from "../../../http/params.ts";
-import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { changeMachineStatus, type StatusAction } from "../../../services/machines/status-actions.ts";
 import { OptionalReasonBody, ReasonBody } from "./request-schemas.ts";
 import { MachineSchema, presentMachine } from "./schemas.ts";
@@ -27,7 +25,8 @@ const NEEDS_REASON: Record<StatusAction, boolean> = {
   archive: false,
 };
 
-export function registerStatusAction(app: App, action: StatusAction): void {
+/** The route of one status action, ready to register. */
+export function statusActionRoute(action: StatusAction) {
   const needsReason = NEEDS_REASON[action];
   const route = createRoute({
     method: "post",
@@ -61,22 +60,18 @@ export function registerStatusAction(app: App, action: StatusAction): void {
     },
   });
 
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "operator");
-    const { machineId } = c.req.valid("param");
-    const body: { reason?: string | undefined; expectedVersion?: number | undefined } = c.req.valid("json");
-    setAudit(c, {
-      action: `machine.${action}`,
-      resourceType: "machine",
-      resourceId: machineId,
-      changes: body.reason === undefined ? {} : { reason: body.reason },
-    });
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    const machine = await changeMachineStatus({
-      ctx,
-      input: { ...body, action, machineId, scopeClusterId: clusterScopeOf(principal) },
-    });
-    setAudit(c, { action: `machine.${action}`, resourceType: "machine", clusterId: machine.clusterId });
-    return c.json(presentMachine(machine), 200);
+  return defineRoute({
+    route,
+    access: "operator",
+    audit: { action: `machine.${action}`, resourceType: "machine" },
+    run: async (c, { ctx, principal }) => {
+      const { machineId } = c.req.valid("param");
+      const body: { reason?: string | undefined; expectedVersion?: number | undefined } = c.req.valid("json");
+      const machine = await changeMachineStatus({
+        ctx,
+        input: { ...body, action, machineId, scopeClusterId: principal.clusterId },
+      });
+      return c.json(presentMachine(machine), 200);
+    },
   });
 }

@@ -1,9 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { MachineIdParams } from "../../../http/params.ts";
-import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { unassignMachine } from "../../../services/machines/assign-machine.ts";
 import { VersionBody } from "./request-schemas.ts";
 import { MachineSchema, presentMachine } from "./schemas.ts";
@@ -36,15 +34,17 @@ const route = createRoute({
   },
 });
 
-export function registerUnassignMachine(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "operator");
+export const registerUnassignMachine = defineRoute({
+  route,
+  access: "operator",
+  audit: { action: "machine.unassign", resourceType: "machine" },
+  run: async (c, { ctx, principal }) => {
     const { machineId } = c.req.valid("param");
     const { expectedVersion } = c.req.valid("json");
-    setAudit(c, { action: "machine.unassign", resourceType: "machine", resourceId: machineId });
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    const scopeClusterId = clusterScopeOf(principal);
-    const machine = await unassignMachine({ ctx, input: { machineId, scopeClusterId, expectedVersion } });
+    const machine = await unassignMachine({
+      ctx,
+      input: { machineId, scopeClusterId: principal.clusterId, expectedVersion },
+    });
     return c.json(presentMachine(machine), 200);
-  });
-}
+  },
+});

@@ -1,9 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { MachineIdParams } from "../../../http/params.ts";
-import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { updateMachine } from "../../../services/machines/update-machine.ts";
 import { MachineSchema, MachineUpdateSchema, presentMachine } from "./schemas.ts";
 
@@ -34,18 +32,17 @@ const route = createRoute({
   },
 });
 
-export function registerUpdateMachine(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "operator");
+export const registerUpdateMachine = defineRoute({
+  route,
+  access: "operator",
+  audit: { action: "machine.update", resourceType: "machine" },
+  run: async (c, { ctx, principal }) => {
     const { machineId } = c.req.valid("param");
     const { expectedVersion, ...changes } = c.req.valid("json");
-    setAudit(c, { action: "machine.update", resourceType: "machine", resourceId: machineId, changes });
-    const ctx = await c.get("scope").serviceContext(principal.actor);
     const machine = await updateMachine({
       ctx,
-      input: { machineId, scopeClusterId: clusterScopeOf(principal), changes, expectedVersion },
+      input: { machineId, scopeClusterId: principal.clusterId, changes, expectedVersion },
     });
-    setAudit(c, { action: "machine.update", resourceType: "machine", clusterId: machine.clusterId });
     return c.json(presentMachine(machine), 200);
-  });
-}
+  },
+});

@@ -1,11 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { ClusterIdParams } from "../../../http/params.ts";
-import { assertClusterAccess, requireRole } from "../../../services/auth/principal.ts";
 import { createPool } from "../../../services/pools/create-pool.ts";
-import { auditChangesOf, CreatePoolBody, PoolSchema } from "./schemas.ts";
+import { CreatePoolBody, PoolSchema } from "./schemas.ts";
 
 const route = createRoute({
   method: "post",
@@ -30,16 +28,13 @@ const route = createRoute({
   },
 });
 
-export function registerCreatePool(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "operator");
+export const registerCreatePool = defineRoute({
+  route,
+  access: "operator",
+  audit: { action: "pool.create", resourceType: "pool" },
+  run: async (c, { ctx }) => {
     const { clusterId } = c.req.valid("param");
-    const body = c.req.valid("json");
-    assertClusterAccess(principal, clusterId);
-    setAudit(c, { action: "pool.create", resourceType: "pool", clusterId, changes: auditChangesOf(body) });
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    const pool = await createPool({ ctx, input: { clusterId, pool: body } });
-    setAudit(c, { action: "pool.create", resourceType: "pool", resourceId: pool.id });
+    const pool = await createPool({ ctx, input: { clusterId, pool: c.req.valid("json") } });
     return c.json(pool, 201);
-  });
-}
+  },
+});

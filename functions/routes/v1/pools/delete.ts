@@ -1,9 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PoolIdParams } from "../../../http/params.ts";
-import { assertClusterAccess, requireRole } from "../../../services/auth/principal.ts";
 import { deletePool } from "../../../services/pools/delete-pool.ts";
 import { DeletedPoolSchema } from "./schemas.ts";
 
@@ -23,19 +21,12 @@ const route = createRoute({
   },
 });
 
-export function registerDeletePool(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "operator");
+export const registerDeletePool = defineRoute({
+  route,
+  access: "operator",
+  audit: { action: "pool.delete", resourceType: "pool" },
+  run: async (c, { ctx }) => {
     const { clusterId, poolId } = c.req.valid("param");
-    assertClusterAccess(principal, clusterId);
-    setAudit(c, { action: "pool.delete", resourceType: "pool", resourceId: poolId, clusterId });
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    const deleted = await deletePool({ ctx, input: { clusterId, poolId } });
-    setAudit(c, {
-      action: "pool.delete",
-      resourceType: "pool",
-      changes: { name: deleted.name, detachedArchivedMachines: deleted.detachedArchivedMachines },
-    });
-    return c.json(deleted, 200);
-  });
-}
+    return c.json(await deletePool({ ctx, input: { clusterId, poolId } }), 200);
+  },
+});

@@ -1,7 +1,3 @@
-import type { App } from "../../../http/hono-env.ts";
-import { registerAutoscalingToggle } from "./autoscaling.ts";
+import { autoscalingToggle } from "./autoscaling.ts";
 
-/** POST /v1/clusters/{clusterId}/pools/{poolId}/disable */
-export function registerDisablePool(app: App): void {
-  registerAutoscalingToggle(app, false);
-}
+export const registerDisablePool = autoscalingToggle(false);

@@ -1,7 +1,3 @@
-import type { App } from "../../../http/hono-env.ts";
-import { registerAutoscalingToggle } from "./autoscaling.ts";
+import { autoscalingToggle } from "./autoscaling.ts";
 
-/** POST /v1/clusters/{clusterId}/pools/{poolId}/enable */
-export function registerEnablePool(app: App): void {
-  registerAutoscalingToggle(app, true);
-}
+export const registerEnablePool = autoscalingToggle(true);

@@ -1,8 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PoolIdParams } from "../../../http/params.ts";
-import { assertClusterAccess, requireRole } from "../../../services/auth/principal.ts";
 import { getPool } from "../../../services/pools/get-pool.ts";
 import { PoolSchema } from "./schemas.ts";
 
@@ -19,14 +18,13 @@ const route = createRoute({
   },
 });
 
-export function registerGetPool(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "viewer");
+export const registerGetPool = defineRoute({
+  route,
+  access: "viewer",
+  run: async (c, { ctx, principal }) => {
     const { clusterId, poolId } = c.req.valid("param");
-    assertClusterAccess(principal, clusterId);
-    const ctx = await c.get("scope").serviceContext(principal.actor);
     // hook scripts run as root on the machines and may hold secrets: operators only
     const redactHooks = principal.role === "viewer";
     return c.json(await getPool({ ctx, input: { clusterId, poolId, redactHooks } }), 200);
-  });
-}
+  },
+});

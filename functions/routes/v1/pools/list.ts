@@ -1,9 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PageQuerySchema, pageOf } from "../../../http/pagination.ts";
 import { ClusterIdParams } from "../../../http/params.ts";
-import { assertClusterAccess, requireRole } from "../../../services/auth/principal.ts";
 import { listPools } from "../../../services/pools/list-pools.ts";
 import { PoolSchema, withoutNul } from "./schemas.ts";
 
@@ -32,15 +31,14 @@ const route = createRoute({
   },
 });
 
-export function registerListPools(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "viewer");
+export const registerListPools = defineRoute({
+  route,
+  access: "viewer",
+  run: async (c, { ctx, principal }) => {
     const { clusterId } = c.req.valid("param");
     const query = c.req.valid("query");
-    assertClusterAccess(principal, clusterId);
-    const ctx = await c.get("scope").serviceContext(principal.actor);
     // hook scripts run as root on the machines and may hold secrets: operators only
     const redactHooks = principal.role === "viewer";
     return c.json(await listPools({ ctx, input: { clusterId, ...query, redactHooks } }), 200);
-  });
-}
+  },
+});

@@ -11,6 +11,7 @@ import {
 } from "../../../../drizzle/schema/index.ts";
 import { MACHINE_STATES } from "../../../../proto/machine-states.ts";
 import { LabelsSchema, TaintSchema } from "../../../http/params.ts";
+import { isUuid } from "../../../services/machines/ids.ts";
 import { AutoscalingOptionsInput, HourlyPriceInput, PoolAutoscalingOptions } from "./autoscaling-options.ts";
 import { LifecycleSettingsInput, PoolLifecycleSettings } from "./lifecycle-settings.ts";
 
@@ -35,6 +36,8 @@ export const PoolNameSchema = z
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
     message: "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending alphanumeric",
   })
+  // ids and names are accepted in the same places (http/define-route.ts): a name must never read as an id
+  .refine((name) => !isUuid(name), { message: "must not have the shape of a UUID" })
   .openapi({ example: "gpu-a100" });
 
 /** A shell script the agent runs on the host; ≤ 64 KiB of UTF-8. null removes it. */
@@ -219,15 +222,3 @@ export const DeletedPoolSchema = z
     detachedArchivedMachines: z.number().int(),
   })
   .openapi("DeletedPool");
-
-const HOOKS = ["preJoinHook", "postJoinHook", "preResetHook", "postResetHook"] as const;
-
-/** What the audit row records of a pool body: hooks by size only (scripts can be 64 KiB and may embed secrets). */
-export function auditChangesOf(body: Record<string, unknown>): Record<string, unknown> {
-  const changes: Record<string, unknown> = { ...body };
-  for (const hook of HOOKS) {
-    const script = body[hook];
-    if (typeof script === "string") changes[hook] = `<${new TextEncoder().encode(script).length} bytes>`;
-  }
-  return changes;
-}

@@ -1,8 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PoolIdParams } from "../../../http/params.ts";
-import { assertClusterAccess, requireRole } from "../../../services/auth/principal.ts";
 import { poolStatus } from "../../../services/pools/pool-status.ts";
 import { PoolStatusSchema } from "./schemas.ts";
 
@@ -19,12 +18,11 @@ const route = createRoute({
   },
 });
 
-export function registerPoolStatus(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "viewer");
+export const registerPoolStatus = defineRoute({
+  route,
+  access: "viewer",
+  run: async (c, { ctx }) => {
     const { clusterId, poolId } = c.req.valid("param");
-    assertClusterAccess(principal, clusterId);
-    const ctx = await c.get("scope").serviceContext(principal.actor);
     return c.json(await poolStatus({ ctx, input: { clusterId, poolId } }), 200);
-  });
-}
+  },
+});

@@ -1,11 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PoolIdParams } from "../../../http/params.ts";
-import { assertClusterAccess, requireRole } from "../../../services/auth/principal.ts";
 import { updatePool } from "../../../services/pools/update-pool.ts";
-import { auditChangesOf, PoolSchema, UpdatePoolBody } from "./schemas.ts";
+import { PoolSchema, UpdatePoolBody } from "./schemas.ts";
 
 const route = createRoute({
   method: "patch",
@@ -30,20 +28,13 @@ const route = createRoute({
   },
 });
 
-export function registerUpdatePool(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "operator");
+export const registerUpdatePool = defineRoute({
+  route,
+  access: "operator",
+  audit: { action: "pool.update", resourceType: "pool" },
+  run: async (c, { ctx }) => {
     const { clusterId, poolId } = c.req.valid("param");
-    const body = c.req.valid("json");
-    assertClusterAccess(principal, clusterId);
-    setAudit(c, {
-      action: "pool.update",
-      resourceType: "pool",
-      resourceId: poolId,
-      clusterId,
-      changes: auditChangesOf(body),
-    });
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    return c.json(await updatePool({ ctx, input: { clusterId, poolId, changes: body } }), 200);
-  });
-}
+    const changes = c.req.valid("json");
+    return c.json(await updatePool({ ctx, input: { clusterId, poolId, changes } }), 200);
+  },
+});

@@ -1,10 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { API_TOKEN_ROLES } from "../../../../drizzle/schema/api-tokens.ts";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
-import { UuidSchema } from "../../../http/params.ts";
-import { requireRole } from "../../../services/auth/principal.ts";
+import { ClusterRefSchema } from "../../../http/params.ts";
 import { createToken } from "../../../services/tokens/create-token.ts";
 import { ApiTokenSchema } from "./schemas.ts";
 
@@ -15,7 +13,9 @@ const CreateTokenBody = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
     role: z.enum(API_TOKEN_ROLES),
-    clusterId: UuidSchema.nullable().optional().openapi({ description: "scope the token to one cluster" }),
+    clusterId: ClusterRefSchema.nullable()
+      .optional()
+      .openapi({ description: "scope the token to one cluster" }),
     expiresInSeconds: z
       .number()
       .int()
@@ -46,19 +46,12 @@ const route = createRoute({
   },
 });
 
-export function registerCreateToken(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "admin");
-    const body = c.req.valid("json");
-    setAudit(c, {
-      action: "token.create",
-      resourceType: "api_token",
-      clusterId: body.clusterId ?? null,
-      changes: { name: body.name, role: body.role, expiresInSeconds: body.expiresInSeconds ?? null },
-    });
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    const created = await createToken({ ctx, input: { ...body, callerClusterId: principal.clusterId } });
-    setAudit(c, { action: "token.create", resourceType: "api_token", resourceId: created.apiToken.id });
-    return c.json(created, 201);
-  });
-}
+export const registerCreateToken = defineRoute({
+  route,
+  access: "admin",
+  audit: { action: "token.create", resourceType: "api_token" },
+  run: async (c, { ctx, principal }) => {
+    const input = { ...c.req.valid("json"), callerClusterId: principal.clusterId };
+    return c.json(await createToken({ ctx, input }), 201);
+  },
+});

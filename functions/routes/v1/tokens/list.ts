@@ -1,16 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { API_TOKEN_ROLES } from "../../../../drizzle/schema/api-tokens.ts";
-import type { App } from "../../../http/hono-env.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PageQuerySchema, pageOf } from "../../../http/pagination.ts";
-import { UuidSchema } from "../../../http/params.ts";
-import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
+import { ClusterRefSchema } from "../../../http/params.ts";
 import { listTokens } from "../../../services/tokens/list-tokens.ts";
 import { ApiTokenSchema } from "./schemas.ts";
 
 const ListTokensQuery = PageQuerySchema.extend({
   role: z.enum(API_TOKEN_ROLES).optional(),
-  clusterId: UuidSchema.optional().openapi({ description: "only tokens scoped to this cluster" }),
+  clusterId: ClusterRefSchema.optional().openapi({ description: "only tokens scoped to this cluster" }),
 });
 
 const route = createRoute({
@@ -29,12 +28,11 @@ const route = createRoute({
   },
 });
 
-export function registerListTokens(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "admin");
-    const query = c.req.valid("query");
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    const page = await listTokens({ ctx, input: { ...query, scopeClusterId: clusterScopeOf(principal) } });
-    return c.json(page, 200);
-  });
-}
+export const registerListTokens = defineRoute({
+  route,
+  access: "admin",
+  run: async (c, { ctx, principal }) => {
+    const input = { ...c.req.valid("query"), scopeClusterId: principal.clusterId };
+    return c.json(await listTokens({ ctx, input }), 200);
+  },
+});

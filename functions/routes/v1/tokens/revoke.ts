@@ -1,9 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { App } from "../../../http/hono-env.ts";
-import { setAudit } from "../../../http/audit.ts";
+import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { UuidSchema } from "../../../http/params.ts";
-import { clusterScopeOf, requireRole } from "../../../services/auth/principal.ts";
 import { revokeToken } from "../../../services/tokens/revoke-token.ts";
 import { ApiTokenSchema } from "./schemas.ts";
 
@@ -22,19 +20,12 @@ const route = createRoute({
   },
 });
 
-export function registerRevokeToken(app: App): void {
-  app.openapi(route, async (c) => {
-    const principal = requireRole(c.get("principal"), "admin");
+export const registerRevokeToken = defineRoute({
+  route,
+  access: "admin",
+  audit: { action: "token.revoke", resourceType: "api_token" },
+  run: async (c, { ctx, principal }) => {
     const { tokenId } = c.req.valid("param");
-    setAudit(c, { action: "token.revoke", resourceType: "api_token", resourceId: tokenId });
-    const ctx = await c.get("scope").serviceContext(principal.actor);
-    const revoked = await revokeToken({ ctx, input: { tokenId, scopeClusterId: clusterScopeOf(principal) } });
-    setAudit(c, {
-      action: "token.revoke",
-      resourceType: "api_token",
-      resourceId: tokenId,
-      clusterId: revoked.clusterId,
-    });
-    return c.json(revoked, 200);
-  });
-}
+    return c.json(await revokeToken({ ctx, input: { tokenId, scopeClusterId: principal.clusterId } }), 200);
+  },
+});

@@ -7,8 +7,8 @@ import { CoreV1Api } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createBootstrapTokens } from "../../../../agent/kubernetes/bootstrap-tokens.ts";
 import { KubeError } from "../../../../agent/kubernetes/kube-error.ts";
-import { createLogger } from "../../../../agent/log.ts";
-import { ManualClock } from "../../../../functions/lib/clock.ts";
+import { ManualClock } from "../../../../shared/clock.ts";
+import { createLogger } from "../../../../shared/logger.ts";
 import { type KubeApiServer, startKubeApiServer } from "../../../support/kube-api/index.ts";
 
 const decode = (data: Record<string, string>) =>

@@ -4,7 +4,7 @@
  * here for both is what reconciler tests may rely on from the fake.
  */
 import { describe } from "vitest";
-import { ManualClock } from "../../../../functions/lib/clock.ts";
+import { ManualClock } from "../../../../shared/clock.ts";
 import { FakeKube } from "../../../support/agent/fake-kube.ts";
 import { defineKubeContract, type KubeContractHarness } from "../../../support/agent/kube-contract.ts";
 import { startRealKube } from "../../../support/agent/kube-harness.ts";

@@ -6,12 +6,12 @@
  */
 import { CoordinationV1Api } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { systemClock } from "../../../../agent/clock.ts";
 import { KubeError } from "../../../../agent/kubernetes/kube-error.ts";
 import { createLeaseLock, LeaseConflict } from "../../../../agent/kubernetes/lease-lock.ts";
 import type { LeaseRecord } from "../../../../agent/kubernetes/types.ts";
 import { createLeaseLeadership, type LeaseLeadership } from "../../../../agent/leader/lease-leadership.ts";
-import { createLogger } from "../../../../agent/log.ts";
+import { systemClock } from "../../../../shared/clock.ts";
+import { createLogger } from "../../../../shared/logger.ts";
 import { waitFor } from "../../../support/eventually.ts";
 import { type KubeApiServer, startKubeApiServer } from "../../../support/kube-api/index.ts";
 

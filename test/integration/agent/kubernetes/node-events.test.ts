@@ -8,7 +8,7 @@ import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeError } from "../../../../agent/kubernetes/kube-error.ts";
 import { createNodeEvents, NODE_EVENT_NAMESPACE } from "../../../../agent/kubernetes/node-events.ts";
-import { createLogger } from "../../../../agent/log.ts";
+import { createLogger } from "../../../../shared/logger.ts";
 import { type KubeApiServer, startKubeApiServer } from "../../../support/kube-api/index.ts";
 
 describe("node events on the API stand-in", () => {

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { KubeError } from "../../../../agent/kubernetes/kube-error.ts";
 import { createNodeInformer } from "../../../../agent/kubernetes/node-informer.ts";
 import type { NodeInformer } from "../../../../agent/kubernetes/types.ts";
-import { createLogger } from "../../../../agent/log.ts";
+import { createLogger } from "../../../../shared/logger.ts";
 import { nodeObject } from "../../../support/agent/kube-harness.ts";
 import { eventually } from "../../../support/eventually.ts";
 import { type KubeApiServer, startKubeApiServer } from "../../../support/kube-api/index.ts";

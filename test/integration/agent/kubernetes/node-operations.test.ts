@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DrainError } from "../../../../agent/kubernetes/kube-error.ts";
 import { createNodeOperations, type NodesApi } from "../../../../agent/kubernetes/node-operations.ts";
 import type { DrainOptions } from "../../../../agent/kubernetes/types.ts";
-import { createLogger } from "../../../../agent/log.ts";
+import { createLogger } from "../../../../shared/logger.ts";
 import { nodeObject } from "../../../support/agent/kube-harness.ts";
 import { testPod } from "../../../support/agent/kube-pods.ts";
 import { type KubeApiServer, type KubeObject, startKubeApiServer } from "../../../support/kube-api/index.ts";

@@ -11,8 +11,8 @@ import {
   type TokenSecretsApi,
 } from "../../../../agent/kubernetes/bootstrap-tokens.ts";
 import { KubeError } from "../../../../agent/kubernetes/kube-error.ts";
-import { createLogger } from "../../../../agent/log.ts";
-import { ManualClock } from "../../../../functions/lib/clock.ts";
+import { ManualClock } from "../../../../shared/clock.ts";
+import { createLogger } from "../../../../shared/logger.ts";
 
 const refusing = (message: (body: string) => string): TokenSecretsApi => ({
   createNamespacedSecret: async ({ body }) => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { drainNode, type PodsApi } from "../../../../agent/kubernetes/drain.ts";
 import { DrainError, KubeError } from "../../../../agent/kubernetes/kube-error.ts";
 import type { DrainOptions } from "../../../../agent/kubernetes/types.ts";
-import { createLogger } from "../../../../agent/log.ts";
+import { createLogger } from "../../../../shared/logger.ts";
 import { testPod } from "../../../support/agent/kube-pods.ts";
 
 const settings = {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { DrainError, KubeError } from "../../../../agent/kubernetes/kube-error.ts";
 import type { DrainOptions } from "../../../../agent/kubernetes/types.ts";
-import { ManualClock } from "../../../../functions/lib/clock.ts";
+import { ManualClock } from "../../../../shared/clock.ts";
 import { FAKE_JOIN_INFO, FakeKube } from "../../../support/agent/fake-kube.ts";
 import { testPod } from "../../../support/agent/kube-pods.ts";
 

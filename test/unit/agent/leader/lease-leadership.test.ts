@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createLeaseLeadership, type LeaseLeadership } from "../../../../agent/leader/lease-leadership.ts";
 import { DEFAULT_LEASE_DURATIONS } from "../../../../agent/leader/lease-record.ts";
-import { createLogger } from "../../../../agent/log.ts";
+import { createLogger } from "../../../../shared/logger.ts";
 import { FakeLease, type FakeLeaseLock } from "../../../support/agent/fake-lease-lock.ts";
 import { ManualTime } from "../../../support/manual-time.ts";
 

@@ -1,9 +1,10 @@
 /** Small builders shared by the engine's unit tests. */
-import { createLogger, type Logger } from "../../../../agent/log.ts";
+
 import type { PipelineHost } from "../../../../agent/pipeline/engine.ts";
 import { CommandError } from "../../../../agent/pipeline/errors.ts";
 import type { Pipeline, Step, StepContext } from "../../../../agent/pipeline/types.ts";
 import { type ExecResult, type SshConnector, SshError, type SshTarget } from "../../../../agent/ssh/types.ts";
+import { createLogger, type Logger } from "../../../../shared/logger.ts";
 
 export function target(host: string, overrides: Partial<SshTarget> = {}): SshTarget {
   return {

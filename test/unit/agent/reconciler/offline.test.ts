@@ -7,7 +7,6 @@
  */
 import { describe, expect, it } from "vitest";
 import { ControlPlaneError } from "../../../../agent/control-plane/errors.ts";
-import { createLogger } from "../../../../agent/log.ts";
 import { reportTransition } from "../../../../agent/reconciler/transitions.ts";
 import type { ReconcilerDeps } from "../../../../agent/reconciler/types.ts";
 import { createStateStore } from "../../../../agent/state/store.ts";
@@ -17,6 +16,7 @@ import {
   type TransitionQueuePersistence,
 } from "../../../../agent/state/transition-queue.ts";
 import type { AgentMachine, TransitionItem } from "../../../../proto/agent-api.ts";
+import { createLogger } from "../../../../shared/logger.ts";
 import { FakeControlPlane } from "../../../support/agent/fake-control-plane.ts";
 import { fixtureMachine, fixturePool } from "../../../support/agent/fixtures.ts";
 import { type ReconcilerHarness, reconcilerHarnesses } from "../../../support/agent/reconciler-harness.ts";

@@ -1,7 +1,7 @@
 /** One token per join batch: made on first need, shared, deleted after the last member, retried on failure. */
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../../../agent/log.ts";
 import { createTokenBatch } from "../../../../agent/reconciler/token-batch.ts";
+import { createLogger } from "../../../../shared/logger.ts";
 import { FakeKube } from "../../../support/agent/fake-kube.ts";
 
 const logger = createLogger({ level: "error", sink: () => {} });

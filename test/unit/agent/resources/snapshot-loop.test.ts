@@ -1,10 +1,10 @@
 /** The snapshot loop: the leader pushes what FakeKube holds, on its interval, surviving failures. */
 import { afterEach, describe, expect, it } from "vitest";
 import { KubeError } from "../../../../agent/kubernetes/kube-error.ts";
-import { createLogger } from "../../../../agent/log.ts";
 import { type SnapshotLoop, startSnapshotLoop } from "../../../../agent/resources/snapshot-loop.ts";
 import { createStateStore } from "../../../../agent/state/store.ts";
 import type { SnapshotsRequest } from "../../../../proto/agent-api.ts";
+import { createLogger } from "../../../../shared/logger.ts";
 import { FakeControlPlane } from "../../../support/agent/fake-control-plane.ts";
 import { FakeKube } from "../../../support/agent/fake-kube.ts";
 import { fixtureMachine, fixturePool } from "../../../support/agent/fixtures.ts";

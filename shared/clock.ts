@@ -1,4 +1,7 @@
-/** Time behind an interface so jobs and TTL logic can be tested without sleeping. */
+/**
+ * The one source of "now" on both sides. Deadlines, TTLs, sync ages and job
+ * schedules all read it, so tests can pin time without sleeping or fake timers.
+ */
 export interface Clock {
   now(): Date;
 }

@@ -1,0 +1,5321 @@
+/**
+ * GENERATED FILE, do not edit: the control plane's /openapi.json as TypeScript
+ * types (openapi-typescript), for the CLI's openapi-fetch client (cli/api.ts).
+ * Regenerate after changing a route: npm run gen:api-client
+ * (scripts/generate-api-client.ts). test/unit/cli/api-types.test.ts fails
+ * while this file is out of date.
+ */
+
+export interface paths {
+  "/healthz": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Liveness probe */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The process is serving */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Health"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/readyz": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Readiness probe: database, migrations and coordination store */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Every dependency answers */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Readiness"];
+          };
+        };
+        /** @description A dependency is down */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Readiness"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/tokens": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List API tokens, revoked and expired ones included; never their hashes (admin) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, 1 to 500 */
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          role?: "admin" | "operator" | "viewer";
+          /** @description only tokens scoped to this cluster */
+          clusterId?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of tokens, oldest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ApiTokenPage"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create an API token, shown once (admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateApiTokenRequest"];
+        };
+      };
+      responses: {
+        /** @description Created */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["CreatedApiToken"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/tokens/{tokenId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Revoke an API token; it is refused from the next request on (admin) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          tokenId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The revoked token */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ApiToken"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/clusters": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List clusters with derived health, machine counts and capacity (viewer) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, 1 to 500 */
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          /** @description case-insensitive text in name or description */
+          q?: string;
+          /** @description derived health */
+          status?: "healthy" | "degraded" | "offline" | "unknown";
+          /** @description Kubernetes label selector, e.g. env=prod,tier in (a,b),!legacy */
+          labelSelector?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of clusters, oldest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ClusterPage"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a cluster and its one-time registration token (admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateClusterRequest"];
+        };
+      };
+      responses: {
+        /** @description Created; the registration token is shown only in this response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["CreatedCluster"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/clusters/{clusterId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One cluster with derived health, machine counts and capacity (viewer) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The cluster's id or name */
+          clusterId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The cluster */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Cluster"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /**
+     * Delete a cluster, returning its machines to inventory (admin)
+     * @description Refused with 409 while machines are in use unless force=true. Machines not in use are detached keeping their state; in-use machines move to fault ('cluster deleted'). The agent credential, the registration token and tokens scoped to the cluster stop working; the name can be reused.
+     */
+    delete: {
+      parameters: {
+        query?: {
+          /** @description delete even while machines are in use; they are moved to fault */
+          force?: "true" | "false";
+        };
+        header?: never;
+        path: {
+          /** @description The cluster's id or name */
+          clusterId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Deleted; what happened to its machines */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["DeletedCluster"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a cluster's description or labels (operator) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The cluster's id or name */
+          clusterId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["UpdateClusterRequest"];
+        };
+      };
+      responses: {
+        /** @description The updated cluster */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Cluster"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/v1/clusters/{clusterId}/registration-token": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Issue a new one-time registration token; the previous one stops working (admin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The cluster's id or name */
+          clusterId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The new token, shown only in this response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["RotatedRegistrationToken"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/clusters/{clusterId}/pools": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List a cluster's node pools (viewer) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, 1 to 500 */
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          /** @description case-insensitive text in name or description */
+          q?: string;
+        };
+        header?: never;
+        path: {
+          /** @description The cluster's id or name */
+          clusterId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of pools, oldest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["PoolPage"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a node pool in a cluster (operator) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The cluster's id or name */
+          clusterId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreatePoolRequest"];
+        };
+      };
+      responses: {
+        /** @description The new pool */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Pool"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/clusters/{clusterId}/pools/{poolId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One node pool (viewer) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The cluster's id or name */
+          clusterId: string;
+          /** @description The pool's id, its name within the cluster the request names, or "cluster/pool" */
+          poolId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The pool */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Pool"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /**
+     * Delete a node pool with no machines assigned (operator)
+     * @description Refused with 409 (details: assigned machines by status) while any machine that is not archived is assigned to the pool. Archived machines keep their history and let go of the pool.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The cluster's id or name */
+          clusterId: string;
+          /** @description The pool's id, its name within the cluster the request names, or "cluster/pool" */
+          poolId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Deleted */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["DeletedPool"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change any settings of a node pool (operator) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The cluster's id or name */
+          clusterId: string;
+          /** @description The pool's id, its name within the cluster the request names, or "cluster/pool" */
+          poolId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["UpdatePoolRequest"];
+        };
+      };
+      responses: {
+        /** @description The updated pool */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Pool"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/v1/clusters/{clusterId}/pools/{poolId}/status": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A pool's machines per state, target size, bounds and recent events (viewer) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The cluster's id or name */
+          clusterId: string;
+          /** @description The pool's id, its name within the cluster the request names, or "cluster/pool" */
+          poolId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The pool's status */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["PoolStatus"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/clusters/{clusterId}/pools/{poolId}/enable": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Enable autoscaling of a node pool; idempotent (operator) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The cluster's id or name */
+          clusterId: string;
+          /** @description The pool's id, its name within the cluster the request names, or "cluster/pool" */
+          poolId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The pool */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Pool"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/clusters/{clusterId}/pools/{poolId}/disable": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Disable autoscaling of a node pool; idempotent (operator) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The cluster's id or name */
+          clusterId: string;
+          /** @description The pool's id, its name within the cluster the request names, or "cluster/pool" */
+          poolId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The pool */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Pool"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/machines": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List machines; filters combine (viewer)
+     * @description A cluster-scoped token sees only its cluster's machines, never the free inventory. clusterId and poolId take names too; an ambiguous pool name is a 409 listing the candidates.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, 1 to 500 */
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          /** @description The cluster's id or name */
+          clusterId?: string;
+          /** @description The pool's id, its name within the cluster the request names, or "cluster/pool" */
+          poolId?: string;
+          status?: string | string[];
+          region?: string;
+          zone?: string;
+          /** @description Kubernetes label selector, e.g. gpu=a100,zone in (a,b),!legacy */
+          labelSelector?: string;
+          /** @description case-insensitive text in hostname, IP address or node name */
+          q?: string;
+          /** @description true: only the free inventory; false: only machines assigned to a cluster */
+          unassigned?: "true" | "false";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of machines, oldest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MachinePage"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Add a machine to the free inventory (operator, unscoped)
+     * @description The machine starts available, in no cluster. A live machine with the same IP is a 409.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["MachineInput"];
+        };
+      };
+      responses: {
+        /** @description The new machine */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Machine"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/machines/{machineId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One machine, by id or hostname (viewer)
+     * @description A hostname more than one visible machine has is a 409 listing them.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The machine's id or hostname */
+          machineId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The machine */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Machine"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /**
+     * Change labels, tags, SSH access or location of a machine (operator)
+     * @description Labels and tags are replaced whole. On an assigned machine, a change that would make it stop meeting its pool's requirements is a 409.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The machine's id or hostname */
+          machineId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["MachineUpdate"];
+        };
+      };
+      responses: {
+        /** @description The machine */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Machine"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/v1/machines/{machineId}/assign": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Put a free, available machine into a pool (operator)
+     * @description The machine must meet the pool's hardware requirements; the 409 lists every reason it does not. clusterId and poolId take names too (poolId: a name within that cluster, or "cluster/pool").
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The machine's id or hostname */
+          machineId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["MachineAssignment"];
+        };
+      };
+      responses: {
+        /** @description The machine in its pool */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Machine"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/machines/{machineId}/unassign": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Return a machine that is not in use to the free inventory (operator) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The machine's id or hostname */
+          machineId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["MachineVersionGuard"];
+        };
+      };
+      responses: {
+        /** @description The machine, now unassigned */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Machine"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unsupported_media_type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/machines/{machineId}/move": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Move an available, assigned machine to another pool, of this or another cluster (operator)
+     * @description The machine must meet the target pool's requirements. Moving to its own pool changes nothing. clusterId and poolId take names too (poolId: a name within that cluster, or "cluster/pool").
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The machine's id or hostname */
+          machineId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["MachineAssignment"];
+        };
+      };
+      responses: {
+        /** @description The machine in its pool */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Machine"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/machines/{machineId}/maintenance": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Take a machine out of service for maintenance, with a reason (operator) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The machine's id or hostname */
+          machineId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["MachineStatusReason"];
+        };
+      };
+      responses: {
+        /** @description The machine after the change */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Machine"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, illegal_transition, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unsupported_media_type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/machines/{machineId}/fault": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Mark a machine faulty, with a reason (operator) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The machine's id or hostname */
+          machineId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["MachineStatusReason"];
+        };
+      };
+      responses: {
+        /** @description The machine after the change */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Machine"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, illegal_transition, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unsupported_media_type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/machines/{machineId}/restore": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Return a machine in maintenance, fault or archived to available (operator) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The machine's id or hostname */
+          machineId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["MachineStatusOptionalReason"];
+        };
+      };
+      responses: {
+        /** @description The machine after the change */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Machine"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, illegal_transition, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unsupported_media_type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/machines/{machineId}/archive": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Archive a machine that is not in use; it leaves its cluster and frees its IP (operator) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The machine's id or hostname */
+          machineId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["MachineStatusOptionalReason"];
+        };
+      };
+      responses: {
+        /** @description The machine after the change */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Machine"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, illegal_transition, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unsupported_media_type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/machines/{machineId}/confirm-identity": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Confirm a machine's SSH identity so any cluster may be given it (operator, unscoped)
+     * @description A machine whose address, user, key ref or host key was last set by a cluster-scoped token is given only to that cluster's pools (allocation, assign, move) until an unscoped operator or admin confirms it here. A cluster-scoped token is a 403.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The machine's id or hostname */
+          machineId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["MachineVersionGuard"];
+        };
+      };
+      responses: {
+        /** @description The machine, its identity confirmed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Machine"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unsupported_media_type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/machines/import": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Import machines in bulk from JSON, CSV or YAML (operator)
+     * @description Every row is validated on its own and reported in `results` with status created, updated,
+     *     unchanged, error (with field-level messages) or skipped, plus `summary` counts.
+     *
+     *     - all-or-nothing (default): if any row is in error nothing is written and the answer is
+     *       422 import_rejected: the error envelope with the whole report beside it in `report`
+     *       (every row's errors; the other rows `skipped`). The write is one transaction: a database
+     *       failure half-way or an address taken concurrently writes nothing and answers an error
+     *       envelope (409/400/500).
+     *     - best-effort: valid rows are written, invalid rows reported (200; read `applied`); only a
+     *       database failure other than a concurrent address clash rolls the whole write back (error
+     *       envelope).
+     *     - dryRun=true: the same validation and results (address clashes with the database included),
+     *       nothing written, always 200 with `applied: false`; machines it would create have
+     *       `machineId: null`. A cluster-scoped token's dry run sees only its own cluster's addresses,
+     *       so it cannot probe what the fleet holds.
+     *     - overwrite=true: a row whose IP belongs to a live machine updates only the fields it gives
+     *       among the descriptive ones (hostname, SSH settings and host key, hardware facts, versions,
+     *       location, labels, taints, tags) — never status or assignment; hardware facts may change while
+     *       the machine is in use (they are facts). Without
+     *       it such a row is an error. Duplicate IPs in one file are errors on the later rows.
+     *     - clusterId+poolId (ids or names; poolId may be "cluster/pool"): created machines join that
+     *       pool and must meet its hardware requirements; overwritten machines keep their assignment.
+     *       A cluster-scoped token must name a pool of its cluster and can only overwrite that cluster's
+     *       machines.
+     *
+     *     Rows are numbered as the user sees them: JSON/YAML by position from 1, CSV by the line the
+     *     row starts on (the header being line 1). Bodies up to KSP_MAX_IMPORT_BYTES (16 MiB).
+     */
+    post: {
+      parameters: {
+        query?: {
+          /** @description validate and report exactly what would happen, writing nothing (default false) */
+          dryRun?: "true" | "false";
+          /** @description all-or-nothing (default): any row in error and nothing is written; best-effort: valid rows are written */
+          mode?: "all-or-nothing" | "best-effort";
+          /** @description update the descriptive fields of a live machine holding the same IP (never its status or assignment) (default false) */
+          overwrite?: "true" | "false";
+          /** @description with poolId: assign created machines to this pool */
+          clusterId?: string;
+          /** @description The pool's id, its name within the cluster the request names, or "cluster/pool" */
+          poolId?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description the machines; the Content-Type selects the format */
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["MachineImportJson"];
+          "text/csv": string;
+          "application/yaml": string;
+          "text/yaml": string;
+        };
+      };
+      responses: {
+        /** @description The file was processed (a dry run, or best-effort); `applied` says whether it was written */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MachineImportReport"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description payload_too_large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unsupported_media_type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description import_rejected: an all-or-nothing import with rows in error; nothing was written */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MachineImportRejected"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/events": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List events and operations, newest first (viewer; scoped tokens see their cluster's) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, 1 to 500 */
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          /** @description only rows at or after this time */
+          since?: string;
+          /** @description only rows before this time */
+          until?: string;
+          /** @description The cluster's id or name */
+          clusterId?: string;
+          /** @description The pool's id, its name within the cluster the request names, or "cluster/pool" */
+          poolId?: string;
+          /** @description The machine's id or hostname */
+          machineId?: string;
+          /** @description event type: exact ("machine.transition") or a prefix ending in "." ("machine.") */
+          kind?: string;
+          status?: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of events, newest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["EventPage"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/events/export": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Export events as NDJSON, newest first, streamed (viewer; scoped tokens see their cluster's) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description only rows at or after this time */
+          since?: string;
+          /** @description only rows before this time */
+          until?: string;
+          /** @description The cluster's id or name */
+          clusterId?: string;
+          /** @description The pool's id, its name within the cluster the request names, or "cluster/pool" */
+          poolId?: string;
+          /** @description The machine's id or hostname */
+          machineId?: string;
+          /** @description event type: exact ("machine.transition") or a prefix ending in "." ("machine.") */
+          kind?: string;
+          status?: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+          /** @description rows at most, 1 to 1000000 (default 100000) */
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One Event object per line */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/x-ndjson": string;
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/operations/{operationId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One operation or event by id (viewer; scoped tokens only their cluster's) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          operationId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The operation */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Event"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/audit": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List audit log entries, newest first (admin; scoped tokens see their cluster's) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, 1 to 500 */
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          /** @description only rows at or after this time */
+          since?: string;
+          /** @description only rows before this time */
+          until?: string;
+          /** @description exact, e.g. "token:<id>" */
+          actor?: string;
+          /** @description prefix: "cluster." matches every cluster action */
+          action?: string;
+          resourceType?: string;
+          resourceId?: string;
+          /** @description The cluster's id or name */
+          clusterId?: string;
+          result?: "success" | "failure" | "pending";
+          requestId?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of audit entries, newest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AuditPage"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/audit/export": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Export audit log entries as NDJSON, newest first, streamed (admin) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description only rows at or after this time */
+          since?: string;
+          /** @description only rows before this time */
+          until?: string;
+          /** @description exact, e.g. "token:<id>" */
+          actor?: string;
+          /** @description prefix: "cluster." matches every cluster action */
+          action?: string;
+          resourceType?: string;
+          resourceId?: string;
+          /** @description The cluster's id or name */
+          clusterId?: string;
+          result?: "success" | "failure" | "pending";
+          requestId?: string;
+          /** @description rows at most, 1 to 1000000 (default 100000) */
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One AuditEntry object per line */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/x-ndjson": string;
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/agent/register": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Trade a one-time registration token for the cluster's agent credential
+     * @description Open path: the registration token in the body is the credential. Unknown, used, expired and mismatched tokens all answer the same 401. Rate limited per client address and per cluster.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["AgentRegisterRequest"];
+        };
+      };
+      responses: {
+        /** @description The agent credential, shown only in this response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AgentRegisterResponse"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description rate_limited */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/agent/credential/rotate": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Replace the agent credential; the one used for this call is refused from the commit on, by every replica */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The new credential, shown only in this response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AgentRotatedCredential"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description rate_limited */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/agent/heartbeat": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Report that the agent is alive, with its versions, node counts and leader */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["AgentHeartbeatRequest"];
+        };
+      };
+      responses: {
+        /** @description Recorded; stateVersion tells whether /v1/agent/state changed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AgentHeartbeatResponse"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description rate_limited */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/agent/state": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The cluster's pools and machines, with an ETag for conditional polling */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Current state; ETag W/"<clusterId>:<stateVersion>" */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AgentState"];
+          };
+        };
+        /** @description Unchanged since the ETag given in If-None-Match */
+        304: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description rate_limited */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/agent/allocations": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Reserve machines for a pool's scale-up, idempotent by requestId
+     * @description A retry with the same requestId returns the same machines (created: false); the same requestId with another poolId or delta is a 409 conflict. Failures (pool_at_max, not_enough_machines, pool_disabled; details carry the counts) are not remembered, so a later retry may succeed.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["AgentAllocationRequest"];
+        };
+      };
+      responses: {
+        /** @description The reserved machines (new or replayed) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AgentAllocationResponse"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, pool_at_max, not_enough_machines, pool_disabled */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description rate_limited */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/agent/transitions": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Apply a batch of machine transitions, each on its own
+     * @description Every item is a separate guarded transition: results say per item whether it applied (with the machine's new status and version) or why not (stale_version, illegal_transition, not_found for machines outside the caller's cluster). The response is 200 whatever the mix.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["AgentTransitionsRequest"];
+        };
+      };
+      responses: {
+        /** @description Per-item results and a summary */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AgentTransitionsResponse"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description rate_limited */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/agent/host-keys": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Pin the SSH host keys the agent learned on first use, each on its own
+     * @description Stores each machine's host key fingerprint only while it has none (pin-on-first-use), so every replica checks the same key. Per item: pinned (ok, pinned: true), the same key already pinned (ok, pinned: false: a retry), another key pinned (conflict, details.pinned names it; never overwritten), not_found for machines outside the caller's cluster. The response is 200 whatever the mix.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["AgentHostKeysRequest"];
+        };
+      };
+      responses: {
+        /** @description Per-item results and a summary */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AgentHostKeysResponse"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description rate_limited */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/agent/snapshots": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Push per-pool (and whole-cluster) resource figures */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["AgentSnapshotsRequest"];
+        };
+      };
+      responses: {
+        /** @description Stored as raw snapshots */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AgentSnapshotsResponse"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description rate_limited */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+  schemas: {
+    ErrorEnvelope: {
+      error: {
+        /** @enum {string} */
+        code:
+          | "bad_request"
+          | "validation_failed"
+          | "unauthorized"
+          | "forbidden"
+          | "not_found"
+          | "method_not_allowed"
+          | "conflict"
+          | "illegal_transition"
+          | "stale_version"
+          | "not_enough_machines"
+          | "pool_at_max"
+          | "pool_disabled"
+          | "payload_too_large"
+          | "unsupported_media_type"
+          | "import_rejected"
+          | "rate_limited"
+          | "dependency_unavailable"
+          | "internal";
+        message: string;
+        requestId: string;
+        details?: {
+          [key: string]: unknown;
+        };
+      };
+    };
+    Health: {
+      /** @enum {string} */
+      status: "ok";
+    };
+    Readiness: {
+      /** @enum {string} */
+      status: "ready" | "not_ready";
+      checks: {
+        database: components["schemas"]["ReadinessCheck"];
+        migrations: components["schemas"]["ReadinessCheck"];
+        coordination: components["schemas"]["ReadinessCheck"];
+      };
+    };
+    ReadinessCheck: {
+      ok: boolean;
+      durationMs: number;
+      error?: string;
+    } & {
+      [key: string]: unknown;
+    };
+    CreatedApiToken: {
+      apiToken: components["schemas"]["ApiToken"];
+      /** @description the bearer token; shown only in this response */
+      token: string;
+    };
+    ApiToken: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      /** @enum {string} */
+      role: "admin" | "operator" | "viewer";
+      /**
+       * Format: uuid
+       * @description null: every cluster
+       */
+      clusterId: string | null;
+      /** @description the token's first characters, to tell tokens apart */
+      displayPrefix: string;
+      expiresAt: string | null;
+      revokedAt: string | null;
+      lastUsedAt: string | null;
+      createdBy: string | null;
+      createdAt: string;
+    };
+    CreateApiTokenRequest: {
+      name: string;
+      /** @enum {string} */
+      role: "admin" | "operator" | "viewer";
+      /**
+       * @description scope the token to one cluster
+       * @example prod-eu-1
+       */
+      clusterId?: string | null;
+      /** @description omitted: the token does not expire */
+      expiresInSeconds?: number;
+    };
+    ApiTokenPage: {
+      items: components["schemas"]["ApiToken"][];
+      nextCursor: string | null;
+    };
+    CreatedCluster: {
+      /** @description shown once; only its hash is stored */
+      registrationToken: string;
+      registrationTokenExpiresAt: string;
+      cluster: components["schemas"]["Cluster"];
+    };
+    Cluster: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      description: string;
+      labels: {
+        [key: string]: string;
+      };
+      /**
+       * @description lifecycle: pending until an agent registers
+       * @enum {string}
+       */
+      status: "pending" | "active" | "offline";
+      /**
+       * @description derived from the last heartbeat: unknown = never heartbeated
+       * @enum {string}
+       */
+      health: "healthy" | "degraded" | "offline" | "unknown";
+      /** @description the pool machines assigned to the cluster, by status (see nodes for Kubernetes') */
+      nodeCounts: {
+        total: number;
+        byStatus: {
+          available?: number;
+          reserved?: number;
+          joining?: number;
+          ready?: number;
+          draining?: number;
+          leaving?: number;
+          fault?: number;
+          maintenance?: number;
+          archived?: number;
+        };
+      };
+      /** @description the pool machines' hardware (see resources for what Kubernetes reports) */
+      capacity: {
+        /** @description machines in the ready state */
+        ready: {
+          machines: number;
+          cpuCores: number;
+          memoryBytes: number;
+        };
+        /** @description every machine assigned to the cluster */
+        assigned: {
+          machines: number;
+          cpuCores: number;
+          memoryBytes: number;
+        };
+      };
+      kubernetesVersion: string | null;
+      agentVersion: string | null;
+      lastHeartbeatAt: string | null;
+      /** @description Kubernetes Nodes (all, not only pool machines) as the agent's last heartbeat counted them; null before one did */
+      nodes: {
+        total: number;
+        ready: number;
+        reportedAt: string;
+      } | null;
+      /** @description the agent replica that leads, from the last heartbeat */
+      leader: {
+        identity: string;
+        since: string;
+      } | null;
+      /** @description the whole cluster's resources from the agent's latest snapshot (every 5 minutes); null before its first */
+      resources: {
+        capturedAt: string;
+        nodeCount: number;
+        capacity: {
+          cpuMillis: number;
+          memoryBytes: number;
+        };
+        allocatable: {
+          cpuMillis: number;
+          memoryBytes: number;
+        };
+        /** @description requests of the pods bound to Nodes and not finished */
+        requested: {
+          cpuMillis: number;
+          memoryBytes: number;
+        };
+        /** @description from metrics.k8s.io; zero without metrics-server */
+        usage: {
+          cpuMillis: number;
+          memoryBytes: number;
+        };
+      } | null;
+      registeredAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+    CreateClusterRequest: {
+      /** @example prod-eu-1 */
+      name: string;
+      description?: string;
+      labels?: {
+        [key: string]: string;
+      };
+    };
+    ClusterPage: {
+      items: components["schemas"]["Cluster"][];
+      nextCursor: string | null;
+    };
+    UpdateClusterRequest: {
+      description?: string;
+      /** @description replaces the labels as a whole */
+      labels?: {
+        [key: string]: string;
+      };
+    };
+    RotatedRegistrationToken: {
+      /** @description shown once; only its hash is stored */
+      registrationToken: string;
+      registrationTokenExpiresAt: string;
+      /** Format: uuid */
+      clusterId: string;
+    };
+    DeletedCluster: {
+      /** Format: uuid */
+      clusterId: string;
+      name: string;
+      deletedAt: string;
+      releasedMachines: number;
+      faultedMachines: number;
+      revokedTokens: number;
+    };
+    Pool: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      clusterId: string;
+      name: string;
+      description: string;
+      minSize: number;
+      maxSize: number;
+      autoscalingEnabled: boolean;
+      templateLabels: {
+        [key: string]: string;
+      };
+      templateTaints: {
+        key: string;
+        value?: string;
+        /** @enum {string} */
+        effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+      }[];
+      capacityCpuMillis: number;
+      capacityMemoryBytes: number;
+      capacityEphemeralStorageBytes: number;
+      capacityPods: number;
+      allocatableCpuMillis: number;
+      allocatableMemoryBytes: number;
+      allocatableEphemeralStorageBytes: number;
+      allocatablePods: number;
+      gpuCount: number;
+      gpuType: string | null;
+      hardwareRequirements: components["schemas"]["HardwareRequirements"];
+      /** @enum {string} */
+      scaleUpPolicy: "random" | "least-used" | "most-available";
+      /** @enum {string} */
+      scaleDownPolicy: "least-used" | "newest-first" | "oldest-first";
+      drainSettings: {
+        timeoutSeconds: number;
+        gracePeriodSeconds: number;
+        ignoreDaemonSets: boolean;
+        deleteEmptyDirData: boolean;
+        /** @description evict pods not managed by a controller */
+        force: boolean;
+      };
+      lifecycleSettings: components["schemas"]["PoolLifecycleSettings"];
+      prepareHosts: boolean;
+      /** @description The script (operators and admins); for viewers `[redacted: <n> bytes; operators can read it]`. null: none. */
+      preJoinHook: string | null;
+      /** @description The script (operators and admins); for viewers `[redacted: <n> bytes; operators can read it]`. null: none. */
+      postJoinHook: string | null;
+      /** @description The script (operators and admins); for viewers `[redacted: <n> bytes; operators can read it]`. null: none. */
+      preResetHook: string | null;
+      /** @description The script (operators and admins); for viewers `[redacted: <n> bytes; operators can read it]`. null: none. */
+      postResetHook: string | null;
+      scaleUpCooldownSeconds: number;
+      scaleDownCooldownSeconds: number;
+      autoscalingOptions: components["schemas"]["PoolAutoscalingOptions"];
+      /** @description price of one node per hour; null: unpriced */
+      hourlyPrice: number | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+    HardwareRequirements: {
+      minCpuCores?: number;
+      minMemoryBytes?: number;
+      minGpuCount?: number;
+      gpuType?: string;
+      /** @description any of these */
+      regions?: string[];
+      /** @description any of these */
+      zones?: string[];
+      /** @description the machine must carry all of these */
+      machineLabels?: {
+        [key: string]: string;
+      };
+    };
+    /** @description How the agent joins and removes the pool's machines: a phase that runs past its timeout moves the machine to fault; the caps bound how many machines join, or leave, at once. */
+    PoolLifecycleSettings: {
+      /** @description 10–86400, default 600: how long the preflight and join pipelines may run on a host (SSH, kubeadm join, hooks) before the machine goes to fault. Cluster Autoscaler gives up on a node that has not registered within its max node provision time (15 min unless autoscalingOptions.maxNodeProvisionSeconds says otherwise) */
+      joinTimeoutSeconds: number;
+      /** @description 10–86400, default 240: from the end of the join until the machine's Node is Ready with its providerID; past it the machine goes to fault */
+      registrationTimeoutSeconds: number;
+      /** @description 10–86400, default 600: how long the reset pipeline may run on a machine that leaves the cluster before it goes to fault (the drain before it is bounded by drainSettings.timeoutSeconds) */
+      resetTimeoutSeconds: number;
+      /** @description 1–1000, default 10: how many of the pool's machines the agent joins at once; the others wait their turn */
+      maxConcurrentJoins: number;
+      /** @description 1–1000, default 5: how many of the pool's machines the agent drains and resets at once; the others wait their turn */
+      maxConcurrentRemovals: number;
+      /**
+       * @description v1beta3, v1beta4 or null (the default): the kubeadm API version of the JoinConfiguration the agent writes; null picks it from the host's `kubeadm version` (v1beta4 from 1.31 on)
+       * @enum {string|null}
+       */
+      kubeadmConfigVersion: "v1beta3" | "v1beta4" | null;
+      /** @description 1–86400, default 60: how often the agent probes each free (available) machine over SSH and looks at each ready machine's Node */
+      healthProbeIntervalSeconds: number;
+      /** @description 1–100, default 3: consecutive failed checks, one interval apart (an SSH probe of a free machine, a NotReady or missing Node of a ready one), that move the machine to fault */
+      healthFailureThreshold: number;
+      /** @description default false: true probes the pool's fault machines too, and one whose probe passes healthFailureThreshold times in a row (and that has no Node) goes back to available; false leaves that to POST /v1/machines/{id}/restore */
+      autoRepair: boolean;
+      /**
+       * @description cordon or remove, default cordon: a Node whose providerID names a machine that is not a node of this cluster is cordoned, with a Kubernetes Event; remove also resets the host of a free machine of the pool over SSH and deletes the Node
+       * @enum {string}
+       */
+      zombieAction: "cordon" | "remove";
+    };
+    /** @description null: Cluster Autoscaler uses its defaults for this pool */
+    PoolAutoscalingOptions: {
+      /** @description 0–1: a node whose requested CPU and memory are below this fraction of its allocatable is a scale-down candidate (CA flag --scale-down-utilization-threshold) */
+      scaleDownUtilizationThreshold?: number;
+      /** @description 0–1: the same for GPU nodes, by GPU requests (--scale-down-gpu-utilization-threshold) */
+      scaleDownGpuUtilizationThreshold?: number;
+      /** @description 1–86400: how long a node must be unneeded before CA removes it (--scale-down-unneeded-time) */
+      scaleDownUnneededSeconds?: number;
+      /** @description 1–86400: the same for an unready node (--scale-down-unready-time) */
+      scaleDownUnreadySeconds?: number;
+      /** @description 1–86400: how long CA waits for a new node to register before it gives up on it (--max-node-provision-time); a host's join takes minutes, so keep it well above that */
+      maxNodeProvisionSeconds?: number;
+      /** @description scale the pool only between 0 and its max, all nodes at once (--zero-or-max-node-scaling) */
+      zeroOrMaxNodeScaling?: boolean;
+      /** @description leave DaemonSet pods out of the utilization above (--ignore-daemonsets-utilization) */
+      ignoreDaemonSetsUtilization?: boolean;
+    } | null;
+    /** @description Omitted allocatable resources default to the capacity given; min ≤ max, allocatable ≤ capacity. */
+    CreatePoolRequest: {
+      /** @example gpu-a100 */
+      name: string;
+      description?: string;
+      minSize?: number;
+      maxSize?: number;
+      autoscalingEnabled?: boolean;
+      /** @description labels of the pool's nodes */
+      templateLabels?: {
+        [key: string]: string;
+      };
+      templateTaints?: {
+        key: string;
+        value?: string;
+        /** @enum {string} */
+        effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+      }[];
+      capacityCpuMillis?: number;
+      capacityMemoryBytes?: number;
+      capacityEphemeralStorageBytes?: number;
+      capacityPods?: number;
+      allocatableCpuMillis?: number;
+      allocatableMemoryBytes?: number;
+      allocatableEphemeralStorageBytes?: number;
+      allocatablePods?: number;
+      gpuCount?: number;
+      gpuType?: string | null;
+      hardwareRequirements?: components["schemas"]["HardwareRequirements"] & unknown;
+      /** @enum {string} */
+      scaleUpPolicy?: "random" | "least-used" | "most-available";
+      /** @enum {string} */
+      scaleDownPolicy?: "least-used" | "newest-first" | "oldest-first";
+      drainSettings?: components["schemas"]["DrainSettingsPatch"];
+      lifecycleSettings?: components["schemas"]["PoolLifecycleSettingsPatch"];
+      prepareHosts?: boolean;
+      preJoinHook?: string | null;
+      postJoinHook?: string | null;
+      preResetHook?: string | null;
+      postResetHook?: string | null;
+      scaleUpCooldownSeconds?: number;
+      scaleDownCooldownSeconds?: number;
+      /** @description Replaced as a whole; null (the default) clears every override, and the agent then answers GetOptions Unimplemented so CA uses its defaults. Leave it null unless you need an override. */
+      autoscalingOptions?: {
+        /** @description 0–1: a node whose requested CPU and memory are below this fraction of its allocatable is a scale-down candidate (CA flag --scale-down-utilization-threshold) */
+        scaleDownUtilizationThreshold?: number;
+        /** @description 0–1: the same for GPU nodes, by GPU requests (--scale-down-gpu-utilization-threshold) */
+        scaleDownGpuUtilizationThreshold?: number;
+        /** @description 1–86400: how long a node must be unneeded before CA removes it (--scale-down-unneeded-time) */
+        scaleDownUnneededSeconds?: number;
+        /** @description 1–86400: the same for an unready node (--scale-down-unready-time) */
+        scaleDownUnreadySeconds?: number;
+        /** @description 1–86400: how long CA waits for a new node to register before it gives up on it (--max-node-provision-time); a host's join takes minutes, so keep it well above that */
+        maxNodeProvisionSeconds?: number;
+        /** @description scale the pool only between 0 and its max, all nodes at once (--zero-or-max-node-scaling) */
+        zeroOrMaxNodeScaling?: boolean;
+        /** @description leave DaemonSet pods out of the utilization above (--ignore-daemonsets-utilization) */
+        ignoreDaemonSetsUtilization?: boolean;
+      } | null;
+      /** @description Price of one node of this pool per hour (0–1000000, any currency used consistently across pools), for CA's price expander (--expander=price). null (the default): the agent answers pricing Unimplemented. Price every autoscaled pool or none, so the expander compares like with like. */
+      hourlyPrice?: number | null;
+    };
+    /** @description merged key by key over the current settings (defaults: {"timeoutSeconds":600,"gracePeriodSeconds":30,"ignoreDaemonSets":true,"deleteEmptyDirData":true,"force":false}) */
+    DrainSettingsPatch: {
+      timeoutSeconds?: number;
+      gracePeriodSeconds?: number;
+      ignoreDaemonSets?: boolean;
+      deleteEmptyDirData?: boolean;
+      /** @description evict pods not managed by a controller */
+      force?: boolean;
+    };
+    /** @description merged key by key over the current settings (defaults: {"joinTimeoutSeconds":600,"registrationTimeoutSeconds":240,"resetTimeoutSeconds":600,"maxConcurrentJoins":10,"maxConcurrentRemovals":5,"kubeadmConfigVersion":null,"healthProbeIntervalSeconds":60,"healthFailureThreshold":3,"autoRepair":false,"zombieAction":"cordon"}) */
+    PoolLifecycleSettingsPatch: {
+      /** @description 10–86400, default 600: how long the preflight and join pipelines may run on a host (SSH, kubeadm join, hooks) before the machine goes to fault. Cluster Autoscaler gives up on a node that has not registered within its max node provision time (15 min unless autoscalingOptions.maxNodeProvisionSeconds says otherwise) */
+      joinTimeoutSeconds?: number;
+      /** @description 10–86400, default 240: from the end of the join until the machine's Node is Ready with its providerID; past it the machine goes to fault */
+      registrationTimeoutSeconds?: number;
+      /** @description 10–86400, default 600: how long the reset pipeline may run on a machine that leaves the cluster before it goes to fault (the drain before it is bounded by drainSettings.timeoutSeconds) */
+      resetTimeoutSeconds?: number;
+      /** @description 1–1000, default 10: how many of the pool's machines the agent joins at once; the others wait their turn */
+      maxConcurrentJoins?: number;
+      /** @description 1–1000, default 5: how many of the pool's machines the agent drains and resets at once; the others wait their turn */
+      maxConcurrentRemovals?: number;
+      /**
+       * @description v1beta3, v1beta4 or null (the default): the kubeadm API version of the JoinConfiguration the agent writes; null picks it from the host's `kubeadm version` (v1beta4 from 1.31 on)
+       * @enum {string|null}
+       */
+      kubeadmConfigVersion?: "v1beta3" | "v1beta4" | null;
+      /** @description 1–86400, default 60: how often the agent probes each free (available) machine over SSH and looks at each ready machine's Node */
+      healthProbeIntervalSeconds?: number;
+      /** @description 1–100, default 3: consecutive failed checks, one interval apart (an SSH probe of a free machine, a NotReady or missing Node of a ready one), that move the machine to fault */
+      healthFailureThreshold?: number;
+      /** @description default false: true probes the pool's fault machines too, and one whose probe passes healthFailureThreshold times in a row (and that has no Node) goes back to available; false leaves that to POST /v1/machines/{id}/restore */
+      autoRepair?: boolean;
+      /**
+       * @description cordon or remove, default cordon: a Node whose providerID names a machine that is not a node of this cluster is cordoned, with a Kubernetes Event; remove also resets the host of a free machine of the pool over SSH and deletes the Node
+       * @enum {string}
+       */
+      zombieAction?: "cordon" | "remove";
+    };
+    PoolPage: {
+      items: components["schemas"]["Pool"][];
+      nextCursor: string | null;
+    };
+    PoolStatus: {
+      /** Format: uuid */
+      clusterId: string;
+      /** Format: uuid */
+      poolId: string;
+      name: string;
+      minSize: number;
+      maxSize: number;
+      autoscalingEnabled: boolean;
+      /** @description every state, zeros included */
+      counts: {
+        available?: number;
+        reserved?: number;
+        joining?: number;
+        ready?: number;
+        draining?: number;
+        leaving?: number;
+        fault?: number;
+        maintenance?: number;
+        archived?: number;
+      };
+      total: number;
+      /** @description reserved + joining + ready */
+      target: number;
+      /** @description reserved, joining, ready, draining and leaving */
+      inUse: number;
+      /** @description the 20 most recent events of the pool, newest first */
+      events: {
+        /** Format: uuid */
+        id: string;
+        kind: string;
+        status: string;
+        /** Format: uuid */
+        machineId: string | null;
+        metadata: {
+          [key: string]: unknown;
+        };
+        createdAt: string;
+      }[];
+    };
+    /** @description Any field; the merged pool must keep min ≤ max and allocatable ≤ capacity. */
+    UpdatePoolRequest: {
+      /** @example gpu-a100 */
+      name?: string;
+      description?: string;
+      minSize?: number;
+      maxSize?: number;
+      autoscalingEnabled?: boolean;
+      /** @description labels of the pool's nodes */
+      templateLabels?: {
+        [key: string]: string;
+      };
+      templateTaints?: {
+        key: string;
+        value?: string;
+        /** @enum {string} */
+        effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+      }[];
+      capacityCpuMillis?: number;
+      capacityMemoryBytes?: number;
+      capacityEphemeralStorageBytes?: number;
+      capacityPods?: number;
+      allocatableCpuMillis?: number;
+      allocatableMemoryBytes?: number;
+      allocatableEphemeralStorageBytes?: number;
+      allocatablePods?: number;
+      gpuCount?: number;
+      gpuType?: string | null;
+      hardwareRequirements?: components["schemas"]["HardwareRequirements"] & unknown;
+      /** @enum {string} */
+      scaleUpPolicy?: "random" | "least-used" | "most-available";
+      /** @enum {string} */
+      scaleDownPolicy?: "least-used" | "newest-first" | "oldest-first";
+      drainSettings?: components["schemas"]["DrainSettingsPatch"];
+      lifecycleSettings?: components["schemas"]["PoolLifecycleSettingsPatch"];
+      prepareHosts?: boolean;
+      preJoinHook?: string | null;
+      postJoinHook?: string | null;
+      preResetHook?: string | null;
+      postResetHook?: string | null;
+      scaleUpCooldownSeconds?: number;
+      scaleDownCooldownSeconds?: number;
+      /** @description Replaced as a whole; null (the default) clears every override, and the agent then answers GetOptions Unimplemented so CA uses its defaults. Leave it null unless you need an override. */
+      autoscalingOptions?: {
+        /** @description 0–1: a node whose requested CPU and memory are below this fraction of its allocatable is a scale-down candidate (CA flag --scale-down-utilization-threshold) */
+        scaleDownUtilizationThreshold?: number;
+        /** @description 0–1: the same for GPU nodes, by GPU requests (--scale-down-gpu-utilization-threshold) */
+        scaleDownGpuUtilizationThreshold?: number;
+        /** @description 1–86400: how long a node must be unneeded before CA removes it (--scale-down-unneeded-time) */
+        scaleDownUnneededSeconds?: number;
+        /** @description 1–86400: the same for an unready node (--scale-down-unready-time) */
+        scaleDownUnreadySeconds?: number;
+        /** @description 1–86400: how long CA waits for a new node to register before it gives up on it (--max-node-provision-time); a host's join takes minutes, so keep it well above that */
+        maxNodeProvisionSeconds?: number;
+        /** @description scale the pool only between 0 and its max, all nodes at once (--zero-or-max-node-scaling) */
+        zeroOrMaxNodeScaling?: boolean;
+        /** @description leave DaemonSet pods out of the utilization above (--ignore-daemonsets-utilization) */
+        ignoreDaemonSetsUtilization?: boolean;
+      } | null;
+      /** @description Price of one node of this pool per hour (0–1000000, any currency used consistently across pools), for CA's price expander (--expander=price). null (the default): the agent answers pricing Unimplemented. Price every autoscaled pool or none, so the expander compares like with like. */
+      hourlyPrice?: number | null;
+    };
+    DeletedPool: {
+      /** Format: uuid */
+      clusterId: string;
+      /** Format: uuid */
+      poolId: string;
+      name: string;
+      deletedAt: string;
+      detachedArchivedMachines: number;
+    };
+    Machine: {
+      /** Format: uuid */
+      id: string;
+      hostname: string;
+      ip: string;
+      sshUser: string;
+      sshPort: number;
+      sshKeyRef: string | null;
+      hostKeyFingerprint: string | null;
+      /**
+       * Format: uuid
+       * @description null: in the free inventory
+       */
+      clusterId: string | null;
+      /** Format: uuid */
+      poolId: string | null;
+      /** @enum {string} */
+      status:
+        | "available"
+        | "reserved"
+        | "joining"
+        | "ready"
+        | "draining"
+        | "leaving"
+        | "fault"
+        | "maintenance"
+        | "archived";
+      statusReason: string | null;
+      statusChangedAt: string;
+      cpuCores: number;
+      memoryBytes: number;
+      gpuCount: number;
+      gpuType: string | null;
+      region: string | null;
+      zone: string | null;
+      rack: string | null;
+      osImage: string | null;
+      kernelVersion: string | null;
+      kubeletVersion: string | null;
+      containerRuntimeVersion: string | null;
+      labels: {
+        [key: string]: string;
+      };
+      taints: {
+        key: string;
+        value?: string;
+        /** @enum {string} */
+        effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+      }[];
+      tags: string[];
+      nodeName: string | null;
+      providerId: string | null;
+      consecutiveFailures: number;
+      lastHeartbeatAt: string | null;
+      lastAction: string | null;
+      lastError: string | null;
+      /** @description bumped by every change; pass as expectedVersion */
+      version: number;
+      /** @description who created or imported the machine ("token:<id>"); null for machines older than this record */
+      createdBy: string | null;
+      /**
+       * Format: uuid
+       * @description the cluster it was imported into, or last left by unassign or archive
+       */
+      originClusterId: string | null;
+      identity: components["schemas"]["MachineIdentity"];
+      createdAt: string;
+      updatedAt: string;
+    };
+    MachineIdentity: {
+      /** @description who last set its address, host name or SSH settings */
+      setBy: string | null;
+      /**
+       * Format: uuid
+       * @description set when that was a cluster-scoped token: only this cluster's pools may be given the machine until an unscoped operator confirms it (POST /v1/machines/{machineId}/confirm-identity)
+       */
+      scopeClusterId: string | null;
+      confirmedBy: string | null;
+      confirmedAt: string | null;
+    };
+    MachineInput: {
+      /**
+       * @description an RFC 1123 host name; stored lower-cased
+       * @example node-17.rack-4.example.net
+       */
+      hostname: string;
+      /**
+       * @description IPv4 or IPv6; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is stored as the IPv4 address
+       * @example 10.0.4.17
+       */
+      ip: string;
+      /** @example ksp */
+      sshUser?: string;
+      sshPort?: number;
+      /** @example ksp-ssh/id_ed25519 */
+      sshKeyRef?: string | null;
+      /** @example SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s */
+      hostKeyFingerprint?: string | null;
+      cpuCores?: number;
+      memoryBytes?: number;
+      gpuCount?: number;
+      gpuType?: string | null;
+      region?: string | null;
+      zone?: string | null;
+      rack?: string | null;
+      osImage?: string | null;
+      kernelVersion?: string | null;
+      kubeletVersion?: string | null;
+      containerRuntimeVersion?: string | null;
+      labels?: {
+        [key: string]: string;
+      };
+      taints?: {
+        key: string;
+        value?: string;
+        /** @enum {string} */
+        effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+      }[];
+      tags?: string[];
+    };
+    MachinePage: {
+      items: components["schemas"]["Machine"][];
+      nextCursor: string | null;
+    };
+    MachineUpdate: {
+      labels?: {
+        [key: string]: string;
+      };
+      tags?: string[];
+      /** @example ksp */
+      sshUser?: string;
+      sshPort?: number;
+      /** @example ksp-ssh/id_ed25519 */
+      sshKeyRef?: string | null;
+      /** @example SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s */
+      hostKeyFingerprint?: string | null;
+      region?: string | null;
+      zone?: string | null;
+      rack?: string | null;
+      /** @description refuse with 409 stale_version unless the machine is still at this version */
+      expectedVersion?: number;
+    };
+    MachineAssignment: {
+      /**
+       * @description The cluster's id or name
+       * @example prod-eu-1
+       */
+      clusterId: string;
+      /**
+       * @description The pool's id, its name within the cluster the request names, or "cluster/pool"
+       * @example prod-eu-1/gpu-a100
+       */
+      poolId: string;
+      /** @description refuse with 409 stale_version unless the machine is still at this version */
+      expectedVersion?: number;
+    };
+    MachineVersionGuard: {
+      /** @description refuse with 409 stale_version unless the machine is still at this version */
+      expectedVersion?: number;
+    };
+    MachineStatusReason: {
+      reason: string;
+      /** @description refuse with 409 stale_version unless the machine is still at this version */
+      expectedVersion?: number;
+    };
+    MachineStatusOptionalReason: {
+      reason?: string;
+      /** @description refuse with 409 stale_version unless the machine is still at this version */
+      expectedVersion?: number;
+    };
+    MachineImportReport: {
+      dryRun: boolean;
+      /** @enum {string} */
+      mode: "all-or-nothing" | "best-effort";
+      overwrite: boolean;
+      /** @description whether anything was written */
+      applied: boolean;
+      operationId: string | null;
+      summary: {
+        total: number;
+        created: number;
+        updated: number;
+        unchanged: number;
+        error: number;
+        skipped: number;
+      };
+      results: components["schemas"]["MachineImportRow"][];
+    };
+    MachineImportRow: {
+      /** @description JSON/YAML: position in the list from 1; CSV: the line the row starts on (header = line 1) */
+      row: number;
+      /** @enum {string} */
+      status: "created" | "updated" | "unchanged" | "error" | "skipped";
+      ip: string | null;
+      hostname: string | null;
+      machineId: string | null;
+      errors?: {
+        /** @description dotted input field; "" for the row as a whole */
+        field: string;
+        message: string;
+      }[];
+    };
+    /** @description an all-or-nothing import with rows in error: nothing was written; `report` has every row */
+    MachineImportRejected: {
+      error: {
+        /** @enum {string} */
+        code:
+          | "bad_request"
+          | "validation_failed"
+          | "unauthorized"
+          | "forbidden"
+          | "not_found"
+          | "method_not_allowed"
+          | "conflict"
+          | "illegal_transition"
+          | "stale_version"
+          | "not_enough_machines"
+          | "pool_at_max"
+          | "pool_disabled"
+          | "payload_too_large"
+          | "unsupported_media_type"
+          | "import_rejected"
+          | "rate_limited"
+          | "dependency_unavailable"
+          | "internal";
+        message: string;
+        requestId: string;
+        details?: {
+          [key: string]: unknown;
+        };
+      };
+      report: components["schemas"]["MachineImportReport"];
+    };
+    /** @description a list of machines, bare or under `machines` */
+    MachineImportJson:
+      | unknown[]
+      | {
+          machines: unknown[];
+        };
+    EventPage: {
+      items: components["schemas"]["Event"][];
+      nextCursor: string | null;
+    };
+    Event: {
+      id: string;
+      /** @description dotted type, e.g. "machine.transition" */
+      kind: string;
+      /** @enum {string} */
+      status: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+      requestId: string | null;
+      clusterId: string | null;
+      poolId: string | null;
+      machineId: string | null;
+      delta: number | null;
+      error: string | null;
+      metadata: {
+        [key: string]: unknown;
+      };
+      startedAt: string;
+      endedAt: string | null;
+      createdAt: string;
+    };
+    AuditPage: {
+      items: components["schemas"]["AuditEntry"][];
+      nextCursor: string | null;
+    };
+    AuditEntry: {
+      id: string;
+      at: string;
+      actor: string;
+      action: string;
+      resourceType: string;
+      resourceId: string | null;
+      clusterId: string | null;
+      /**
+       * @description pending: recorded before the request was carried out, its outcome never recorded (the server stopped, or the audit update failed); the change may or may not have happened
+       * @enum {string}
+       */
+      result: "success" | "failure" | "pending";
+      statusCode: number | null;
+      changes: {
+        [key: string]: unknown;
+      };
+      ip: string | null;
+      userAgent: string | null;
+      requestId: string | null;
+    };
+    AgentRegisterResponse: {
+      clusterId: string;
+      clusterName: string;
+      credential: string;
+    };
+    AgentRegisterRequest: {
+      registrationToken: string;
+      clusterName?: string;
+      agentVersion: string;
+      kubernetesVersion: string;
+    };
+    AgentRotatedCredential: {
+      clusterId: string;
+      credential: string;
+      rotatedAt: string;
+    };
+    AgentHeartbeatResponse: {
+      receivedAt: string;
+      stateVersion: number;
+    };
+    AgentHeartbeatRequest: {
+      agentVersion: string;
+      kubernetesVersion: string;
+      nodeCounts: {
+        total: number;
+        ready: number;
+      };
+      leader: {
+        identity: string;
+        /** Format: date-time */
+        since: string;
+      };
+    };
+    AgentState: {
+      clusterId: string;
+      stateVersion: number;
+      pools: {
+        id: string;
+        name: string;
+        minSize: number;
+        maxSize: number;
+        autoscalingEnabled: boolean;
+        template: {
+          labels: {
+            [key: string]: string;
+          };
+          taints: {
+            key: string;
+            value?: string;
+            /** @enum {string} */
+            effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+          }[];
+          capacity: {
+            cpuMillis: number;
+            memoryBytes: number;
+            ephemeralStorageBytes: number;
+            pods: number;
+          };
+          allocatable: {
+            cpuMillis: number;
+            memoryBytes: number;
+            ephemeralStorageBytes: number;
+            pods: number;
+          };
+          gpuCount: number;
+          gpuType: string | null;
+        };
+        scaleUpPolicy: string;
+        scaleDownPolicy: string;
+        scaleUpCooldownSeconds: number;
+        scaleDownCooldownSeconds: number;
+        prepareHosts: boolean;
+        hooks: {
+          preJoin: string | null;
+          postJoin: string | null;
+          preReset: string | null;
+          postReset: string | null;
+        };
+        autoscalingOptions: {
+          scaleDownUtilizationThreshold?: number;
+          scaleDownGpuUtilizationThreshold?: number;
+          scaleDownUnneededSeconds?: number;
+          scaleDownUnreadySeconds?: number;
+          maxNodeProvisionSeconds?: number;
+          zeroOrMaxNodeScaling?: boolean;
+          ignoreDaemonSetsUtilization?: boolean;
+        } | null;
+        hourlyPrice: number | null;
+        drain: {
+          timeoutSeconds: number;
+          gracePeriodSeconds: number;
+          ignoreDaemonSets: boolean;
+          deleteEmptyDirData: boolean;
+          force: boolean;
+        };
+        /**
+         * @default {
+         *       "joinTimeoutSeconds": 600,
+         *       "registrationTimeoutSeconds": 240,
+         *       "resetTimeoutSeconds": 600,
+         *       "maxConcurrentJoins": 10,
+         *       "maxConcurrentRemovals": 5,
+         *       "kubeadmConfigVersion": null,
+         *       "healthProbeIntervalSeconds": 60,
+         *       "healthFailureThreshold": 3,
+         *       "autoRepair": false,
+         *       "zombieAction": "cordon"
+         *     }
+         */
+        lifecycle: {
+          joinTimeoutSeconds: number;
+          registrationTimeoutSeconds: number;
+          resetTimeoutSeconds: number;
+          maxConcurrentJoins: number;
+          maxConcurrentRemovals: number;
+          /** @enum {string|null} */
+          kubeadmConfigVersion: "v1beta3" | "v1beta4" | null;
+          /** @default 60 */
+          healthProbeIntervalSeconds: number;
+          /** @default 3 */
+          healthFailureThreshold: number;
+          /** @default false */
+          autoRepair: boolean;
+          /**
+           * @default cordon
+           * @enum {string}
+           */
+          zombieAction: "cordon" | "remove";
+        };
+      }[];
+      machines: {
+        id: string;
+        hostname: string;
+        ip: string;
+        ssh: {
+          user: string;
+          port: number;
+          keyRef: string | null;
+        };
+        hostKeyFingerprint: string | null;
+        /** @enum {string} */
+        status:
+          | "available"
+          | "reserved"
+          | "joining"
+          | "ready"
+          | "draining"
+          | "leaving"
+          | "fault"
+          | "maintenance"
+          | "archived";
+        statusReason: string | null;
+        /** @enum {string} */
+        desiredState: "joined" | "absent";
+        providerId: string | null;
+        nodeName: string | null;
+        poolId: string | null;
+        version: number;
+        labels: {
+          [key: string]: string;
+        };
+        taints: {
+          key: string;
+          value?: string;
+          /** @enum {string} */
+          effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+        }[];
+        resources: {
+          cpuCores: number;
+          memoryBytes: number;
+          gpuCount: number;
+          gpuType: string | null;
+        };
+        region: string | null;
+        zone: string | null;
+        lastError: string | null;
+        statusChangedAt: string;
+      }[];
+    };
+    AgentAllocationResponse: {
+      allocationId: string;
+      requestId: string;
+      poolId: string;
+      delta: number;
+      created: boolean;
+      createdAt: string;
+      machines: {
+        id: string;
+        providerId: string | null;
+        hostname: string;
+        ip: string;
+        ssh: {
+          user: string;
+          port: number;
+          keyRef: string | null;
+        };
+        hostKeyFingerprint: string | null;
+        /** @enum {string} */
+        status:
+          | "available"
+          | "reserved"
+          | "joining"
+          | "ready"
+          | "draining"
+          | "leaving"
+          | "fault"
+          | "maintenance"
+          | "archived";
+        version: number;
+        labels: {
+          [key: string]: string;
+        };
+        taints: {
+          key: string;
+          value?: string;
+          /** @enum {string} */
+          effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+        }[];
+      }[];
+    };
+    AgentAllocationRequest: {
+      /** Format: uuid */
+      poolId: string;
+      delta: number;
+      requestId: string;
+    };
+    AgentTransitionsResponse: {
+      results: (
+        | {
+            machineId: string;
+            /** @enum {boolean} */
+            ok: true;
+            machine: {
+              /** @enum {string} */
+              status:
+                | "available"
+                | "reserved"
+                | "joining"
+                | "ready"
+                | "draining"
+                | "leaving"
+                | "fault"
+                | "maintenance"
+                | "archived";
+              version: number;
+            };
+          }
+        | {
+            machineId: string;
+            /** @enum {boolean} */
+            ok: false;
+            error: {
+              /** @enum {string} */
+              code:
+                | "bad_request"
+                | "validation_failed"
+                | "unauthorized"
+                | "forbidden"
+                | "not_found"
+                | "method_not_allowed"
+                | "conflict"
+                | "illegal_transition"
+                | "stale_version"
+                | "not_enough_machines"
+                | "pool_at_max"
+                | "pool_disabled"
+                | "payload_too_large"
+                | "unsupported_media_type"
+                | "import_rejected"
+                | "rate_limited"
+                | "dependency_unavailable"
+                | "internal";
+              message: string;
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          }
+      )[];
+      summary: {
+        applied: number;
+        failed: number;
+      };
+    };
+    AgentTransitionsRequest: {
+      items: {
+        /** Format: uuid */
+        machineId: string;
+        /** @enum {string} */
+        from:
+          | "available"
+          | "reserved"
+          | "joining"
+          | "ready"
+          | "draining"
+          | "leaving"
+          | "fault"
+          | "maintenance"
+          | "archived";
+        /** @enum {string} */
+        to:
+          | "available"
+          | "reserved"
+          | "joining"
+          | "ready"
+          | "draining"
+          | "leaving"
+          | "fault"
+          | "maintenance"
+          | "archived";
+        expectedVersion?: number;
+        reason?: string;
+        nodeName?: string;
+        lastError?: string;
+      }[];
+    };
+    AgentHostKeysResponse: {
+      results: (
+        | {
+            machineId: string;
+            /** @enum {boolean} */
+            ok: true;
+            pinned: boolean;
+            fingerprint: string;
+          }
+        | {
+            machineId: string;
+            /** @enum {boolean} */
+            ok: false;
+            error: {
+              /** @enum {string} */
+              code:
+                | "bad_request"
+                | "validation_failed"
+                | "unauthorized"
+                | "forbidden"
+                | "not_found"
+                | "method_not_allowed"
+                | "conflict"
+                | "illegal_transition"
+                | "stale_version"
+                | "not_enough_machines"
+                | "pool_at_max"
+                | "pool_disabled"
+                | "payload_too_large"
+                | "unsupported_media_type"
+                | "import_rejected"
+                | "rate_limited"
+                | "dependency_unavailable"
+                | "internal";
+              message: string;
+              details?: {
+                [key: string]: unknown;
+              };
+            };
+          }
+      )[];
+      summary: {
+        pinned: number;
+        unchanged: number;
+        failed: number;
+      };
+    };
+    AgentHostKeysRequest: {
+      items: {
+        /** Format: uuid */
+        machineId: string;
+        fingerprint: string;
+      }[];
+    };
+    AgentSnapshotsResponse: {
+      capturedAt: string;
+      recorded: number;
+    };
+    AgentSnapshotsRequest: {
+      /** Format: date-time */
+      capturedAt?: string;
+      pools: {
+        /** Format: uuid */
+        poolId: string;
+        nodeCount: number;
+        capacity: {
+          cpuMillis: number;
+          memoryBytes: number;
+        };
+        allocatable: {
+          cpuMillis: number;
+          memoryBytes: number;
+        };
+        requested: {
+          cpuMillis: number;
+          memoryBytes: number;
+        };
+        usage: {
+          cpuMillis: number;
+          memoryBytes: number;
+        };
+      }[];
+      cluster?: {
+        nodeCount: number;
+        capacity: {
+          cpuMillis: number;
+          memoryBytes: number;
+        };
+        allocatable: {
+          cpuMillis: number;
+          memoryBytes: number;
+        };
+        requested: {
+          cpuMillis: number;
+          memoryBytes: number;
+        };
+        usage: {
+          cpuMillis: number;
+          memoryBytes: number;
+        };
+      };
+    };
+  };
+  responses: never;
+  parameters: never;
+  requestBodies: never;
+  headers: never;
+  pathItems: never;
+}
+export type $defs = Record<string, never>;
+export type operations = Record<string, never>;
