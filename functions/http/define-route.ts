@@ -76,7 +76,8 @@ export function defineRoute<R extends RouteConfig, A extends Access>(
   }
   const handler = async (c: Context<AppEnv>) => {
     const principal = authorize(c, spec);
-    const scopeCluster = principal?.kind === "token" ? principal.clusterId : (principal?.clusterId ?? null);
+    // a scoped token or an agent sees one cluster; an unscoped token (null) sees all
+    const scopeCluster = principal?.clusterId ?? null;
     const ctx = await c.get("scope").serviceContext(principal?.actor ?? spec.actor ?? "anonymous", {
       intentId: c.get("auditIntentId"),
       ip: clientAddressOf(c),

@@ -16,7 +16,7 @@ import { type NeonProxy, startNeonProxy } from "../support/neon-proxy.ts";
 import { createTestDatabase, requirePostgres, type TestDatabase } from "../support/postgres.ts";
 import { redisAvailable, startUpstashBridge, type UpstashBridge } from "../support/upstash-bridge.ts";
 import { recordUsage } from "../support/usage.ts";
-import { ensureBundle, QUEUE_NAME, startWorker, type WorkerHarness } from "./support/worker-harness.ts";
+import { ensureBundle, QUEUE_NAME, startWorker, type WorkerHarness } from "../support/worker-harness.ts";
 
 type Envelope = { error: { code: string; message: string; requestId: string } };
 type Readiness = { status: string; checks: Record<string, { ok: boolean; error?: string; driver?: string }> };

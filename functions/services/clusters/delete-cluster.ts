@@ -16,11 +16,16 @@
  */
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { apiTokens, clusters, machines, nodePools } from "../../../drizzle/schema/index.ts";
-import { IN_USE_STATES, type MachineState } from "../../../proto/machine-states.ts";
+import { IN_USE_STATES } from "../../../proto/machine-states.ts";
 import { AppError } from "../../lib/errors.ts";
 import { forgetAgentCredential } from "../auth/agent-credential-cache.ts";
 import type { ServiceCall } from "../context.ts";
-import { MACHINE_RELEASED_EVENT, writePlacements } from "../machines/placement-write.ts";
+import {
+  MACHINE_RELEASED_EVENT,
+  PLACEMENT_READ,
+  type PlacementRead,
+  writePlacements,
+} from "../machines/placement-write.ts";
 import { applyTransitions } from "../machines/transition-machine.ts";
 import { withClusterWrite } from "../unit-of-work.ts";
 import { clusterAudit } from "./cluster-audit.ts";
@@ -45,13 +50,7 @@ export interface DeletedCluster {
   revokedTokens: number;
 }
 
-type LockedMachine = {
-  id: string;
-  status: MachineState;
-  clusterId: string | null;
-  poolId: string | null;
-  version: number;
-};
+type LockedMachine = PlacementRead;
 
 const isInUse = (m: LockedMachine) => IN_USE_STATES.includes(m.status);
 
@@ -69,13 +68,7 @@ export async function deleteCluster({
       .orderBy(asc(nodePools.id))
       .for("update");
     const assigned: LockedMachine[] = await tx
-      .select({
-        id: machines.id,
-        status: machines.status,
-        clusterId: machines.clusterId,
-        poolId: machines.poolId,
-        version: machines.version,
-      })
+      .select(PLACEMENT_READ)
       .from(machines)
       .where(eq(machines.clusterId, clusterId))
       .orderBy(asc(machines.id))

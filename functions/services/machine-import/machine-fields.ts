@@ -8,7 +8,7 @@
  */
 import type { Machine, NewMachine } from "../../../drizzle/schema/index.ts";
 import type { FieldKind } from "./csv-rows.ts";
-import type { FieldError } from "./rows.ts";
+import type { FieldError } from "./raw-row.ts";
 
 export const DESCRIPTIVE_FIELDS = [
   "hostname",

@@ -16,7 +16,7 @@ import {
   type MachineRowSchema,
   sameValue,
 } from "./machine-fields.ts";
-import type { FieldError, RawRow } from "./rows.ts";
+import type { FieldError, RawRow } from "./raw-row.ts";
 
 /** The existing machine holding an address, as far as an import needs it. */
 export type ExistingMachine = Pick<Machine, "id" | "ip" | "version" | "clusterId" | DescriptiveKey>;

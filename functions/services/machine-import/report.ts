@@ -1,6 +1,6 @@
 /** What an import answers: one result per row, and counts by status. */
 import type { RowPlan } from "./plan.ts";
-import type { FieldError } from "./rows.ts";
+import type { FieldError } from "./raw-row.ts";
 
 export const ROW_STATUSES = ["created", "updated", "unchanged", "error", "skipped"] as const;
 export type RowStatus = (typeof ROW_STATUSES)[number];

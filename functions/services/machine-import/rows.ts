@@ -12,7 +12,6 @@ import { type FieldKind, rowsOfCsv } from "./csv-rows.ts";
 import type { RawRow } from "./raw-row.ts";
 
 // still importable from here, where the plan, the report and the routes have always found them
-export type { FieldError, RawRow } from "./raw-row.ts";
 
 export const IMPORT_FORMATS = ["json", "csv", "yaml"] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];

@@ -44,15 +44,26 @@ export interface Placement {
   poolId: string | null;
 }
 
+/** What a caller reads of a machine before changing its place: the columns the guard pins. */
+export const PLACEMENT_READ = {
+  id: machines.id,
+  status: machines.status,
+  clusterId: machines.clusterId,
+  poolId: machines.poolId,
+  version: machines.version,
+};
+
+export interface PlacementRead {
+  id: string;
+  status: MachineState;
+  clusterId: string | null;
+  poolId: string | null;
+  version: number;
+}
+
 export interface PlacementChange {
   /** the machine as the caller read it (locked or not): the guard pins its status, place and version */
-  read: {
-    id: string;
-    status: MachineState;
-    clusterId: string | null;
-    poolId: string | null;
-    version: number;
-  };
+  read: PlacementRead;
   to: Placement;
   kind: PlacementEvent;
   /** why, on the event (e.g. "cluster deleted") */

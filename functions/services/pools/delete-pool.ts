@@ -14,7 +14,7 @@ import type { MachineState } from "../../../proto/machine-states.ts";
 import { AppError } from "../../lib/errors.ts";
 import type { ServiceCall } from "../context.ts";
 import { mapDbError } from "../db-errors.ts";
-import { MACHINE_RELEASED_EVENT, writePlacements } from "../machines/placement-write.ts";
+import { MACHINE_RELEASED_EVENT, PLACEMENT_READ, writePlacements } from "../machines/placement-write.ts";
 import { poolAudit } from "./pool-audit.ts";
 import { findPool } from "./pool-view.ts";
 import { writePool } from "./pool-write.ts";
@@ -50,13 +50,7 @@ export async function deletePool({ ctx, input }: ServiceCall<DeletePoolInput>): 
 
       const now = ctx.clock.now();
       const archived = await tx
-        .select({
-          id: machines.id,
-          status: machines.status,
-          clusterId: machines.clusterId,
-          poolId: machines.poolId,
-          version: machines.version,
-        })
+        .select(PLACEMENT_READ)
         .from(machines)
         .where(and(eq(machines.poolId, poolId), eq(machines.status, "archived")))
         .for("update");

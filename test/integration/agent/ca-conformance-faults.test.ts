@@ -20,10 +20,13 @@ import {
   type EmulatedNode,
 } from "../../support/ca-emulator/index.ts";
 import { waitFor } from "../../support/eventually.ts";
+import {
+  type ConformanceCluster,
+  startConformanceCluster,
+} from "../../support/harness/ca-conformance-cluster.ts";
 import { requirePostgres } from "../../support/postgres.ts";
 import { requireService } from "../../support/services.ts";
 import { createMtlsPki, type MtlsPki, opensslAvailable } from "../../support/test-pki.ts";
-import { type ConformanceCluster, startConformanceCluster } from "./ca-conformance-cluster.ts";
 
 const ok = await requirePostgres();
 const hasOpenssl = await requireService("openssl", opensslAvailable);

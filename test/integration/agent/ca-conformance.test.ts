@@ -25,8 +25,12 @@ import {
   templateNodeProblems,
 } from "../../support/ca-emulator/index.ts";
 import { waitFor } from "../../support/eventually.ts";
+import {
+  type ConformanceCluster,
+  GPU_LABEL,
+  startConformanceCluster,
+} from "../../support/harness/ca-conformance-cluster.ts";
 import { requirePostgres } from "../../support/postgres.ts";
-import { type ConformanceCluster, GPU_LABEL, startConformanceCluster } from "./ca-conformance-cluster.ts";
 
 const ok = await requirePostgres();
 

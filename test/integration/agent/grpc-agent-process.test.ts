@@ -15,7 +15,7 @@ import { createInterface } from "node:readline";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AgentState } from "../../../proto/agent-api.ts";
 import { fixtureMachine, fixturePool } from "../../support/agent/fixtures.ts";
-import { connect, type Decoded } from "./grpc-test-support.ts";
+import { connect, type Decoded } from "../../support/harness/grpc.ts";
 
 const TOKEN = "ksp_reg_DoNotLogThisToken123";
 const CREDENTIAL = "ksp_agt_DoNotLogThisCredential456";

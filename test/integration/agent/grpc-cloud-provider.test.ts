@@ -17,7 +17,7 @@ import {
   DEFAULT_OPTIONS,
   stubService,
   type TestClient,
-} from "./grpc-test-support.ts";
+} from "../../support/harness/grpc.ts";
 
 let service = stubService();
 const log = captureLogger();

@@ -8,7 +8,13 @@ import { type GrpcServer, type GrpcServerOptions, startGrpcServer } from "../../
 import { type HealthServer, startHealthServer } from "../../../agent/health.ts";
 import { createAgentMetrics } from "../../../agent/metrics.ts";
 import { CLOUD_PROVIDER_SERVICE } from "../../../proto/externalgrpc-paths.ts";
-import { callError, captureLogger, connect, stubService, type TestClient } from "./grpc-test-support.ts";
+import {
+  callError,
+  captureLogger,
+  connect,
+  stubService,
+  type TestClient,
+} from "../../support/harness/grpc.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {

@@ -8,9 +8,9 @@ import { type TLSSocket, connect as tlsConnect } from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type GrpcServer, startGrpcServer } from "../../../agent/grpc/server.ts";
+import { callError, captureLogger, connect, stubService } from "../../support/harness/grpc.ts";
 import { requireService } from "../../support/services.ts";
 import { createTestPki, opensslAvailable, type TestPki } from "../../support/test-pki.ts";
-import { callError, captureLogger, connect, stubService } from "./grpc-test-support.ts";
 
 const hasOpenssl = await requireService("openssl", opensslAvailable);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { cluster, machine, pool } from "./fixtures.ts";
-import { errorAnswer, jsonAnswer, stubControlPlane } from "./harness.ts";
+import { cluster, machine, pool } from "../../support/cli/fixtures.ts";
+import { errorAnswer, jsonAnswer, stubControlPlane } from "../../support/cli/harness.ts";
 
 const notFound = () => errorAnswer(404, "not_found", "no route");
 

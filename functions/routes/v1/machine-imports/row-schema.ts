@@ -14,7 +14,7 @@ import {
   type MachineRowSchema,
   type RowValidation,
 } from "../../../services/machine-import/machine-fields.ts";
-import type { FieldError } from "../../../services/machine-import/rows.ts";
+import type { FieldError } from "../../../services/machine-import/raw-row.ts";
 
 const WRAPPERS = new Set(["optional", "nullable", "default", "prefault", "readonly", "catch"]);
 

@@ -3,6 +3,7 @@ import { X509Certificate } from "node:crypto";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { apiError } from "../../../support/harness/kube-api.ts";
 import {
   CLUSTER_CA_CERT_HASH,
   CLUSTER_CA_PEM,
@@ -10,7 +11,6 @@ import {
   type KubeApiServer,
   startKubeApiServer,
 } from "../../../support/kube-api/index.ts";
-import { apiError } from "./helpers.ts";
 
 /** The hash exactly as the kubeadm docs compute it for --discovery-token-ca-cert-hash. */
 function opensslPin(pem: string): string {

@@ -8,8 +8,8 @@ import {
   type V1Node,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiError } from "../../../support/harness/kube-api.ts";
 import { type KubeApiServer, startKubeApiServer } from "../../../support/kube-api/index.ts";
-import { apiError } from "./helpers.ts";
 
 describe("kube-api stand-in: CRUD", () => {
   let kube: KubeApiServer;

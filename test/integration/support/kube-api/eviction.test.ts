@@ -1,7 +1,7 @@
 import { CoreV1Api, PolicyV1Api, type V1PodDisruptionBudgetSpec } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { apiError, readyPod } from "../../../support/harness/kube-api.ts";
 import { type KubeApiServer, startKubeApiServer } from "../../../support/kube-api/index.ts";
-import { apiError, readyPod } from "./helpers.ts";
 
 describe("kube-api stand-in: pods/eviction with PodDisruptionBudgets", () => {
   let kube: KubeApiServer;

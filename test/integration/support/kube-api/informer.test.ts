@@ -1,7 +1,7 @@
 import { CoreV1Api, type ListWatch, makeInformer, type V1Node } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../../../support/harness/kube-api.ts";
 import { type KubeApiServer, startKubeApiServer } from "../../../support/kube-api/index.ts";
-import { eventually } from "./helpers.ts";
 
 describe("kube-api stand-in: makeInformer (list then watch)", () => {
   let kube: KubeApiServer;

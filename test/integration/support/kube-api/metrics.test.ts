@@ -1,7 +1,7 @@
 import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
+import { apiError } from "../../../support/harness/kube-api.ts";
 import { type KubeApiServer, startKubeApiServer } from "../../../support/kube-api/index.ts";
-import { apiError } from "./helpers.ts";
 
 const NODE_METRICS = { group: "metrics.k8s.io", version: "v1beta1", plural: "nodes" };
 

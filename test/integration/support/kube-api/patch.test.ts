@@ -1,7 +1,7 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiError } from "../../../support/harness/kube-api.ts";
 import { type KubeApiServer, startKubeApiServer } from "../../../support/kube-api/index.ts";
-import { apiError } from "./helpers.ts";
 
 /*
  * How to choose the patch format with @kubernetes/client-node 1.4.0 (the agent needs the same):

@@ -1,5 +1,6 @@
 import { CoreV1Api, PolicyV1Api } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { eventually } from "../../../support/harness/kube-api.ts";
 import {
   isHealthy,
   type KubeApiServer,
@@ -9,7 +10,6 @@ import {
   startReplicaController,
   type Taint,
 } from "../../../support/kube-api/index.ts";
-import { eventually } from "./helpers.ts";
 
 type PodView = { spec: { nodeName?: string }; status: { phase: string } };
 const nodeOf = (pod: KubeObject) => (pod as unknown as PodView).spec.nodeName;

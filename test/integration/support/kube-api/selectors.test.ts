@@ -1,7 +1,7 @@
 import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiError, readyPod } from "../../../support/harness/kube-api.ts";
 import { type KubeApiServer, startKubeApiServer } from "../../../support/kube-api/index.ts";
-import { apiError, readyPod } from "./helpers.ts";
 
 describe("kube-api stand-in: label and field selectors on list", () => {
   let kube: KubeApiServer;

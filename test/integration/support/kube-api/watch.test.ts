@@ -1,7 +1,7 @@
 import { CoreV1Api, type KubernetesObject, Watch } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../../../support/harness/kube-api.ts";
 import { type KubeApiServer, startKubeApiServer } from "../../../support/kube-api/index.ts";
-import { eventually } from "./helpers.ts";
 
 type Seen = {
   type: string;

@@ -3,7 +3,13 @@ import { AgentError } from "../../../../agent/errors.ts";
 import { planPipeline, runPipeline } from "../../../../agent/pipeline/engine.ts";
 import type { StepResult } from "../../../../agent/pipeline/types.ts";
 import { FakeSshConnector } from "../../../support/agent/fake-ssh.ts";
-import { capturedLogger, commandStep, hosts, pipelineOf, refusingConnector } from "./fixtures.ts";
+import {
+  capturedLogger,
+  commandStep,
+  hosts,
+  pipelineOf,
+  refusingConnector,
+} from "../../../support/harness/pipeline-fixtures.ts";
 
 const pipeline = pipelineOf("join", {
   preflight: [

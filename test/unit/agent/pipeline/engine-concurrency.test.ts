@@ -3,7 +3,7 @@ import { runPipeline } from "../../../../agent/pipeline/engine.ts";
 import { streamPipeline } from "../../../../agent/pipeline/stream.ts";
 import type { StepResult } from "../../../../agent/pipeline/types.ts";
 import { FakeSshConnector } from "../../../support/agent/fake-ssh.ts";
-import { capturedLogger, fiveSteps, hosts, target } from "./fixtures.ts";
+import { capturedLogger, fiveSteps, hosts, target } from "../../../support/harness/pipeline-fixtures.ts";
 
 describe("runPipeline concurrency", () => {
   it("keeps at most `global` hosts in flight and uses every slot", async () => {

@@ -3,7 +3,13 @@ import { runPipeline } from "../../../../agent/pipeline/engine.ts";
 import { PreconditionError } from "../../../../agent/pipeline/errors.ts";
 import type { Pipeline } from "../../../../agent/pipeline/types.ts";
 import { FakeSshConnector } from "../../../support/agent/fake-ssh.ts";
-import { capturedLogger, commandStep, hosts, pipelineOf, runCommand } from "./fixtures.ts";
+import {
+  capturedLogger,
+  commandStep,
+  hosts,
+  pipelineOf,
+  runCommand,
+} from "../../../support/harness/pipeline-fixtures.ts";
 
 const runOne = (pipeline: Pipeline, fake: FakeSshConnector) =>
   runPipeline({

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { runPipeline } from "../../../../agent/pipeline/engine.ts";
 import type { StepResult } from "../../../../agent/pipeline/types.ts";
 import { FakeSshConnector } from "../../../support/agent/fake-ssh.ts";
-import { capturedLogger, commandStep, fiveSteps, hosts, pipelineOf } from "./fixtures.ts";
+import {
+  capturedLogger,
+  commandStep,
+  fiveSteps,
+  hosts,
+  pipelineOf,
+} from "../../../support/harness/pipeline-fixtures.ts";
 
 const statuses = (steps: StepResult[]) => steps.map((s) => s.status);
 

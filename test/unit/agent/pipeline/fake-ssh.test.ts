@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SshError } from "../../../../agent/ssh/types.ts";
 import { FakeSshConnector } from "../../../support/agent/fake-ssh.ts";
-import { target } from "./fixtures.ts";
+import { target } from "../../../support/harness/pipeline-fixtures.ts";
 
 const exec = { timeoutMs: 1_000 };
 

@@ -5,7 +5,12 @@ import { createMasker, secretValues } from "../../../../agent/pipeline/masking.t
 import { OutputTail, tailOf } from "../../../../agent/pipeline/output-tail.ts";
 import type { StepResult } from "../../../../agent/pipeline/types.ts";
 import { FakeSshConnector } from "../../../support/agent/fake-ssh.ts";
-import { capturedLogger, commandStep, hosts, pipelineOf } from "./fixtures.ts";
+import {
+  capturedLogger,
+  commandStep,
+  hosts,
+  pipelineOf,
+} from "../../../support/harness/pipeline-fixtures.ts";
 
 const TOKEN = "abcdef.0123456789abcdef";
 const CA_HASH = "sha256:8b1a9953c4611296a827abf8c47804d7";
