@@ -123,6 +123,15 @@ module.exports = {
       to: { path: "^(functions|agent|drizzle|cli)/" },
     },
     {
+      name: "shared-runs-anywhere",
+      severity: "error",
+      comment:
+        "shared/ runs on Cloudflare Workers as well as Node: no Node built-ins (node:fs, node:crypto…); " +
+        "use web standards (crypto.subtle, TextEncoder, fetch) instead.",
+      from: { path: "^shared/" },
+      to: { dependencyTypes: ["core"] },
+    },
+    {
       name: "production-not-to-test-or-tooling",
       severity: "error",
       comment:

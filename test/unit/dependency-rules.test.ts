@@ -61,6 +61,7 @@ describe("dependency rules", () => {
       "production-not-to-test-or-tooling: functions/app.ts → test/support/standin.ts",
       "services-not-to-hono: functions/services/list-things.ts → npm:hono",
       "services-not-to-http: functions/services/list-things.ts → functions/http/page.ts",
+      "shared-runs-anywhere: shared/clock.ts → process",
       "tooling-only-to-test-support: scripts/sandbox.ts → test/unit/helper.ts",
     ]);
   }, 30_000);

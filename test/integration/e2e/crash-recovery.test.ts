@@ -86,7 +86,8 @@ describe.skipIf(!ok)("crash recovery: the agent SIGKILLed at each lifecycle step
 
     // 2. mid-join (kubeadm join running), then before the Node registered: the join resumes
     const c = e2e.stack.hosts.map((h) => h.machineId).find((id) => !joined.includes(id))!;
-    await hostOf(c).setBehaviour("kubeadm join", { delayMs: 3_000 });
+    // long enough that, on a loaded machine, the hold below is in place before this join registers its Node
+    await hostOf(c).setBehaviour("kubeadm join", { delayMs: 10_000 });
     expect(await e2e.ca.scaleUp(POOL, 1)).toMatchObject({ outcome: "scaled", after: 3 });
     await until("kubeadm join running", () => running(c, "kubeadm join"));
     // the next kubeadm join gets as far as registering its Node, and waits there
@@ -142,7 +143,8 @@ describe.skipIf(!ok)("crash recovery: the agent SIGKILLed at each lifecycle step
     // 4. mid-reset, then after the reset but before the Node is deleted: the removal finishes
     const [first, second] = joined;
     // mid-reset: kubeadm reset is running on the host
-    await hostOf(first!).setBehaviour("kubeadm reset", { delayMs: 3_000 });
+    // long enough that, on a loaded machine, the reset is still running when the agent is killed
+    await hostOf(first!).setBehaviour("kubeadm reset", { delayMs: 10_000 });
     const n1 = nodesOf(first!)[0]!;
     await e2e.ca.deleteNodes(POOL, [asCaNode(n1)]);
     await until("kubeadm reset running", () => running(first!, "kubeadm reset"));
