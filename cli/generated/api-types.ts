@@ -2852,6 +2852,496 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/query-templates": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List device query templates (viewer) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, 1 to 500 */
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          /** @description case-insensitive text in name or description */
+          q?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of templates, oldest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["QueryTemplatePage"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create a device query template (unscoped operator)
+     * @description Groups are combined with the template's logic, blocks inside a group with the group's logic. A block that does not make sense (a device field that does not exist, a value of the wrong kind for its operator) is a 400 naming its path, e.g. groups[1].blocks[0].operator. A name another template has is a 409.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateQueryTemplateRequest"];
+        };
+      };
+      responses: {
+        /** @description Created */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["QueryTemplate"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/query-templates/{templateId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One device query template (viewer) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          templateId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The template */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["QueryTemplate"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a device query template (unscoped operator) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          templateId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The deleted template */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["QueryTemplate"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change a device query template (unscoped operator)
+     * @description Any of name, description, logic and groups; groups are replaced whole and checked as on create. With expectedVersion, a template changed since is a 409 stale_version.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          templateId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["UpdateQueryTemplateRequest"];
+        };
+      };
+      responses: {
+        /** @description The template */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["QueryTemplate"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/v1/device-query": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The machines a query template matches (viewer)
+     * @description Give exactly one of templateId (a stored template) and template (inline); the machines must match it and every extra group. A block on a missing field, label or taint is false, except ne, notin and notexists, which are true. clusterId, poolId and unassigned narrow the search; a cluster-scoped token sees only its cluster's machines, never the free inventory. Oldest first; total counts every match. A read: not audited.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["DeviceQueryRequest"];
+        };
+      };
+      responses: {
+        /** @description A page of matching machines and how many match in all */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["DeviceQueryResult"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/events": {
     parameters: {
       query?: never;
@@ -4844,6 +5334,291 @@ export interface components {
       | {
           machines: unknown[];
         };
+    QueryTemplate: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      description: string | null;
+      /**
+       * @description and: every member must match; or: at least one
+       * @example and
+       * @enum {string}
+       */
+      logic: "and" | "or";
+      groups: components["schemas"]["QueryGroup"][];
+      /** @description bumped by every change; pass as expectedVersion */
+      version: number;
+      createdAt: string;
+      updatedAt: string;
+    };
+    QueryGroup: {
+      /**
+       * @description and: every member must match; or: at least one
+       * @example and
+       * @enum {string}
+       */
+      logic: "and" | "or";
+      blocks: components["schemas"]["QueryBlock"][];
+    };
+    QueryBlock: {
+      /**
+       * @description device: key is a machine field; nodeLabel: key is a label key, matched against the machine's labels; taint: key is a taint key (value optional), matched against the machine's taints
+       * @enum {string}
+       */
+      type: "device" | "nodeLabel" | "taint";
+      /**
+       * @description for type device, one of cpuCores, memoryBytes, gpuCount, gpuType, region, zone, rack, hostname, ip, osImage, kernelVersion, kubeletVersion, status, tags; otherwise a label or taint key
+       * @example gpuType
+       */
+      key: string;
+      /**
+       * @description in and notin take an array; gt, gte, lt and lte a number; exists and notexists no value; contains is a substring (for tags, membership). A block on a missing field or label is false, except ne, notin and notexists, which are true
+       * @enum {string}
+       */
+      operator:
+        | "eq"
+        | "ne"
+        | "in"
+        | "notin"
+        | "gt"
+        | "gte"
+        | "lt"
+        | "lte"
+        | "exists"
+        | "notexists"
+        | "contains";
+      /**
+       * @description a number, a string, or an array of them (in, notin)
+       * @example A100
+       */
+      value?: number | string | (number | string)[];
+    };
+    /**
+     * @example {
+     *       "name": "a100-big-memory",
+     *       "description": "A100 machines with at least 256 GiB",
+     *       "logic": "and",
+     *       "groups": [
+     *         {
+     *           "logic": "and",
+     *           "blocks": [
+     *             {
+     *               "type": "device",
+     *               "key": "gpuType",
+     *               "operator": "eq",
+     *               "value": "A100"
+     *             },
+     *             {
+     *               "type": "device",
+     *               "key": "memoryBytes",
+     *               "operator": "gte",
+     *               "value": 274877906944
+     *             }
+     *           ]
+     *         },
+     *         {
+     *           "logic": "or",
+     *           "blocks": [
+     *             {
+     *               "type": "nodeLabel",
+     *               "key": "topology.kubernetes.io/zone",
+     *               "operator": "in",
+     *               "value": [
+     *                 "a",
+     *                 "b"
+     *               ]
+     *             },
+     *             {
+     *               "type": "taint",
+     *               "key": "dedicated",
+     *               "operator": "notexists"
+     *             }
+     *           ]
+     *         }
+     *       ]
+     *     }
+     */
+    CreateQueryTemplateRequest: {
+      /**
+       * @description unique across the fleet
+       * @example a100-big-memory
+       */
+      name: string;
+      /**
+       * @description free text; null clears it
+       * @example A100 machines with at least 256 GiB
+       */
+      description?: string | null;
+      /**
+       * @description and: every member must match; or: at least one
+       * @example and
+       * @enum {string}
+       */
+      logic: "and" | "or";
+      groups: components["schemas"]["QueryGroup"][];
+    };
+    QueryTemplatePage: {
+      items: components["schemas"]["QueryTemplate"][];
+      nextCursor: string | null;
+    };
+    /**
+     * @description Any field; groups are replaced whole.
+     * @example {
+     *       "description": "A100 machines, 256 GiB and up",
+     *       "expectedVersion": 1
+     *     }
+     */
+    UpdateQueryTemplateRequest: {
+      /**
+       * @description unique across the fleet
+       * @example a100-big-memory
+       */
+      name?: string;
+      /**
+       * @description free text; null clears it
+       * @example A100 machines with at least 256 GiB
+       */
+      description?: string | null;
+      /**
+       * @description and: every member must match; or: at least one
+       * @example and
+       * @enum {string}
+       */
+      logic?: "and" | "or";
+      groups?: components["schemas"]["QueryGroup"][];
+      /** @description refuse with 409 stale_version unless the template is still at this version */
+      expectedVersion?: number;
+    };
+    DeviceQueryResult: {
+      items: components["schemas"]["Machine"][];
+      nextCursor: string | null;
+      /** @description how many machines match in all, over every page */
+      total: number;
+    };
+    /**
+     * @description template (inline) or templateId (stored): exactly one. The other fields are optional; clusterId and poolId take names too.
+     * @example {
+     *       "template": {
+     *         "logic": "and",
+     *         "groups": [
+     *           {
+     *             "logic": "and",
+     *             "blocks": [
+     *               {
+     *                 "type": "device",
+     *                 "key": "gpuCount",
+     *                 "operator": "gte",
+     *                 "value": 4
+     *               },
+     *               {
+     *                 "type": "nodeLabel",
+     *                 "key": "topology.kubernetes.io/zone",
+     *                 "operator": "in",
+     *                 "value": [
+     *                   "a",
+     *                   "b"
+     *                 ]
+     *               }
+     *             ]
+     *           }
+     *         ]
+     *       },
+     *       "extra": [
+     *         {
+     *           "logic": "or",
+     *           "blocks": [
+     *             {
+     *               "type": "device",
+     *               "key": "status",
+     *               "operator": "eq",
+     *               "value": "available"
+     *             }
+     *           ]
+     *         }
+     *       ],
+     *       "unassigned": true,
+     *       "limit": 50
+     *     }
+     */
+    DeviceQueryRequest: {
+      /**
+       * Format: uuid
+       * @description a stored template (GET /v1/query-templates); give this or template, not both
+       * @example 0b6f3c1e-6a43-4f7e-9d2a-5f0c8f1d2e3a
+       */
+      templateId?: string;
+      template?: components["schemas"]["QueryTemplateBody"];
+      /** @description more groups every matching machine must also match (ANDed with the template) */
+      extra?: components["schemas"]["QueryGroup"][];
+      /**
+       * @description only machines of this cluster
+       * @example prod-eu-1
+       */
+      clusterId?: string;
+      /**
+       * @description only machines of this pool
+       * @example prod-eu-1/gpu-a100
+       */
+      poolId?: string;
+      /** @description true: only the free inventory; false: only machines assigned to a cluster */
+      unassigned?: boolean;
+      /** @description page size, 1 to 500; 50 when omitted */
+      limit?: number;
+      /** @description nextCursor of the previous page */
+      cursor?: string;
+    };
+    /**
+     * @example {
+     *       "logic": "and",
+     *       "groups": [
+     *         {
+     *           "logic": "and",
+     *           "blocks": [
+     *             {
+     *               "type": "device",
+     *               "key": "gpuType",
+     *               "operator": "eq",
+     *               "value": "A100"
+     *             },
+     *             {
+     *               "type": "device",
+     *               "key": "memoryBytes",
+     *               "operator": "gte",
+     *               "value": 274877906944
+     *             }
+     *           ]
+     *         },
+     *         {
+     *           "logic": "or",
+     *           "blocks": [
+     *             {
+     *               "type": "nodeLabel",
+     *               "key": "topology.kubernetes.io/zone",
+     *               "operator": "in",
+     *               "value": [
+     *                 "a",
+     *                 "b"
+     *               ]
+     *             },
+     *             {
+     *               "type": "taint",
+     *               "key": "dedicated",
+     *               "operator": "notexists"
+     *             }
+     *           ]
+     *         }
+     *       ]
+     *     }
+     */
+    QueryTemplateBody: {
+      /**
+       * @description and: every member must match; or: at least one
+       * @example and
+       * @enum {string}
+       */
+      logic: "and" | "or";
+      groups: components["schemas"]["QueryGroup"][];
+    };
     EventPage: {
       items: components["schemas"]["Event"][];
       nextCursor: string | null;

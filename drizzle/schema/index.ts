@@ -7,4 +7,5 @@ export * from "./clusters.ts";
 export * from "./machines.ts";
 export * from "./node-pools.ts";
 export * from "./operations.ts";
+export * from "./query-templates.ts";
 export * from "./resource-snapshots.ts";

@@ -127,6 +127,7 @@ const ID_FIELD: Record<string, string> = {
   pool: "poolId",
   cluster: "clusterId",
   api_token: "tokenId",
+  query_template: "templateId",
 };
 
 /**

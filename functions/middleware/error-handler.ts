@@ -97,15 +97,35 @@ export function methodNotAllowedResponse(c: Context<AppEnv>, allowed: string[]):
   });
 }
 
-/** zod-openapi calls this after validating params, query, headers and bodies. */
+/**
+ * An issue's path as a reader writes it: array positions in brackets, object
+ * keys after dots (`groups[1].blocks[0].operator`); "" for the input as a whole.
+ */
+export function issuePath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+/**
+ * zod-openapi calls this after validating params, query, headers and bodies.
+ * The message names the first offending path and what is wrong there; every
+ * issue is in `details.issues`.
+ */
 export const validationHook: Hook<unknown, AppEnv, string, void> = (result) => {
   if (result.success) return;
-  throw new AppError("validation_failed", `invalid request ${result.target}`, {
+  const issues = result.error.issues.map((issue) => ({
+    path: issuePath(issue.path),
+    code: issue.code,
+    message: issue.message,
+  }));
+  const first = issues[0];
+  const where = first ? (first.path === "" ? `: ${first.message}` : `: ${first.path}: ${first.message}`) : "";
+  throw new AppError("validation_failed", `invalid request ${result.target}${where}`, {
     target: result.target,
-    issues: result.error.issues.map((issue) => ({
-      path: issue.path.map(String).join("."),
-      code: issue.code,
-      message: issue.message,
-    })),
+    issues,
   });
 };

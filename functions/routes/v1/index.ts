@@ -14,10 +14,12 @@ import { rateLimit, registrationLimitByAddress } from "../../middleware/rate-lim
 import { registerAgentRoutes } from "./agent/index.ts";
 import { registerAuditRoutes } from "./audit/index.ts";
 import { registerClusterRoutes } from "./clusters/index.ts";
+import { registerDeviceQueryRoutes } from "./device-query/index.ts";
 import { registerEventRoutes } from "./events/index.ts";
 import { registerMachineImportRoutes } from "./machine-imports/index.ts";
 import { registerMachineRoutes } from "./machines/index.ts";
 import { registerPoolRoutes } from "./pools/index.ts";
+import { registerQueryTemplateRoutes } from "./query-templates/index.ts";
 import { registerTokenRoutes } from "./tokens/index.ts";
 
 export const AGENT_REGISTER_PATH = "/v1/agent/register";
@@ -35,6 +37,8 @@ export function registerV1(app: App, opts: { limitPerMinute: number; bodyLimit: 
   registerPoolRoutes(app);
   registerMachineRoutes(app);
   registerMachineImportRoutes(app);
+  registerQueryTemplateRoutes(app);
+  registerDeviceQueryRoutes(app);
   registerEventRoutes(app);
   registerAuditRoutes(app);
   registerAgentRoutes(app);
