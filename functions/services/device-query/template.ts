@@ -133,18 +133,8 @@ export const DEVICE_FIELD_KINDS: Readonly<Record<DeviceField, FieldKind>> = {
   tags: "tags",
 };
 
-const NUMBER_OPERATORS: readonly Operator[] = [
-  "eq",
-  "ne",
-  "in",
-  "notin",
-  "gt",
-  "gte",
-  "lt",
-  "lte",
-  "exists",
-  "notexists",
-];
+// every operator but the string one
+const NUMBER_OPERATORS: readonly Operator[] = OPERATORS.filter((op) => op !== "contains");
 const STRING_OPERATORS: readonly Operator[] = ["eq", "ne", "in", "notin", "contains", "exists", "notexists"];
 const TAGS_OPERATORS: readonly Operator[] = ["contains", "in", "notin", "exists", "notexists"];
 
