@@ -31,7 +31,8 @@ export const MACHINE_TRANSITIONS: Readonly<Record<MachineState, readonly Machine
   leaving: ["available", "fault", "maintenance"],
   // back to available once repaired
   fault: ["available", "maintenance", "archived"],
-  maintenance: ["available", "archived"],
+  // ready: back in service after maintenance on a machine whose Node was kept (cordoned) meanwhile
+  maintenance: ["available", "archived", "ready"],
   // restored
   archived: ["available"],
 };

@@ -16,6 +16,10 @@ import { clusters } from "./clusters.ts";
 import { createdAt, type Labels, type Taint, tstz, updatedAt } from "./columns.ts";
 import { nodePools } from "./node-pools.ts";
 
+/** Why the agent drains a machine; see the drain_intent column. */
+export const DRAIN_INTENTS = ["maintenance"] as const;
+export type DrainIntent = (typeof DRAIN_INTENTS)[number];
+
 const statusList = sql.raw(MACHINE_STATES.map((s) => `'${s}'`).join(", "));
 
 export const machines = pgTable(
@@ -55,6 +59,9 @@ export const machines = pgTable(
     consecutiveFailures: integer("consecutive_failures").notNull().default(0),
     lastHeartbeatAt: tstz("last_heartbeat_at"),
     lastAction: text("last_action"),
+    // why a machine is draining: null (a scale-down: drain, reset, back to available) or
+    // "maintenance" (drain, keep the cordoned Node, then maintenance); cleared when it leaves draining
+    drainIntent: text("drain_intent").$type<DrainIntent>(),
     lastError: text("last_error"),
     // Tenant boundary of the shared inventory (README "Security model"). Who created the machine
     // ("token:<id>", null for rows older than these columns) and the cluster it came from: the one
@@ -94,6 +101,7 @@ export const machines = pgTable(
     index("machines_labels_gin_idx").using("gin", t.labels),
     check("machines_status_ck", sql`${t.status} in (${statusList})`),
     check("machines_pool_needs_cluster_ck", sql`${t.poolId} is null or ${t.clusterId} is not null`),
+    check("machines_drain_intent_ck", sql`${t.drainIntent} is null or ${t.drainIntent} = 'maintenance'`),
     check("machines_ssh_port_ck", sql`${t.sshPort} between 1 and 65535`),
     check("machines_resources_ck", sql`${t.cpuCores} >= 0 and ${t.memoryBytes} >= 0 and ${t.gpuCount} >= 0`),
   ],

@@ -4,6 +4,7 @@ import {
   boolean,
   check,
   doublePrecision,
+  index,
   integer,
   jsonb,
   pgTable,
@@ -65,6 +66,8 @@ export const nodePools = pgTable(
       .references(() => clusters.id, { onDelete: "restrict" }),
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
+    // what kind of pool this is ("gpu", "general", …): matching policies pick machines by it
+    poolType: text("pool_type"),
     minSize: integer("min_size").notNull().default(0),
     maxSize: integer("max_size").notNull().default(0),
     autoscalingEnabled: boolean("autoscaling_enabled").notNull().default(true),
@@ -113,6 +116,7 @@ export const nodePools = pgTable(
   },
   (t) => [
     uniqueIndex("node_pools_cluster_name_uq").on(t.clusterId, t.name),
+    index("node_pools_pool_type_idx").on(t.poolType),
     check("node_pools_size_ck", sql`${t.minSize} >= 0 and ${t.maxSize} >= ${t.minSize}`),
     check("node_pools_gpu_ck", sql`${t.gpuCount} >= 0`),
     check(

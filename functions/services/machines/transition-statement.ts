@@ -34,16 +34,25 @@ const PATCHABLE = [
 
 const columns = getTableColumns(machines);
 
-/** `col = CASE WHEN the patch names it THEN its value ELSE unchanged END`, for every patchable column. */
+/**
+ * `col = CASE WHEN the patch names it THEN its value ELSE unchanged END`, for every patchable
+ * column. The drain intent is the exception: it belongs to one drain, so any move to a status
+ * other than draining clears it unless the patch sets it (an aborted maintenance drain must not
+ * turn the machine's next, ordinary scale-down into maintenance).
+ */
 const patchAssignments: SQL = renderOnce(
   sql.join(
-    PATCHABLE.map((key) => {
-      const column = columns[key];
-      // the keys are the constant names above, safe as literals
-      const name = sql.raw(`'${key}'`);
-      return sql`${sql.identifier(column.name)} = case when v.patch ? ${name}
+    [
+      ...PATCHABLE.map((key) => {
+        const column = columns[key];
+        // the keys are the constant names above, safe as literals
+        const name = sql.raw(`'${key}'`);
+        return sql`${sql.identifier(column.name)} = case when v.patch ? ${name}
       then (v.patch ->> ${name})::${sql.raw(column.getSQLType())} else m.${sql.identifier(column.name)} end`;
-    }),
+      }),
+      sql`drain_intent = case when v.patch ? 'drainIntent' then v.patch ->> 'drainIntent'
+      when v.to_status = 'draining' then m.drain_intent else null end`,
+    ],
     sql`, `,
   ),
 );

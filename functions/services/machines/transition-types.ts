@@ -20,6 +20,7 @@ export type MachinePatch = Partial<
     | "lastHeartbeatAt"
     | "kubeletVersion"
     | "originClusterId"
+    | "drainIntent"
   >
 >;
 

@@ -200,7 +200,7 @@ describe.each(ALL_DRIVERS)("machine transitions on %s", (driver) => {
           ctx,
           [
             { machineId: a!.id, from: "available", to: "maintenance" },
-            { machineId: a!.id, from: "maintenance", to: "ready" },
+            { machineId: a!.id, from: "maintenance", to: "reserved" },
           ],
           { write },
         ),
