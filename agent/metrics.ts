@@ -27,7 +27,7 @@ export interface MetricsSnapshot {
 
 /** What the lifecycle (reconciler and its SSH work) reports; see agent/reconciler/. */
 export interface LifecycleMetrics {
-  /** `kind`: join, remove, cleanup, labels; `outcome`: succeeded, failed, conflict, aborted, retry */
+  /** `kind`: join, remove, maintenance, cleanup, labels, uncordon; `outcome`: succeeded, failed, conflict, aborted, retry */
   operation(pool: string, kind: string, outcome: string): void;
   /** from the start of a join (reserved) to the machine's Node being Ready */
   joinSeconds(pool: string, seconds: number): void;
@@ -120,7 +120,7 @@ export function createAgentMetrics(): AgentMetrics {
 
   const operations = new Counter({
     name: "ksp_agent_lifecycle_operations_total",
-    help: "Machine lifecycle operations finished, by pool, kind (join, remove, cleanup, labels) and outcome.",
+    help: "Machine lifecycle operations finished, by pool, kind (join, remove, maintenance, cleanup, labels, uncordon) and outcome.",
     labelNames: ["pool", "kind", "outcome"] as const,
     registers: [registry],
   });

@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { DEFAULT_STATEMENT_CACHE_SIZE } from "../drizzle/drivers/statement-cache.ts";
 import type { LogLevel } from "../shared/logger.ts";
+import type { WebhookSettings } from "./lib/webhooks/transport.ts";
 import { type PolicySettings, policyEnvShape, policyFrom, policyProblems } from "./policy.ts";
 
 export const DEFAULT_PORT = 8787;
@@ -78,11 +79,14 @@ const common = {
   KSP_MAX_IMPORT_BYTES: optional(intIn(1024, 256 * 1024 * 1024)),
   UPSTASH_REDIS_REST_URL: optional(httpUrl),
   UPSTASH_REDIS_REST_TOKEN: optional(secret("Upstash REST token")),
-  // Declared now so a typo fails at start; the QStash transport arrives later.
+  // Outbound webhooks go through QStash when its token is set (QSTASH_URL: another QStash, e.g. a region).
   QSTASH_URL: optional(httpUrl),
   QSTASH_TOKEN: optional(secret("QStash token")),
+  // Sign the in-process sender's deliveries (no QStash) and verify inbound hooks.
   QSTASH_CURRENT_SIGNING_KEY: optional(secret("QStash signing key")),
   QSTASH_NEXT_SIGNING_KEY: optional(secret("QStash signing key")),
+  // Email notifications are POSTed here as { to, subject, text, deliveryId } for an adapter to send.
+  KSP_EMAIL_WEBHOOK_URL: optional(httpUrl),
   ...policyEnvShape,
 };
 
@@ -94,6 +98,19 @@ function upstashPairProblems(raw: Record<string, unknown>): string[] {
   if (url && !token) return ["UPSTASH_REDIS_REST_TOKEN: is required when UPSTASH_REDIS_REST_URL is set"];
   if (token && !url) return ["UPSTASH_REDIS_REST_URL: is required when UPSTASH_REDIS_REST_TOKEN is set"];
   return [];
+}
+
+/** Settings that only mean something beside another one; checked on the raw values like the Upstash pair. */
+function qstashProblems(raw: Record<string, unknown>): string[] {
+  const present = (name: string) => raw[name] !== undefined && raw[name] !== "";
+  const problems: string[] = [];
+  if (present("QSTASH_URL") && !present("QSTASH_TOKEN")) {
+    problems.push("QSTASH_TOKEN: is required when QSTASH_URL is set");
+  }
+  if (present("QSTASH_NEXT_SIGNING_KEY") && !present("QSTASH_CURRENT_SIGNING_KEY")) {
+    problems.push("QSTASH_CURRENT_SIGNING_KEY: is required when QSTASH_NEXT_SIGNING_KEY is set");
+  }
+  return problems;
 }
 
 const nodeSchema = z.object({
@@ -120,15 +137,27 @@ const workerSchema = z.object({
     .min(1),
   // Local development only: route Neon's WebSocket driver through a proxy to a plain Postgres.
   NEON_WS_PROXY: optional(z.string()),
-  JOBS_QUEUE: z.custom<QueueProducer>(
-    (v) => typeof v === "object" && v !== null && typeof (v as QueueProducer).send === "function",
-    { message: "must be bound to a Queue producer (see wrangler.toml)" },
-  ),
+  JOBS_QUEUE: z.custom<QueueProducer>(isQueueProducer, {
+    message: "must be bound to a Queue producer (see wrangler.toml)",
+  }),
 });
 
-/** The producer side of a Cloudflare Queue binding, as far as we use it. */
+/**
+ * The producer side of a Cloudflare Queue binding, as far as we use it. `sendBatch` takes at
+ * most 100 messages and 256 KB per call (functions/queue/binding-queue.ts chunks for it).
+ */
 export interface QueueProducer {
   send(body: unknown, options?: { delaySeconds?: number }): Promise<void>;
+  sendBatch(
+    messages: Iterable<{ body: unknown; delaySeconds?: number }>,
+    options?: { delaySeconds?: number },
+  ): Promise<void>;
+}
+
+function isQueueProducer(v: unknown): boolean {
+  if (typeof v !== "object" || v === null) return false;
+  const producer = v as Partial<QueueProducer>;
+  return typeof producer.send === "function" && typeof producer.sendBatch === "function";
 }
 
 export interface UpstashSettings {
@@ -145,6 +174,8 @@ export interface SharedSettings {
   maxImportBytes: number;
   upstash: UpstashSettings | undefined;
   policy: PolicySettings;
+  /** QStash, signing keys and the email adapter (lib/webhooks/transport.ts picks the sender) */
+  webhooks: WebhookSettings;
 }
 
 export interface NodeSettings extends SharedSettings {
@@ -179,6 +210,28 @@ function problemsOf(error: z.ZodError): string[] {
   return [...byVariable.values()];
 }
 
+function webhooksOf(env: {
+  QSTASH_URL?: string;
+  QSTASH_TOKEN?: string;
+  QSTASH_CURRENT_SIGNING_KEY?: string;
+  QSTASH_NEXT_SIGNING_KEY?: string;
+  KSP_EMAIL_WEBHOOK_URL?: string;
+}): WebhookSettings {
+  const current = env.QSTASH_CURRENT_SIGNING_KEY;
+  return {
+    qstash:
+      env.QSTASH_TOKEN === undefined
+        ? undefined
+        : { token: env.QSTASH_TOKEN, ...(env.QSTASH_URL ? { baseUrl: env.QSTASH_URL } : {}) },
+    // without a next key (no rotation under way) the current one is also the next
+    signingKeys:
+      current === undefined
+        ? undefined
+        : { currentSigningKey: current, nextSigningKey: env.QSTASH_NEXT_SIGNING_KEY ?? current },
+    emailWebhookUrl: env.KSP_EMAIL_WEBHOOK_URL,
+  };
+}
+
 function upstashOf(env: { UPSTASH_REDIS_REST_URL?: string; UPSTASH_REDIS_REST_TOKEN?: string }) {
   const { UPSTASH_REDIS_REST_URL: url, UPSTASH_REDIS_REST_TOKEN: token } = env;
   return url !== undefined && token !== undefined ? { url, token } : undefined;
@@ -186,7 +239,11 @@ function upstashOf(env: { UPSTASH_REDIS_REST_URL?: string; UPSTASH_REDIS_REST_TO
 
 export function parseNodeEnv(raw: Record<string, string | undefined>): EnvResult<NodeSettings> {
   const parsed = nodeSchema.safeParse(raw);
-  const problems = [...(parsed.success ? [] : problemsOf(parsed.error)), ...upstashPairProblems(raw)];
+  const problems = [
+    ...(parsed.success ? [] : problemsOf(parsed.error)),
+    ...upstashPairProblems(raw),
+    ...qstashProblems(raw),
+  ];
   if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const env = parsed.data;
   const policy = policyFrom(env);
@@ -208,13 +265,15 @@ export function parseNodeEnv(raw: Record<string, string | undefined>): EnvResult
       maxImportBytes: env.KSP_MAX_IMPORT_BYTES ?? DEFAULT_MAX_IMPORT_BYTES,
       upstash: upstashOf(env),
       policy,
+      webhooks: webhooksOf(env),
     },
   };
 }
 
 export function parseWorkerEnv(raw: Record<string, unknown>): EnvResult<WorkerSettings> {
   const parsed = workerSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, problems: problemsOf(parsed.error) };
+  const problems = [...(parsed.success ? [] : problemsOf(parsed.error)), ...qstashProblems(raw)];
+  if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const env = parsed.data;
   const policy = policyFrom(env);
   if (policyProblems(policy).length > 0) return { ok: false, problems: policyProblems(policy) };
@@ -230,6 +289,7 @@ export function parseWorkerEnv(raw: Record<string, unknown>): EnvResult<WorkerSe
       maxBodyBytes: env.KSP_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES,
       maxImportBytes: env.KSP_MAX_IMPORT_BYTES ?? DEFAULT_MAX_IMPORT_BYTES,
       policy,
+      webhooks: webhooksOf(env),
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Operational policy: the knobs that shape API and job behaviour (rate
- * limits, token and reservation lifetimes, heartbeat thresholds, retention).
+ * limits, token and reservation lifetimes, heartbeat thresholds, retention,
+ * the hour strategies are evaluated).
  * Parsed from the environment by env.ts on both runtimes and handed to
  * handlers (AppConfig.policy) and jobs (JobContext.policy).
  */
@@ -25,6 +26,11 @@ export interface PolicySettings {
   heartbeatOfflineMs: number;
   /** events, operations and audit rows older than this are purged */
   retentionMs: number;
+  /**
+   * the UTC hour (0–23) from which the day's strategy evaluation fans out; the
+   * first scheduler tick at or after it does, later ticks that day do nothing
+   */
+  strategyEvaluationHourUtc: number;
 }
 
 export const DEFAULT_POLICY: PolicySettings = {
@@ -37,6 +43,8 @@ export const DEFAULT_POLICY: PolicySettings = {
   heartbeatDegradedMs: 60_000,
   heartbeatOfflineMs: 5 * 60_000,
   retentionMs: 90 * 86_400_000,
+  // after midnight's roll-up has turned yesterday's raw snapshots into its daily rows
+  strategyEvaluationHourUtc: 2,
 };
 
 const seconds = (min: number, max: number) =>
@@ -60,6 +68,7 @@ export const policyEnvShape = {
   KSP_HEARTBEAT_DEGRADED_SECONDS: seconds(5, 86_400),
   KSP_HEARTBEAT_OFFLINE_SECONDS: seconds(10, 30 * 86_400),
   KSP_RETENTION_DAYS: seconds(1, 3650),
+  KSP_STRATEGY_EVALUATION_HOUR: seconds(0, 23),
 };
 
 type PolicyEnv = { [K in keyof typeof policyEnvShape]?: number | undefined };
@@ -79,6 +88,7 @@ export function policyFrom(env: PolicyEnv): PolicySettings {
     heartbeatDegradedMs: ms(env.KSP_HEARTBEAT_DEGRADED_SECONDS, 1000, d.heartbeatDegradedMs),
     heartbeatOfflineMs: ms(env.KSP_HEARTBEAT_OFFLINE_SECONDS, 1000, d.heartbeatOfflineMs),
     retentionMs: ms(env.KSP_RETENTION_DAYS, 86_400_000, d.retentionMs),
+    strategyEvaluationHourUtc: env.KSP_STRATEGY_EVALUATION_HOUR ?? d.strategyEvaluationHourUtc,
   };
 }
 

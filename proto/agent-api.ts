@@ -184,6 +184,16 @@ export type AgentPool = z.infer<typeof AgentPoolSchema>;
 export const DESIRED_STATES = ["joined", "absent"] as const;
 export type DesiredState = (typeof DESIRED_STATES)[number];
 
+/**
+ * Why a draining machine drains: null, a scale-down (drain, reset, back to
+ * available); "maintenance", drain and keep the cordoned Node, then report
+ * `maintenance` (the machine comes back to `ready` afterwards, and the agent
+ * uncordons the Node it cordoned). Mirrors drizzle/schema/machines.ts
+ * DRAIN_INTENTS, which this file may not import.
+ */
+export const DRAIN_INTENTS = ["maintenance"] as const;
+export type DrainIntent = (typeof DRAIN_INTENTS)[number];
+
 export const AgentMachineSchema = z.object({
   id: z.string(),
   hostname: z.string(),
@@ -211,6 +221,12 @@ export const AgentMachineSchema = z.object({
   /** why the last action failed (e.g. a join), for CA's InstanceStatus.errorInfo */
   lastError: z.string().nullable(),
   statusChangedAt: z.string(),
+  /**
+   * Set only while the machine is `draining` (the control plane clears it on
+   * any other move). Came later: a control plane that sends none means null,
+   * so an older one's drains stay scale-downs.
+   */
+  drainIntent: z.enum(DRAIN_INTENTS).nullable().default(null),
 });
 export type AgentMachine = z.infer<typeof AgentMachineSchema>;
 

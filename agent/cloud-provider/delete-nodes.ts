@@ -7,8 +7,10 @@
  * failed join CA gives up on is only forgotten here (it is `fault`, and its
  * host was cleaned when the join failed).
  * Nodes already deleting are left alone, so a retried call is harmless.
+ * A node under maintenance (drained for it, or draining for it) is not CA's
+ * to remove: the call is refused (FailedPrecondition) before anything moves.
  */
-import type { TransitionItem } from "../../proto/agent-api.ts";
+import type { AgentMachine, TransitionItem } from "../../proto/agent-api.ts";
 import { AgentError } from "../errors.ts";
 import { TARGET_STATES } from "../state/instances.ts";
 import { nodeLabel, type ResolvedInstance, requireGroup, requireLeader, resolveNode } from "./lookup.ts";
@@ -35,6 +37,7 @@ export async function deleteNodes(
   const names = new Map<string, string>();
   const outside: string[] = [];
   const duplicates: string[] = [];
+  const maintained: string[] = [];
   for (const node of nodes) {
     const found = resolveNode(view, node);
     if (!found || found.pool.pool.id !== pool.pool.id) outside.push(nodeLabel(node));
@@ -42,6 +45,7 @@ export async function deleteNodes(
     else {
       picked.set(found.machine.id, found);
       names.set(found.machine.id, nodeLabel(node));
+      if (underMaintenance(found.machine)) maintained.push(nodeLabel(node));
     }
   }
   if (outside.length > 0 || duplicates.length > 0) {
@@ -50,6 +54,14 @@ export async function deleteNodes(
       duplicates.length > 0 ? `listed more than once: ${duplicates.join(", ")}` : "",
     ].filter(Boolean);
     throw new AgentError("invalid_argument", `${what}: ${parts.join("; ")}`, { outside, duplicates });
+  }
+
+  if (maintained.length > 0) {
+    throw new AgentError(
+      "failed_precondition",
+      `${what}: under maintenance, back in service when it ends: ${maintained.join(", ")}`,
+      { maintenance: maintained },
+    );
   }
 
   const counted = [...picked.values()].filter((p) => TARGET_STATES.includes(p.machine.status)).length;
@@ -82,3 +94,8 @@ export async function deleteNodes(
   });
   await reportTransitions(deps, items, names, what, deadline, deleteTarget);
 }
+
+/** Drained, or draining, for a maintenance order. */
+const underMaintenance = (machine: AgentMachine): boolean =>
+  machine.status === "maintenance" ||
+  (machine.status === "draining" && machine.drainIntent === "maintenance");

@@ -3,7 +3,10 @@
  * id>) but whose machine is not a node of this cluster — unknown to our state
  * (free inventory, another cluster, deleted) or `available`, `maintenance`,
  * `archived` — is a kubelet that should not be running: left behind by a
- * reset that failed, or a host restored from an old image.
+ * reset that failed, or a host restored from an old image. Except a machine
+ * in `maintenance` that kept its Node (it still has a node name or provider
+ * id: drained for maintenance, the Node cordoned until it is back in
+ * service); one that went there from the free inventory has neither.
  *
  * It must still look so at a pass `zombieConfirmMs` (10 s) after it was first
  * seen, so a state sync lagging behind a transition never makes one. Then it
@@ -31,6 +34,10 @@ const DEFAULT_CONFIRM_MS = 10_000;
 /** the statuses in which a machine has no business being a node of the cluster */
 const NOT_A_NODE: readonly MachineState[] = ["available", "maintenance", "archived"];
 const RESET_BUDGET_MS = 10 * 60_000;
+
+/** In maintenance with the Node it had in the cluster: drained and cordoned, not a zombie. */
+const keptItsNode = (machine: AgentMachine): boolean =>
+  machine.status === "maintenance" && (machine.nodeName !== null || machine.providerId !== null);
 
 export interface ZombieGuard {
   /** looks at every Node; resolves each action's promise when it ended */
@@ -192,6 +199,7 @@ export function createZombieGuard(ctx: HealthContext): ZombieGuard {
     const machineId = providerId.slice(PROVIDER_ID_PREFIX.length);
     const machine = view.machinesById.get(machineId);
     if (machine && !NOT_A_NODE.includes(machine.status)) return null;
+    if (machine && keptItsNode(machine)) return null;
     if (deps.running().has(machineId) || ctx.busy.has(machineId)) return null;
     const pool = machine?.poolId ? view.poolsById.get(machine.poolId)?.pool : undefined;
     return { node: { ...node, providerId }, machineId, machine, pool };

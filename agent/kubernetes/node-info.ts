@@ -6,6 +6,7 @@
  * allocatable are quantity strings either way.
  */
 import type { V1Node } from "@kubernetes/client-node";
+import { CORDONED_FOR_ANNOTATION } from "./cordon-mark.ts";
 import { cpuAndMemory } from "./quantity.ts";
 import type { NodeInfo, NodeTaint, TaintEffect } from "./types.ts";
 
@@ -24,6 +25,7 @@ export function toNodeInfo(node: V1Node): NodeInfo {
     labels: Object.freeze({ ...(node.metadata?.labels ?? {}) }),
     taints: Object.freeze(taints),
     unschedulable: node.spec?.unschedulable === true,
+    cordonedFor: node.metadata?.annotations?.[CORDONED_FOR_ANNOTATION] ?? null,
     deleting: Boolean(node.metadata?.deletionTimestamp),
     capacity: cpuAndMemory(node.status?.capacity),
     allocatable: cpuAndMemory(node.status?.allocatable),

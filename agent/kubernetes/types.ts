@@ -9,6 +9,8 @@
  * could hold a secret.
  */
 
+import type { CordonReason, MarkOutcome } from "./cordon-mark.ts";
+
 export type TaintEffect = "NoSchedule" | "PreferNoSchedule" | "NoExecute";
 
 export interface NodeTaint {
@@ -35,6 +37,12 @@ export interface NodeInfo {
   taints: readonly NodeTaint[];
   /** spec.unschedulable (cordoned) */
   unschedulable: boolean;
+  /**
+   * The `ksp.io/cordoned-for` annotation (cordon-mark.ts): why the agent
+   * cordoned the Node, to undo it later; null when unmarked. The only
+   * annotation kept: a large cluster's annotations are not worth the memory.
+   */
+  cordonedFor: string | null;
   /** metadata.deletionTimestamp is set */
   deleting: boolean;
   /** status.capacity and status.allocatable cpu and memory; zero until the kubelet reports them */
@@ -161,6 +169,17 @@ export interface NodeOperations {
    * allow to evict), `aborted` (the signal).
    */
   drain(name: string, options: DrainOptions): Promise<DrainResult>;
+  /**
+   * Cordons the Node and marks it cordoned for `reason` (cordon-mark.ts), in
+   * one patch; safe to repeat. A Node someone else cordoned (no mark) is left
+   * as it is: "foreign", and the agent will never uncordon it.
+   */
+  cordonWithMark(name: string, reason: CordonReason): Promise<MarkOutcome>;
+  /**
+   * Uncordons a Node marked cordoned for `reason` and removes the mark, in one
+   * patch; resolves false (and changes nothing) for any other Node.
+   */
+  uncordonMarked(name: string, reason: CordonReason): Promise<boolean>;
   /** deletes the Node object (with a uid precondition when given); one already gone is fine */
   delete(name: string, options?: { uid?: string }): Promise<void>;
   /** adds the labels and taints the Node lacks (others stay); resolves with the keys it added */

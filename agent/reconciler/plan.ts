@@ -6,7 +6,9 @@
  * same way it starts a new one.
  *
  * - reserved, joining → join (at most `maxConcurrentJoins` per pool);
- * - draining, leaving → remove (at most `maxConcurrentRemovals` per pool);
+ * - draining, leaving → remove; draining for maintenance → maintenance (the
+ *   two share the pool's `maxConcurrentRemovals`: both drain Nodes);
+ * - ready with a Node the agent cordoned for maintenance → uncordon;
  * - ready with a Node that lacks its labels or taints → labels;
  * - an operation whose machine someone else moved (or that left the
  *   cluster) → abort.
@@ -16,6 +18,7 @@ import type { AgentMachine, AgentPool } from "../../proto/agent-api.ts";
 import { missingLabels, missingTaints } from "../kubernetes/node-labels-taints.ts";
 import type { NodeWatch } from "../kubernetes/types.ts";
 import type { AgentView } from "../state/view.ts";
+import { MAINTENANCE_REASON } from "./maintain-machine.ts";
 import { nodeLabelsOf, nodeTaintsOf, providerIdOf } from "./node-spec.ts";
 import type { OperationKind, RunningOperation } from "./types.ts";
 
@@ -34,7 +37,16 @@ export interface PlanInput {
   now: number;
 }
 
-type CappedKind = Exclude<OperationKind, "labels">;
+type CappedKind = Exclude<OperationKind, "labels" | "uncordon">;
+/** What a capped operation counts against: the pool's joins, or its removals (any drain). */
+type Slot = "join" | "remove";
+const SLOT_OF: Record<OperationKind, Slot | null> = {
+  join: "join",
+  remove: "remove",
+  maintenance: "remove",
+  labels: null,
+  uncordon: null,
+};
 
 const KIND_OF_STATUS: Partial<Record<AgentMachine["status"], CappedKind>> = {
   reserved: "join",
@@ -42,6 +54,11 @@ const KIND_OF_STATUS: Partial<Record<AgentMachine["status"], CappedKind>> = {
   draining: "remove",
   leaving: "remove",
 };
+
+function cappedKindOf(machine: AgentMachine): CappedKind | undefined {
+  if (machine.status === "draining" && machine.drainIntent === MAINTENANCE_REASON) return "maintenance";
+  return KIND_OF_STATUS[machine.status];
+}
 
 export function planActions(input: PlanInput): PlannedAction[] {
   const { view, running } = input;
@@ -54,11 +71,11 @@ export function planActions(input: PlanInput): PlannedAction[] {
       actions.push({ kind: "abort", machineId, reason: `the machine is ${machine.status} now` });
     }
   }
-  const busy = (kind: OperationKind, poolId: string) =>
-    [...running.values()].filter((op) => op.kind === kind && op.poolId === poolId).length;
+  const busy = (slot: Slot, poolId: string) =>
+    [...running.values()].filter((op) => SLOT_OF[op.kind] === slot && op.poolId === poolId).length;
 
   for (const { pool, machines } of view.pools) {
-    const slots: Record<CappedKind, number> = {
+    const slots: Record<Slot, number> = {
       join: pool.lifecycle.maxConcurrentJoins - busy("join", pool.id),
       remove: pool.lifecycle.maxConcurrentRemovals - busy("remove", pool.id),
     };
@@ -68,24 +85,32 @@ export function planActions(input: PlanInput): PlannedAction[] {
     for (const machine of oldestFirst) {
       if (running.has(machine.id) || (input.notBefore.get(machine.id) ?? 0) > input.now) continue;
       if (input.staleVersions.get(machine.id) === machine.version) continue;
-      const kind = KIND_OF_STATUS[machine.status];
+      const kind = cappedKindOf(machine);
       if (kind) {
-        if (slots[kind] <= 0) continue;
-        slots[kind]--;
+        const slot = SLOT_OF[kind];
+        if (slot === null || slots[slot] <= 0) continue;
+        slots[slot]--;
         actions.push({ kind, machine, pool });
-      } else if (machine.status === "ready" && lacksLabelsOrTaints(input.nodes, machine, pool)) {
-        actions.push({ kind: "labels", machine, pool });
+      } else if (machine.status === "ready") {
+        const check = nodeCheckOf(input.nodes, machine, pool);
+        if (check) actions.push({ kind: check, machine, pool });
       }
     }
   }
   return actions;
 }
 
-function lacksLabelsOrTaints(nodes: NodeWatch, machine: AgentMachine, pool: AgentPool): boolean {
+/**
+ * What a ready machine's Node needs, if anything: first its maintenance
+ * cordon undone (the agent's mark is still on it; an operator's cordon has
+ * none), then its labels or taints completed.
+ */
+function nodeCheckOf(nodes: NodeWatch, machine: AgentMachine, pool: AgentPool): "uncordon" | "labels" | null {
   const node = nodes.byProviderId(providerIdOf(machine));
-  if (!node || node.deleting) return false;
-  return (
+  if (!node || node.deleting) return null;
+  if (node.cordonedFor === MAINTENANCE_REASON) return "uncordon";
+  const lacks =
     Object.keys(missingLabels(node.labels, nodeLabelsOf(machine, pool))).length > 0 ||
-    missingTaints(node.taints, nodeTaintsOf(machine, pool)).length > 0
-  );
+    missingTaints(node.taints, nodeTaintsOf(machine, pool)).length > 0;
+  return lacks ? "labels" : null;
 }

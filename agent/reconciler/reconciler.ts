@@ -3,8 +3,8 @@
  * changes, when an operation ends, and every `tickMs` (deadlines, retries),
  * at most once per MIN_PASS_INTERVAL_MS:
  * it asks plan.ts what to start and stop, and runs each machine's operation
- * (join, remove, labels) on its own, one at a time per machine, within the
- * pools' caps. Only the leader acts.
+ * (join, remove, maintenance, labels, uncordon) on its own, one at a time
+ * per machine, within the pools' caps. Only the leader acts.
  *
  * An operation that could not finish for a reason that is not the machine's
  * (the control plane or the API server unreachable) ends without a status
@@ -18,17 +18,19 @@ import type { AgentMachine, AgentPool } from "../../proto/agent-api.ts";
 import { cachedDiscovery } from "./cached-discovery.ts";
 import { joinMachine } from "./join-machine.ts";
 import { completeNodeLabels } from "./label-node.ts";
+import { maintainMachine } from "./maintain-machine.ts";
 import { messageOf, type OperationContext } from "./operation-context.ts";
 import { planActions } from "./plan.ts";
 import { removeMachine } from "./remove-machine.ts";
 import { createTokenBatch, type TokenBatch } from "./token-batch.ts";
 import type { OperationKind, OperationOutcome, ReconcilerDeps, RunningOperation } from "./types.ts";
+import { uncordonNode } from "./uncordon-node.ts";
 
 export const DEFAULT_TOKEN_TTL_MS = 60 * 60_000;
 const DEFAULT_TICK_MS = 2_000;
 const DEFAULT_MAX_RETRY_DELAY_MS = 30_000;
 const FIRST_RETRY_DELAY_MS = 1_000;
-/** a labels check that just ran is not repeated sooner than this, whatever it found */
+/** a labels or uncordon check that just ran is not repeated sooner than this, whatever it found */
 const LABELS_INTERVAL_MS = 10_000;
 const STOP_WAIT_MS = 10_000;
 /**
@@ -72,8 +74,12 @@ async function settled(ops: readonly { done: Promise<void> }[], ms: number): Pro
 const INITIAL_EXPECTS: Record<OperationKind, RunningOperation["expects"]> = {
   join: ["reserved", "joining"],
   remove: ["draining", "leaving"],
+  maintenance: ["draining"],
   labels: ["ready"],
+  uncordon: ["ready"],
 };
+/** checks of a ready machine's Node: once one ran, it is not repeated sooner than LABELS_INTERVAL_MS */
+const NODE_CHECKS: readonly OperationKind[] = ["labels", "uncordon"];
 
 export function createReconciler(input: ReconcilerDeps): Reconciler {
   const deps: ReconcilerDeps = { ...input, discovery: cachedDiscovery(input.discovery, input.clock) };
@@ -155,6 +161,12 @@ export function createReconciler(input: ReconcilerDeps): Reconciler {
         start("remove", action.machine, action.pool, (ctx) =>
           removeMachine(ctx, action.machine, action.pool),
         );
+      } else if (action.kind === "maintenance") {
+        start("maintenance", action.machine, action.pool, (ctx) =>
+          maintainMachine(ctx, action.machine, action.pool),
+        );
+      } else if (action.kind === "uncordon") {
+        start("uncordon", action.machine, action.pool, (ctx) => uncordonNode(ctx, action.machine));
       } else {
         start("labels", action.machine, action.pool, (ctx) =>
           completeNodeLabels(ctx, action.machine, action.pool),
@@ -225,7 +237,7 @@ export function createReconciler(input: ReconcilerDeps): Reconciler {
       return;
     }
     failures.delete(machineId);
-    if (kind === "labels") notBefore.set(machineId, now + LABELS_INTERVAL_MS);
+    if (NODE_CHECKS.includes(kind)) notBefore.set(machineId, now + LABELS_INTERVAL_MS);
     else notBefore.delete(machineId);
   }
 

@@ -11,8 +11,8 @@
  * the machine to `fault` (the Node stays cordoned) for the operator.
  */
 import type { AgentMachine, AgentPool } from "../../proto/agent-api.ts";
-import { DrainError, isNotFound } from "../kubernetes/kube-error.ts";
-import type { NodeInfo } from "../kubernetes/types.ts";
+import { isNotFound } from "../kubernetes/kube-error.ts";
+import { drainNode, findNode } from "./drain-node.ts";
 import { faultMachine } from "./fault.ts";
 import { nodeNameOrHostname, providerIdOf } from "./node-spec.ts";
 import { messageOf, type OperationContext, seconds, untilDeadline } from "./operation-context.ts";
@@ -27,7 +27,7 @@ export async function removeMachine(
   const { deps, op, logger } = ctx;
   let current = machine;
   if (current.status === "draining") {
-    const drained = await drainNode(ctx, current, pool);
+    const drained = await drainNode(ctx, current, pool, (name) => deps.nodeOps.cordon(name));
     if (drained !== "drained") return drained;
     const moved = await reportTransition(deps, current, {
       to: "leaving",
@@ -86,62 +86,4 @@ export async function removeMachine(
   op.expects = ["available"];
   logger.info("machine removed", { node: node?.name ?? null });
   return "succeeded";
-}
-
-/** Cordon and drain within the pool's drain timeout (from when the machine became `draining`). */
-async function drainNode(
-  ctx: OperationContext,
-  machine: AgentMachine,
-  pool: AgentPool,
-): Promise<"drained" | OperationOutcome> {
-  const { deps, op, logger } = ctx;
-  const node = findNode(ctx, machine);
-  if (!node || node.deleting) return "drained";
-  const since = Date.parse(machine.statusChangedAt);
-  const deadline = since + pool.drain.timeoutSeconds * 1000;
-  const startedAt = deps.clock.now().getTime();
-  try {
-    await deps.nodeOps.cordon(node.name);
-    const result = await deps.nodeOps.drain(node.name, {
-      timeoutMs: Math.max(0, deadline - startedAt),
-      gracePeriodSeconds: pool.drain.gracePeriodSeconds,
-      ignoreDaemonSets: pool.drain.ignoreDaemonSets,
-      deleteEmptyDirData: pool.drain.deleteEmptyDirData,
-      force: pool.drain.force,
-      signal: op.controller.signal,
-    });
-    deps.metrics.drainSeconds(pool.name, (deps.clock.now().getTime() - startedAt) / 1000);
-    logger.info("node drained", {
-      node: node.name,
-      evicted: result.evicted.length,
-      skipped: result.skipped.length,
-      pdbRetries: result.pdbRetries,
-    });
-    return "drained";
-  } catch (err) {
-    if (op.controller.signal.aborted) return "aborted";
-    if (isNotFound(err)) return "drained"; // the Node went meanwhile: nothing left to drain
-    if (err instanceof DrainError && err.failure !== "aborted") {
-      const reason =
-        err.failure === "timeout"
-          ? `drain did not finish within ${seconds(deadline - since)} (drain.timeoutSeconds): ${err.message}`
-          : `drain blocked: ${err.message}`;
-      return faultMachine(ctx, machine, pool, { reason, step: "drain", cleanup: false });
-    }
-    ctx.problem = messageOf(err);
-    logger.warn("cordon or drain failed; retrying later", { node: node.name, err: ctx.problem });
-    return "retry";
-  }
-}
-
-/** The machine's Node: by provider ID (what the kubelet registered with), else by the name we recorded. */
-function findNode(ctx: OperationContext, machine: AgentMachine): NodeInfo | undefined {
-  const { nodes } = ctx.deps;
-  const byProvider = nodes.byProviderId(providerIdOf(machine));
-  if (byProvider) return byProvider;
-  const byName = machine.nodeName ? nodes.byName(machine.nodeName) : undefined;
-  // a Node of that name registered by someone else (another providerID) is not ours to delete
-  return byName && (byName.providerId === null || byName.providerId === providerIdOf(machine))
-    ? byName
-    : undefined;
 }

@@ -40,7 +40,12 @@ export interface ReconcilerDeps {
   maxRetryDelayMs?: number;
 }
 
-export type OperationKind = "join" | "remove" | "labels";
+/**
+ * join, remove (scale-down), maintenance (a maintenance drain), and two
+ * checks of a ready machine's Node: labels (its pool's labels and taints)
+ * and uncordon (the agent's maintenance cordon undone).
+ */
+export type OperationKind = "join" | "remove" | "maintenance" | "labels" | "uncordon";
 /** succeeded; failed (the machine went to fault); conflict (someone else moved it); aborted; retry (try again later) */
 export type OperationOutcome = "succeeded" | "failed" | "conflict" | "aborted" | "retry";
 

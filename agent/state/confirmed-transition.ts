@@ -39,6 +39,8 @@ export function confirmedChange(item: TransitionItem, version: number, now: Date
       ...(item.lastError !== undefined ? { lastError: item.lastError } : {}),
       ...(item.nodeName !== undefined ? { nodeName: item.nodeName } : {}),
       ...(leaves ? { providerId: null, nodeName: null } : {}),
+      // the control plane's rule: a drain's intent ends with the drain
+      ...(item.to !== "draining" ? { drainIntent: null } : {}),
     },
   };
 }

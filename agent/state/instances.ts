@@ -1,6 +1,7 @@
 /**
  * How a machine's status reads to Cluster Autoscaler (issue 4 decisions):
  * reserved/joining → creating, ready → running, draining/leaving → deleting,
+ * maintenance with the Node it kept → deleting too (below),
  * a fault that carries a provider id (a failed create or join, or a node
  * the health checks found broken: errorCode `unhealthy`) → creating with
  * errorInfo; anything else is not an instance at all.
@@ -50,6 +51,17 @@ export function instanceOf(
     case "draining":
     case "leaving":
       return { id: providerIdOf(machine), state: "deleting" };
+    case "maintenance":
+      // Drained for maintenance, its Node kept (cordoned) until it is back in service. It reads
+      // as it did while draining, so CA's picture does not change when the drain ends: the Node
+      // still belongs to its node group (NodeGroupForNode), CA expects no registration for it
+      // and counts it in no target size (TARGET_STATES), so a scale-up may replace its capacity
+      // (the control plane's limits do not count it either), and the cordon keeps the scale-up
+      // simulation from placing pods on it. A deleting instance is no scale-down candidate, and
+      // NodeGroupDeleteNodes refuses it anyway (delete-nodes.ts): only the end of the
+      // maintenance returns it. A machine that went to maintenance from the free inventory
+      // has no provider id and no Node: no instance.
+      return machine.providerId ? { id: machine.providerId, state: "deleting" } : null;
     case "fault":
       if (!machine.providerId) return null;
       return {

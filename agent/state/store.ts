@@ -202,5 +202,6 @@ function blankMachine(id: string): AgentMachine {
     zone: null,
     lastError: null,
     statusChangedAt: new Date(0).toISOString(),
+    drainIntent: null,
   };
 }

@@ -53,6 +53,7 @@ const UPDATE_FIELDS = Object.keys({
   scaleDownCooldownSeconds: true,
   autoscalingOptions: true,
   hourlyPrice: true,
+  poolType: true,
 } satisfies Record<keyof PoolUpdate, true>);
 
 const POOL_OPTIONS = { cluster: { type: "string" } } as const;
@@ -74,6 +75,7 @@ export function poolFields(pool: Pool): FieldList {
     ["ID", pool.id],
     ["Cluster ID", pool.clusterId],
     ["Description", pool.description],
+    ["Type", pool.poolType ?? "<none>"],
     ["Size", `min ${pool.minSize}, max ${pool.maxSize}`],
     ["Autoscaling", pool.autoscalingEnabled ? "enabled" : "disabled"],
     ["Node labels", formatLabels(pool.templateLabels)],

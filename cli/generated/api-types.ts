@@ -821,6 +821,8 @@ export interface paths {
           cursor?: string;
           /** @description case-insensitive text in name or description */
           q?: string;
+          /** @description only pools of this type */
+          poolType?: string;
         };
         header?: never;
         path: {
@@ -3342,6 +3344,1936 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/matching-policies": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List matching policies (viewer) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, 1 to 500 */
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          /** @description only policies of this pool type */
+          poolType?: string;
+          /** @description pool_entry: machines the pool may take in; pool_exit: machines the pool may give back */
+          action?: "pool_entry" | "pool_exit";
+          /** @description only enabled (true) or disabled (false) policies */
+          enabled?: "true" | "false";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of policies, oldest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MatchingPolicyPage"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create a matching policy (unscoped operator)
+     * @description For pools of poolType, the query template that picks machines for the action. A template that does not exist is a 400 naming templateId; a second policy for the same pool type and action is a 409.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateMatchingPolicyRequest"];
+        };
+      };
+      responses: {
+        /** @description Created */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MatchingPolicy"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/matching-policies/{policyId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One matching policy (viewer) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The policy */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MatchingPolicy"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a matching policy (unscoped operator) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The deleted policy */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MatchingPolicy"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change a matching policy (unscoped operator)
+     * @description Any of poolType, action, templateId and enabled. With expectedVersion, a policy changed since is a 409 stale_version; a pool type and action another policy has is a 409 conflict.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          policyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["UpdateMatchingPolicyRequest"];
+        };
+      };
+      responses: {
+        /** @description The policy */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MatchingPolicy"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/v1/strategies": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List capacity strategies (viewer)
+     * @description A cluster-scoped token sees the strategies whose scope is empty or reaches its cluster.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, 1 to 500 */
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          status?: "enabled" | "disabled";
+          /** @description pool_entry: machines the pool may take in; pool_exit: machines the pool may give back */
+          action?: "pool_entry" | "pool_exit";
+          /** @description case-insensitive text in name or description */
+          q?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of strategies, oldest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["StrategyPage"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create a capacity strategy (unscoped operator)
+     * @description Percentages lie in 0-100; at least one of cpu and memory; for pool_entry each target is below its threshold, for pool_exit above. Templates, clusters and pools it names must exist. A refusal is a 400 naming the field (cpu.target, scope.clusterIds[1], extraConditions[0].blocks[1].operator); a name another strategy has is a 409.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateStrategyRequest"];
+        };
+      };
+      responses: {
+        /** @description Created */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Strategy"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/strategies/{strategyId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One capacity strategy (viewer)
+     * @description A cluster-scoped token is told 404 for a strategy whose scope does not reach its cluster.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          strategyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The strategy */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Strategy"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /**
+     * Delete a capacity strategy and its history (unscoped operator)
+     * @description Its orders stay and no longer name it.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          strategyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The deleted strategy */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Strategy"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change a capacity strategy (unscoped operator)
+     * @description Any field but status; a metric, the scope and extraConditions are replaced whole, and the merged strategy is checked as on create. With expectedVersion, a strategy changed since is a 409 stale_version.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          strategyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["UpdateStrategyRequest"];
+        };
+      };
+      responses: {
+        /** @description The strategy */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Strategy"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/v1/strategies/{strategyId}/enable": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Enable a capacity strategy (unscoped operator)
+     * @description A guarded transition: a strategy that is already enabled is a 409 illegal_transition; with expectedVersion, one changed since is a 409 stale_version.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          strategyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["StrategyStatusChangeRequest"];
+        };
+      };
+      responses: {
+        /** @description The strategy */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Strategy"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description illegal_transition, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unsupported_media_type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/strategies/{strategyId}/disable": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Disable a capacity strategy (unscoped operator)
+     * @description A guarded transition: a strategy that is already disabled is a 409 illegal_transition; with expectedVersion, one changed since is a 409 stale_version.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          strategyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["StrategyStatusChangeRequest"];
+        };
+      };
+      responses: {
+        /** @description The strategy */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Strategy"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description illegal_transition, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unsupported_media_type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/strategies/{strategyId}/history": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A capacity strategy's evaluations, newest first (viewer)
+     * @description One row per (cluster, pool, scheduled run): the result, what the evaluation saw and why. A cluster-scoped token sees its own cluster's rows only.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, 1 to 500 */
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          /** @description only this cluster's evaluations (id or name) */
+          clusterId?: string;
+          /** @description only this pool's evaluations (id, name or cluster/pool) */
+          poolId?: string;
+          result?: "order_created" | "below_threshold" | "cooldown" | "no_stock" | "error";
+        };
+        header?: never;
+        path: {
+          strategyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of evaluations, newest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["StrategyEvaluationPage"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/duty-roster": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List duty shifts by start time (unscoped operator: contacts are personal data) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, 1 to 500 */
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          /** @description who is on duty at this time (startsAt <= at < endsAt) */
+          at?: string;
+          /** @description only shifts that end after this time */
+          from?: string;
+          /** @description only shifts that start before this time */
+          to?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of shifts, earliest start first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["DutyShiftPage"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Put a person on duty for a time window (unscoped operator)
+     * @description endsAt must come after startsAt; each contact's address must suit its channel (an email address, or an http(s) URL for webhook). Shifts may overlap: everyone on duty is notified.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateDutyShiftRequest"];
+        };
+      };
+      responses: {
+        /** @description Created */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["DutyShift"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/duty-roster/{shiftId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One duty shift (unscoped operator: contacts are personal data) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          shiftId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The shift */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["DutyShift"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a duty shift (unscoped operator) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          shiftId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The deleted shift */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["DutyShift"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change a duty shift (unscoped operator)
+     * @description Any of person, startsAt, endsAt and contacts (replaced whole); the shift must still end after it starts.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          shiftId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["UpdateDutyShiftRequest"];
+        };
+      };
+      responses: {
+        /** @description The shift */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["DutyShift"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/v1/subscriptions": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List subscriptions (unscoped operator) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, 1 to 500 */
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          /** @description only subscriptions that receive this type */
+          eventType?:
+            | "order.created"
+            | "order.completed"
+            | "order.failed"
+            | "machine.fault"
+            | "cluster.offline"
+            | "stock.empty";
+          channel?: "email" | "webhook";
+          enabled?: "true" | "false";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of subscriptions, oldest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SubscriptionPage"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Subscribe a webhook URL or email address to event types (unscoped operator)
+     * @description eventTypes is a non-empty set of the notification event types; the address must suit the channel (an http(s) URL for webhook, an email address for email). A refusal names the field (eventTypes[1]).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateSubscriptionRequest"];
+        };
+      };
+      responses: {
+        /** @description Created */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Subscription"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/subscriptions/{subscriptionId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One subscription (unscoped operator) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          subscriptionId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The subscription */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Subscription"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a subscription (unscoped operator) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          subscriptionId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The deleted subscription */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Subscription"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change a subscription (unscoped operator)
+     * @description Any of name, eventTypes (replaced whole), channel, address and enabled; the address must suit the channel.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          subscriptionId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["UpdateSubscriptionRequest"];
+        };
+      };
+      responses: {
+        /** @description The subscription */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Subscription"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/v1/notifications": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The notification log, newest first (unscoped operator)
+     * @description One row per event and recipient, with its delivery status and attempts.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, 1 to 500 */
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          eventType?:
+            | "order.created"
+            | "order.completed"
+            | "order.failed"
+            | "machine.fault"
+            | "cluster.offline"
+            | "stock.empty";
+          status?: "pending" | "sent" | "failed";
+          /** @description what the event is about, e.g. an order's id */
+          subjectId?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of notifications, newest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["NotificationPage"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/events": {
     parameters: {
       query?: never;
@@ -3813,6 +5745,778 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/orders": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List orders; filters combine (viewer)
+     * @description Oldest first. A cluster-scoped token sees only its cluster's orders (never those for machines of the free inventory). clusterId and poolId take names too.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, 1 to 500 */
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          status?: string | string[];
+          action?: "pool_entry" | "pool_exit" | "maintenance" | "uncordon";
+          /** @description The cluster's id or name */
+          clusterId?: string;
+          /** @description The pool's id, its name within the cluster the request names, or "cluster/pool" */
+          poolId?: string;
+          strategyId?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of orders with their devices, oldest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["OrderPage"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create a manual order, pending approval (operator)
+     * @description pool_entry: free, available machines that fit the pool; pool_exit: machines of the pool; maintenance: any machines of one cluster (or of the free inventory) that are not archived. A machine already in an open order, or one that does not suit the action, is a 409 naming it; a missing clusterId or poolId for entry and exit is a 400 naming it.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateOrderRequest"];
+        };
+      };
+      responses: {
+        /** @description The pending order */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Order"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/orders/{orderId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One order with its devices (viewer) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          orderId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The order */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Order"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/orders/{orderId}/approve": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Approve a pending order: it goes processing and is executed (operator)
+     * @description Entry orders assign their machines to the pool and settle at once; exit orders unassign available machines and drain ready ones (the order completes once the agent has reset them); maintenance orders drain ready machines for maintenance and take free ones out at once. Approving an order that is no longer pending is a 409 illegal_transition; with expectedVersion, one changed since is a 409 stale_version.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          orderId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["OrderDecision"];
+        };
+      };
+      responses: {
+        /** @description The order */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Order"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, illegal_transition, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/orders/{orderId}/ignore": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Ignore a pending order (operator)
+     * @description The order is closed without execution; it still counts toward its strategy's cooldown. Only a pending order can be ignored (409 illegal_transition otherwise).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          orderId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["OrderDecision"];
+        };
+      };
+      responses: {
+        /** @description The order */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Order"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, illegal_transition, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/orders/{orderId}/cancel": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Cancel a pending order (operator)
+     * @description The order is withdrawn without execution and does not count toward cooldown. Only a pending order can be cancelled (409 illegal_transition otherwise).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          orderId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["OrderDecision"];
+        };
+      };
+      responses: {
+        /** @description The order */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Order"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, illegal_transition, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/maintenance-requests": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Ask for a machine to be taken out for maintenance (operator)
+     * @description Creates a pending maintenance order for a person to approve; on approval the agent cordons and drains the machine. Idempotent by ticketId: the same ticket for the same machine answers 200 with the order made the first time; the same ticket for another machine is a 409. A machine in another open order is a 409 naming it.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["MaintenanceRequest"];
+        };
+      };
+      responses: {
+        /** @description The ticket's order, made by an earlier request */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Order"];
+          };
+        };
+        /** @description The new maintenance order */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Order"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/maintenance-requests/{ticketId}/complete": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Report a ticket's maintenance over (operator)
+     * @description The maintenance order (in maintenance_in_progress) completes: machines that kept their Node return to service through an uncordon order, the others become available. outcome failed fails the order and leaves the machines in maintenance. Repeating the same report answers the same result; an order not in maintenance yet is a 409 illegal_transition.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description the external system's ticket id */
+          ticketId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["MaintenanceCompletion"];
+        };
+      };
+      responses: {
+        /** @description The maintenance order and its uncordon order */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MaintenanceCompletionResult"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description conflict, illegal_transition, stale_version */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -4537,6 +7241,103 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/hooks/maintenance-complete": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * An external system reports a maintenance ticket done (signed hook)
+     * @description Open path: authenticated by the `Upstash-Signature` header instead of a bearer token, an HS256 JWT over this URL and the SHA-256 of the exact body, as QStash signs deliveries, made with this install's signing key (QSTASH_CURRENT_SIGNING_KEY, or the generated one). It is checked before the body is read as JSON; a missing or wrong signature answers 401 and changes nothing. Then as POST /v1/maintenance-requests/{ticketId}/complete: a repeat of the same report answers the same.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["MaintenanceCompleteHook"];
+        };
+      };
+      responses: {
+        /** @description The maintenance order, settled, and the uncordon order returning its machines */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MaintenanceCompletionResult"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description illegal_transition */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description rate_limited */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4767,6 +7568,8 @@ export interface components {
       clusterId: string;
       name: string;
       description: string;
+      /** @description null: no matching policy applies */
+      poolType: string | null;
       minSize: number;
       maxSize: number;
       autoscalingEnabled: boolean;
@@ -4885,6 +7688,11 @@ export interface components {
       /** @example gpu-a100 */
       name: string;
       description?: string;
+      /**
+       * @description the pool's type for matching policies; null: none applies
+       * @example gpu
+       */
+      poolType?: string | null;
       minSize?: number;
       maxSize?: number;
       autoscalingEnabled?: boolean;
@@ -5029,6 +7837,11 @@ export interface components {
       /** @example gpu-a100 */
       name?: string;
       description?: string;
+      /**
+       * @description the pool's type for matching policies; null: none applies
+       * @example gpu
+       */
+      poolType?: string | null;
       minSize?: number;
       maxSize?: number;
       autoscalingEnabled?: boolean;
@@ -5619,6 +8432,597 @@ export interface components {
       logic: "and" | "or";
       groups: components["schemas"]["QueryGroup"][];
     };
+    MatchingPolicy: {
+      /** Format: uuid */
+      id: string;
+      poolType: string;
+      /**
+       * @description pool_entry: machines the pool may take in; pool_exit: machines the pool may give back
+       * @example pool_entry
+       * @enum {string}
+       */
+      action: "pool_entry" | "pool_exit";
+      /** Format: uuid */
+      templateId: string;
+      enabled: boolean;
+      /** @description bumped by every change; pass as expectedVersion */
+      version: number;
+      createdBy: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+    /**
+     * @example {
+     *       "poolType": "gpu",
+     *       "action": "pool_entry",
+     *       "templateId": "0b6f3c1e-6a43-4f7e-9d2a-5f0c8f1d2e3a",
+     *       "enabled": true
+     *     }
+     */
+    CreateMatchingPolicyRequest: {
+      /**
+       * @description pools whose poolType is this
+       * @example gpu
+       */
+      poolType: string;
+      /**
+       * @description pool_entry: machines the pool may take in; pool_exit: machines the pool may give back
+       * @example pool_entry
+       * @enum {string}
+       */
+      action: "pool_entry" | "pool_exit";
+      /**
+       * Format: uuid
+       * @description the query template that picks the machines
+       */
+      templateId: string;
+      /** @description default true */
+      enabled?: boolean;
+    };
+    MatchingPolicyPage: {
+      items: components["schemas"]["MatchingPolicy"][];
+      nextCursor: string | null;
+    };
+    /**
+     * @example {
+     *       "enabled": false,
+     *       "expectedVersion": 0
+     *     }
+     */
+    UpdateMatchingPolicyRequest: {
+      /** @example gpu */
+      poolType?: string;
+      /**
+       * @description pool_entry: machines the pool may take in; pool_exit: machines the pool may give back
+       * @example pool_entry
+       * @enum {string}
+       */
+      action?: "pool_entry" | "pool_exit";
+      /** Format: uuid */
+      templateId?: string;
+      enabled?: boolean;
+      /** @description refuse with 409 stale_version unless the resource is still at this version */
+      expectedVersion?: number;
+    };
+    Strategy: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      description: string | null;
+      /**
+       * @description pool_entry: machines the pool may take in; pool_exit: machines the pool may give back
+       * @example pool_entry
+       * @enum {string}
+       */
+      action: "pool_entry" | "pool_exit";
+      cpu: components["schemas"]["StrategyMetricView"];
+      memory: components["schemas"]["StrategyMetricView"];
+      /**
+       * @description and: every member must match; or: at least one
+       * @example and
+       * @enum {string}
+       */
+      conditionLogic: "and" | "or";
+      durationDays: number;
+      cooldownDays: number;
+      maxDevices: number;
+      /** @description for a cluster-scoped token, only its own cluster and pools */
+      scope: {
+        clusterIds: string[];
+        poolIds: string[];
+      };
+      /** Format: uuid */
+      entryTemplateId: string | null;
+      /** Format: uuid */
+      exitTemplateId: string | null;
+      extraConditions: components["schemas"]["QueryGroup"][];
+      /**
+       * @example enabled
+       * @enum {string}
+       */
+      status: "enabled" | "disabled";
+      /** @description bumped by every change; pass as expectedVersion */
+      version: number;
+      createdBy: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+    StrategyMetricView: {
+      threshold: number;
+      /** @enum {string} */
+      type: "usage" | "allocated";
+      target: number;
+    } | null;
+    /**
+     * @example {
+     *       "name": "gpu-hot-week",
+     *       "description": "Grow GPU pools that ran hot all week",
+     *       "action": "pool_entry",
+     *       "cpu": {
+     *         "threshold": 80,
+     *         "type": "usage",
+     *         "target": 60
+     *       },
+     *       "memory": null,
+     *       "conditionLogic": "or",
+     *       "durationDays": 7,
+     *       "cooldownDays": 3,
+     *       "maxDevices": 4,
+     *       "scope": {
+     *         "clusterIds": [
+     *           "9a4f3c1e-6a43-4f7e-9d2a-5f0c8f1d2e3a"
+     *         ],
+     *         "poolIds": []
+     *       }
+     *     }
+     */
+    CreateStrategyRequest: {
+      /**
+       * @description unique across the fleet
+       * @example gpu-hot-week
+       */
+      name: string;
+      /**
+       * @description pool_entry: machines the pool may take in; pool_exit: machines the pool may give back
+       * @example pool_entry
+       * @enum {string}
+       */
+      action: "pool_entry" | "pool_exit";
+      /**
+       * @description consecutive days of daily snapshots past the threshold before it acts
+       * @example 7
+       */
+      durationDays: number;
+      /**
+       * @description at most this many machines an order
+       * @example 4
+       */
+      maxDevices: number;
+      /**
+       * @description default enabled
+       * @example enabled
+       * @enum {string}
+       */
+      status?: "enabled" | "disabled";
+      /**
+       * @description free text; null clears it
+       * @example Grow GPU pools that ran hot all week
+       */
+      description?: string | null;
+      /** @description null: CPU is not considered */
+      cpu?: {
+        /**
+         * @description percent; a day past it (above for pool_entry, below for pool_exit) counts
+         * @example 80
+         */
+        threshold: number;
+        /**
+         * @description usage: what pods use; allocated: what pods request (default usage)
+         * @enum {string}
+         */
+        type?: "usage" | "allocated";
+        /**
+         * @description percent the order brings utilisation to: below threshold for pool_entry, above for pool_exit
+         * @example 60
+         */
+        target: number;
+      } | null;
+      /** @description null: memory is not considered */
+      memory?: {
+        /**
+         * @description percent; a day past it (above for pool_entry, below for pool_exit) counts
+         * @example 80
+         */
+        threshold: number;
+        /**
+         * @description usage: what pods use; allocated: what pods request (default usage)
+         * @enum {string}
+         */
+        type?: "usage" | "allocated";
+        /**
+         * @description percent the order brings utilisation to: below threshold for pool_entry, above for pool_exit
+         * @example 60
+         */
+        target: number;
+      } | null;
+      /**
+       * @description and: every metric given must be past its threshold; or: one is enough (default or)
+       * @example and
+       * @enum {string}
+       */
+      conditionLogic?: "and" | "or";
+      /** @description days after an order for the pool (ignored ones too) before the next (default 0) */
+      cooldownDays?: number;
+      scope?: components["schemas"]["StrategyScopeInput"];
+      /**
+       * Format: uuid
+       * @description the query template for entry candidates; null: the pool type's matching policy decides
+       */
+      entryTemplateId?: string | null;
+      /**
+       * Format: uuid
+       * @description the query template for exit candidates; null: the pool type's matching policy decides
+       */
+      exitTemplateId?: string | null;
+      /** @description ANDed with the template */
+      extraConditions?: components["schemas"]["QueryGroup"][];
+    };
+    /** @description replaced whole; an omitted list is empty */
+    StrategyScopeInput: {
+      /** @description empty: every cluster */
+      clusterIds?: string[];
+      /** @description empty: every pool of the clusters in scope; a pool must lie in one of them */
+      poolIds?: string[];
+    };
+    StrategyPage: {
+      items: components["schemas"]["Strategy"][];
+      nextCursor: string | null;
+    };
+    /**
+     * @description Any field but status (POST …/enable and …/disable); a metric, the scope and extraConditions are replaced whole. The merged strategy is checked as on create.
+     * @example {
+     *       "maxDevices": 8,
+     *       "expectedVersion": 0
+     *     }
+     */
+    UpdateStrategyRequest: {
+      /**
+       * @description unique across the fleet
+       * @example gpu-hot-week
+       */
+      name?: string;
+      /**
+       * @description pool_entry: machines the pool may take in; pool_exit: machines the pool may give back
+       * @example pool_entry
+       * @enum {string}
+       */
+      action?: "pool_entry" | "pool_exit";
+      /**
+       * @description consecutive days of daily snapshots past the threshold before it acts
+       * @example 7
+       */
+      durationDays?: number;
+      /**
+       * @description at most this many machines an order
+       * @example 4
+       */
+      maxDevices?: number;
+      /**
+       * @description free text; null clears it
+       * @example Grow GPU pools that ran hot all week
+       */
+      description?: string | null;
+      /** @description null: CPU is not considered */
+      cpu?: {
+        /**
+         * @description percent; a day past it (above for pool_entry, below for pool_exit) counts
+         * @example 80
+         */
+        threshold: number;
+        /**
+         * @description usage: what pods use; allocated: what pods request (default usage)
+         * @enum {string}
+         */
+        type?: "usage" | "allocated";
+        /**
+         * @description percent the order brings utilisation to: below threshold for pool_entry, above for pool_exit
+         * @example 60
+         */
+        target: number;
+      } | null;
+      /** @description null: memory is not considered */
+      memory?: {
+        /**
+         * @description percent; a day past it (above for pool_entry, below for pool_exit) counts
+         * @example 80
+         */
+        threshold: number;
+        /**
+         * @description usage: what pods use; allocated: what pods request (default usage)
+         * @enum {string}
+         */
+        type?: "usage" | "allocated";
+        /**
+         * @description percent the order brings utilisation to: below threshold for pool_entry, above for pool_exit
+         * @example 60
+         */
+        target: number;
+      } | null;
+      /**
+       * @description and: every metric given must be past its threshold; or: one is enough (default or)
+       * @example and
+       * @enum {string}
+       */
+      conditionLogic?: "and" | "or";
+      /** @description days after an order for the pool (ignored ones too) before the next (default 0) */
+      cooldownDays?: number;
+      scope?: components["schemas"]["StrategyScopeInput"];
+      /**
+       * Format: uuid
+       * @description the query template for entry candidates; null: the pool type's matching policy decides
+       */
+      entryTemplateId?: string | null;
+      /**
+       * Format: uuid
+       * @description the query template for exit candidates; null: the pool type's matching policy decides
+       */
+      exitTemplateId?: string | null;
+      /** @description ANDed with the template */
+      extraConditions?: components["schemas"]["QueryGroup"][];
+      /** @description refuse with 409 stale_version unless the strategy is still at this version */
+      expectedVersion?: number;
+    };
+    StrategyStatusChangeRequest: {
+      /** @description refuse with 409 stale_version unless the strategy is still at this version */
+      expectedVersion?: number;
+    };
+    StrategyEvaluationPage: {
+      items: components["schemas"]["StrategyEvaluation"][];
+      nextCursor: string | null;
+    };
+    StrategyEvaluation: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      strategyId: string;
+      /** Format: uuid */
+      clusterId: string;
+      /** Format: uuid */
+      poolId: string;
+      /**
+       * @description the scheduled run: its UTC day
+       * @example 2026-12-07
+       */
+      runKey: string;
+      /** @enum {string} */
+      result: "order_created" | "below_threshold" | "cooldown" | "no_stock" | "error";
+      /** @description what the evaluation saw: utilisation per day, the run length, candidates, the device count */
+      observed: {
+        [key: string]: unknown;
+      };
+      reason: string;
+      /** Format: uuid */
+      orderId: string | null;
+      createdAt: string;
+    };
+    DutyShift: {
+      /** Format: uuid */
+      id: string;
+      person: string;
+      startsAt: string;
+      endsAt: string;
+      contacts: {
+        /** @enum {string} */
+        channel: "email" | "webhook";
+        address: string;
+      }[];
+      createdBy: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+    /**
+     * @example {
+     *       "person": "Ada Lovelace",
+     *       "startsAt": "2030-05-04T08:00:00Z",
+     *       "endsAt": "2030-05-11T08:00:00Z",
+     *       "contacts": [
+     *         {
+     *           "channel": "email",
+     *           "address": "ada@example.com"
+     *         }
+     *       ]
+     *     }
+     */
+    CreateDutyShiftRequest: {
+      /** @example Ada Lovelace */
+      person: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T08:00:00Z
+       */
+      startsAt: string;
+      /**
+       * Format: date-time
+       * @description after startsAt
+       * @example 2030-05-11T08:00:00Z
+       */
+      endsAt: string;
+      contacts?: components["schemas"]["Contact"][];
+    };
+    Contact: {
+      /**
+       * @example email
+       * @enum {string}
+       */
+      channel: "email" | "webhook";
+      /**
+       * @description an email address (channel email) or an http(s) URL (channel webhook)
+       * @example oncall@example.com
+       */
+      address: string;
+    };
+    DutyShiftPage: {
+      items: components["schemas"]["DutyShift"][];
+      nextCursor: string | null;
+    };
+    /**
+     * @example {
+     *       "endsAt": "2030-05-12T08:00:00Z"
+     *     }
+     */
+    UpdateDutyShiftRequest: {
+      /** @example Ada Lovelace */
+      person?: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T08:00:00Z
+       */
+      startsAt?: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-04T08:00:00Z
+       */
+      endsAt?: string;
+      /** @description replaced whole */
+      contacts?: components["schemas"]["Contact"][];
+    };
+    Subscription: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      eventTypes: (
+        | "order.created"
+        | "order.completed"
+        | "order.failed"
+        | "machine.fault"
+        | "cluster.offline"
+        | "stock.empty"
+      )[];
+      /**
+       * @description webhook: a signed POST to the URL; email: through the email webhook adapter
+       * @example webhook
+       * @enum {string}
+       */
+      channel: "email" | "webhook";
+      address: string;
+      enabled: boolean;
+      createdBy: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+    /**
+     * @example {
+     *       "name": "platform-team-orders",
+     *       "eventTypes": [
+     *         "order.created",
+     *         "order.failed"
+     *       ],
+     *       "channel": "webhook",
+     *       "address": "https://hooks.example.com/ksp"
+     *     }
+     */
+    CreateSubscriptionRequest: {
+      /** @example platform-team-orders */
+      name: string;
+      /** @description at least one; each at most once */
+      eventTypes: (
+        | "order.created"
+        | "order.completed"
+        | "order.failed"
+        | "machine.fault"
+        | "cluster.offline"
+        | "stock.empty"
+      )[];
+      /**
+       * @description webhook: a signed POST to the URL; email: through the email webhook adapter
+       * @example webhook
+       * @enum {string}
+       */
+      channel: "email" | "webhook";
+      /**
+       * @description an http(s) URL (channel webhook) or an email address (channel email)
+       * @example https://hooks.example.com/ksp
+       */
+      address: string;
+      /** @description default true */
+      enabled?: boolean;
+    };
+    SubscriptionPage: {
+      items: components["schemas"]["Subscription"][];
+      nextCursor: string | null;
+    };
+    /**
+     * @example {
+     *       "enabled": false
+     *     }
+     */
+    UpdateSubscriptionRequest: {
+      /** @example platform-team-orders */
+      name?: string;
+      /** @description replaced whole */
+      eventTypes?: (
+        | "order.created"
+        | "order.completed"
+        | "order.failed"
+        | "machine.fault"
+        | "cluster.offline"
+        | "stock.empty"
+      )[];
+      /**
+       * @description webhook: a signed POST to the URL; email: through the email webhook adapter
+       * @example webhook
+       * @enum {string}
+       */
+      channel?: "email" | "webhook";
+      /**
+       * @description an http(s) URL (channel webhook) or an email address (channel email)
+       * @example https://hooks.example.com/ksp
+       */
+      address?: string;
+      enabled?: boolean;
+    };
+    NotificationPage: {
+      items: components["schemas"]["Notification"][];
+      nextCursor: string | null;
+    };
+    Notification: {
+      /** Format: uuid */
+      id: string;
+      /** @description the idempotency key the receiver sees */
+      deliveryId: string;
+      /** @enum {string} */
+      eventType:
+        | "order.created"
+        | "order.completed"
+        | "order.failed"
+        | "machine.fault"
+        | "cluster.offline"
+        | "stock.empty";
+      /** @description what the event is about, e.g. an order's id */
+      subjectId: string | null;
+      /** @enum {string} */
+      channel: "email" | "webhook";
+      address: string;
+      /**
+       * @description "subscription:<id>" or "duty:<id>"
+       * @example duty:5e1f2a3b
+       */
+      recipient: string;
+      /** @description the body sent (secrets masked) */
+      payload: {
+        [key: string]: unknown;
+      };
+      /** @enum {string} */
+      status: "pending" | "sent" | "failed";
+      attempts: number;
+      /** @description when the next attempt is due; null once settled */
+      nextAttemptAt: string | null;
+      transportMessageId: string | null;
+      lastError: string | null;
+      sentAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
     EventPage: {
       items: components["schemas"]["Event"][];
       nextCursor: string | null;
@@ -5666,6 +9070,172 @@ export interface components {
       ip: string | null;
       userAgent: string | null;
       requestId: string | null;
+    };
+    OrderPage: {
+      items: components["schemas"]["Order"][];
+      nextCursor: string | null;
+    };
+    Order: {
+      /** Format: uuid */
+      id: string;
+      /** @example ORD-000042 */
+      number: string;
+      /** Format: uuid */
+      clusterId: string | null;
+      /** Format: uuid */
+      poolId: string | null;
+      /**
+       * Format: uuid
+       * @description null: a manual order or an external request
+       */
+      strategyId: string | null;
+      /** @enum {string} */
+      action: "pool_entry" | "pool_exit" | "maintenance" | "uncordon";
+      /** @enum {string} */
+      status:
+        | "pending"
+        | "processing"
+        | "maintenance_in_progress"
+        | "completed"
+        | "failed"
+        | "cancelled"
+        | "ignored";
+      reason: string | null;
+      createdBy: string;
+      /** @description who approved, ignored or cancelled it */
+      executedBy: string | null;
+      executedAt: string | null;
+      completedAt: string | null;
+      failureReason: string | null;
+      triggerValue: number | null;
+      threshold: number | null;
+      maintenanceWindow: {
+        start: string | null;
+        end: string | null;
+      } | null;
+      externalTicketId: string | null;
+      /**
+       * Format: uuid
+       * @description an uncordon order's maintenance order
+       */
+      parentOrderId: string | null;
+      /** @description bumped by every change; pass as expectedVersion */
+      version: number;
+      createdAt: string;
+      updatedAt: string;
+      devices: components["schemas"]["OrderDevice"][];
+    };
+    OrderDevice: {
+      /** Format: uuid */
+      machineId: string;
+      hostname: string;
+      /** @enum {string} */
+      status: "pending" | "in_progress" | "done" | "failed";
+      error: string | null;
+    };
+    /**
+     * @example {
+     *       "action": "pool_exit",
+     *       "clusterId": "prod-eu-1",
+     *       "poolId": "gpu-a100",
+     *       "machineIds": [
+     *         "node-17.rack4"
+     *       ],
+     *       "reason": "idle for a week"
+     *     }
+     */
+    CreateOrderRequest: {
+      /**
+       * @description pool_entry and pool_exit name their pool; maintenance takes any machines of one cluster
+       * @enum {string}
+       */
+      action: "pool_entry" | "pool_exit" | "maintenance";
+      /**
+       * @description The cluster's id or name
+       * @example prod-eu-1
+       */
+      clusterId?: string;
+      /**
+       * @description The pool's id, its name within the cluster the request names, or "cluster/pool"
+       * @example prod-eu-1/gpu-a100
+       */
+      poolId?: string;
+      /** @description machine ids or hostnames */
+      machineIds: string[];
+      reason?: string;
+      maintenanceWindow?: components["schemas"]["MaintenanceWindow"];
+      /**
+       * @description the external system's ticket id
+       * @example CHG-20431
+       */
+      externalTicketId?: string;
+    };
+    /** @description when the work is planned; end after start */
+    MaintenanceWindow: {
+      /**
+       * Format: date-time
+       * @example 2030-05-04T22:00:00Z
+       */
+      start: string;
+      /**
+       * Format: date-time
+       * @example 2030-05-05T02:00:00Z
+       */
+      end: string;
+    };
+    /**
+     * @example {
+     *       "expectedVersion": 0,
+     *       "reason": "capacity is needed elsewhere"
+     *     }
+     */
+    OrderDecision: {
+      /** @description refuse with 409 stale_version unless the order is still at this version */
+      expectedVersion?: number;
+      reason?: string;
+    };
+    /**
+     * @example {
+     *       "machineId": "node-17.rack4",
+     *       "ticketId": "CHG-20431",
+     *       "reason": "replace DIMM B2",
+     *       "maintenanceWindow": {
+     *         "start": "2030-05-04T22:00:00Z",
+     *         "end": "2030-05-05T02:00:00Z"
+     *       }
+     *     }
+     */
+    MaintenanceRequest: {
+      /**
+       * @description The machine's id or hostname
+       * @example node-17.rack4
+       */
+      machineId: string;
+      /**
+       * @description the external system's ticket id
+       * @example CHG-20431
+       */
+      ticketId: string;
+      reason?: string;
+      maintenanceWindow?: components["schemas"]["MaintenanceWindow"];
+    };
+    MaintenanceCompletionResult: {
+      order: components["schemas"]["Order"];
+      uncordonOrder: components["schemas"]["Order"] & (Record<string, never> | null);
+    };
+    /**
+     * @example {
+     *       "outcome": "completed",
+     *       "note": "DIMM replaced"
+     *     }
+     */
+    MaintenanceCompletion: {
+      /**
+       * @description completed (default): the machines return to service; failed: they stay in maintenance
+       * @enum {string}
+       */
+      outcome?: "completed" | "failed";
+      note?: string;
     };
     AgentRegisterResponse: {
       clusterId: string;
@@ -5844,6 +9414,11 @@ export interface components {
         zone: string | null;
         lastError: string | null;
         statusChangedAt: string;
+        /**
+         * @default null
+         * @enum {string|null}
+         */
+        drainIntent: "maintenance" | null;
       }[];
     };
     AgentAllocationResponse: {
@@ -6084,6 +9659,26 @@ export interface components {
           memoryBytes: number;
         };
       };
+    };
+    /**
+     * @example {
+     *       "ticketId": "CHG-20431",
+     *       "outcome": "completed",
+     *       "note": "DIMM replaced"
+     *     }
+     */
+    MaintenanceCompleteHook: {
+      /**
+       * @description the external system's ticket id
+       * @example CHG-20431
+       */
+      ticketId: string;
+      /**
+       * @description completed (default): the machines return to service; failed: they stay in maintenance
+       * @enum {string}
+       */
+      outcome?: "completed" | "failed";
+      note?: string;
     };
   };
   responses: never;

@@ -48,7 +48,8 @@ export const orders = pgTable(
     number: text("number").notNull().default(sql`'ORD-' || lpad(nextval('order_number_seq')::text, 6, '0')`),
     // null only for maintenance of a machine in the free inventory
     clusterId: uuid("cluster_id").references(() => clusters.id, { onDelete: "restrict" }),
-    poolId: uuid("pool_id").references(() => nodePools.id, { onDelete: "restrict" }),
+    // an order is history: deleting its pool keeps the order (pool_id null) rather than refusing
+    poolId: uuid("pool_id").references(() => nodePools.id, { onDelete: "set null" }),
     // null: a manual order (or one an external system asked for)
     strategyId: uuid("strategy_id").references(() => strategies.id, { onDelete: "set null" }),
     action: text("action").$type<OrderAction>().notNull(),

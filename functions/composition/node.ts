@@ -16,12 +16,16 @@ import { type IntervalScheduler, startIntervalScheduler } from "../jobs/schedule
 import { MemoryCoordination } from "../lib/coordination/memory.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
 import { UpstashCoordination } from "../lib/coordination/upstash.ts";
+import { type WebhookSettings, webhookTransport } from "../lib/webhooks/transport.ts";
 import { InProcessQueue } from "../queue/in-process.ts";
 import { type EnsureAdminTokenResult, ensureAdminToken } from "../services/bootstrap/ensure-admin-token.ts";
 import { wireJobs } from "./jobs.ts";
 import { type AppDeps, DEFAULT_READY_CHECK_TIMEOUT_MS, sharedDatabaseSource } from "./types.ts";
+import { dataDirSigningKey } from "./webhook-signing-key.ts";
 
 const QUEUE_POLL_MS = 1_000;
+const NO_WEBHOOK_TRANSPORT_WARNING =
+  "notifications cannot be sent: set QSTASH_TOKEN, or QSTASH_CURRENT_SIGNING_KEY for the in-process sender";
 
 export interface NodeRuntime {
   app: App;
@@ -48,6 +52,19 @@ function coordinationFor(settings: NodeSettings, clock: Clock): Coordination {
     : new MemoryCoordination(clock, { ...options, soleReplica: settings.databaseUrl === undefined });
 }
 
+/**
+ * The environment's webhook settings, plus, on an embedded install with
+ * neither QStash nor a signing key, a key of its own from the data dir, so
+ * notifications are signed out of the box. A DATABASE_URL install may run
+ * several replicas, each with its own disk: it must be given the key.
+ */
+async function webhookSettingsFor(settings: NodeSettings, logger: Logger): Promise<WebhookSettings> {
+  const { webhooks } = settings;
+  if (webhooks.qstash || webhooks.signingKeys || settings.databaseUrl !== undefined) return webhooks;
+  const key = await dataDirSigningKey(settings.dataDir, logger);
+  return { ...webhooks, signingKeys: { currentSigningKey: key, nextSigningKey: key } };
+}
+
 export async function composeNode(
   settings: NodeSettings,
   opts: { logger?: Logger; clock?: Clock } = {},
@@ -63,6 +80,8 @@ export async function composeNode(
   try {
     await migrateDatabase(database);
     const coordination = coordinationFor(settings, clock);
+    const webhooks = webhookTransport(await webhookSettingsFor(settings, logger));
+    if (!webhooks.publisher) logger.warn(NO_WEBHOOK_TRANSPORT_WARNING);
     const deps: AppDeps = {
       databases: sharedDatabaseSource(database),
       coordination,
@@ -75,6 +94,7 @@ export async function composeNode(
         readyCheckTimeoutMs: DEFAULT_READY_CHECK_TIMEOUT_MS,
         policy: settings.policy,
       },
+      webhooks,
     };
     const adminToken = await ensureAdminToken({
       ctx: { db: database.db, clock, logger, coordination, requestId: "startup", actor: "system" },

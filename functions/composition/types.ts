@@ -8,6 +8,7 @@ import type { Clock } from "../../shared/clock.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { ClientAddress } from "../http/client-address.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
+import type { WebhookTransport } from "../lib/webhooks/transport.ts";
 import type { PolicySettings } from "../policy.ts";
 
 /** A database lent for one unit of work (a request, a job run, a queue message). */
@@ -44,6 +45,8 @@ export interface AppDeps {
   /** The caller's address as this runtime can vouch for it (rate limits, audit rows). */
   clientAddress: ClientAddress;
   config: AppConfig;
+  /** outbound notifications and the keys inbound hooks are verified with */
+  webhooks: WebhookTransport;
 }
 
 export const DEFAULT_READY_CHECK_TIMEOUT_MS = 2_000;

@@ -13,6 +13,8 @@ import { type App, createApp } from "../app.ts";
 import type { WorkerSettings } from "../env.ts";
 import { workersClientAddress } from "../http/client-address.ts";
 import { UpstashCoordination } from "../lib/coordination/upstash.ts";
+import { webhookTransport } from "../lib/webhooks/transport.ts";
+import { bindingJobQueue } from "../queue/binding-queue.ts";
 import type { JobQueue } from "../queue/types.ts";
 import { type JobsWiring, wireJobs } from "./jobs.ts";
 import { type AppDeps, DEFAULT_READY_CHECK_TIMEOUT_MS, perUseDatabaseSource } from "./types.ts";
@@ -52,7 +54,9 @@ export function composeWorker(settings: WorkerSettings, logger: Logger): WorkerR
       readyCheckTimeoutMs: DEFAULT_READY_CHECK_TIMEOUT_MS,
       policy: settings.policy,
     },
+    // QStash when QSTASH_TOKEN is set, else the in-process sender if a signing key is (no disk to keep one)
+    webhooks: webhookTransport(settings.webhooks),
   };
-  const queue: JobQueue = settings.jobsQueue;
+  const queue: JobQueue = bindingJobQueue(settings.jobsQueue);
   return { app: createApp(deps), deps, ...wireJobs({ app: deps, queue }) };
 }

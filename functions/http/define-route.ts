@@ -128,6 +128,11 @@ const ID_FIELD: Record<string, string> = {
   cluster: "clusterId",
   api_token: "tokenId",
   query_template: "templateId",
+  strategy: "strategyId",
+  matching_policy: "policyId",
+  duty_shift: "shiftId",
+  subscription: "subscriptionId",
+  order: "orderId",
 };
 
 /**

@@ -111,9 +111,13 @@ export const expireReservationsJob: Job = {
     const { db } = await ctx.database();
     const cutoff = new Date(ctx.clock.now().getTime() - ctx.policy.reservationTtlMs);
     const clusterIds = await clustersWithExpiredReservations(db, cutoff);
-    for (const clusterId of clusterIds) {
-      await ctx.queue.send({ type: "job.cluster", job: EXPIRE_RESERVATIONS_JOB, clusterId });
-    }
+    await ctx.queue.sendBatch(
+      clusterIds.map((clusterId) => ({
+        type: "job.cluster" as const,
+        job: EXPIRE_RESERVATIONS_JOB,
+        clusterId,
+      })),
+    );
     if (clusterIds.length > 0)
       ctx.logger.info("reservation expiry fanned out", { clusters: clusterIds.length });
   },

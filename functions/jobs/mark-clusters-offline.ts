@@ -2,14 +2,16 @@
  * Active clusters whose agent went quiet become `offline`: no heartbeat for
  * `policy.heartbeatOfflineMs`, or none ever and registered (or, failing that,
  * created) longer ago than that. One guarded UPDATE (still active, not
- * deleted), one `cluster.offline` event and one `cluster.offline` audit row
- * (actor "system") per cluster, in one transaction, so a heartbeat that lands
- * meanwhile wins, and history and the audit log match state.
+ * deleted), one `cluster.offline` event, one `cluster.offline` audit row
+ * (actor "system") and the `cluster.offline` notifications per cluster, in
+ * one transaction, so a heartbeat that lands meanwhile wins, and history, the
+ * audit log and what people are told match state.
  */
 import { sql } from "drizzle-orm";
 import { resultRows } from "../../drizzle/drivers/rows.ts";
 import { operations } from "../../drizzle/schema/operations.ts";
 import type { ServiceContext } from "../services/context.ts";
+import { enqueueNotifications } from "../services/notifications/enqueue-notification.ts";
 import { withClusterWrite } from "../services/unit-of-work.ts";
 import { jobServiceContext } from "./job-context.ts";
 import type { Job } from "./types.ts";
@@ -26,15 +28,16 @@ export async function markClustersOffline(
   const cutoff = new Date(now.getTime() - input.offlineAfterMs);
   // a cluster's status is not part of its agent's state: no state version bump
   return withClusterWrite(ctx, async (tx, write) => {
-    const rows = resultRows<{ id: string; last_heartbeat_at: string | Date | null }>(
+    const rows = resultRows<{ id: string; name: string; last_heartbeat_at: string | Date | null }>(
       await tx.execute(sql`
         update clusters set status = 'offline', updated_at = ${now.toISOString()}::timestamptz
         where status = 'active' and deleted_at is null
           and coalesce(last_heartbeat_at, registered_at, created_at) < ${cutoff.toISOString()}::timestamptz
-        returning id, last_heartbeat_at`),
+        returning id, name, last_heartbeat_at`),
     );
     const offline = rows.map((r) => ({
       clusterId: r.id,
+      name: r.name,
       facts: {
         from: "active",
         to: "offline",
@@ -56,6 +59,17 @@ export async function markClustersOffline(
         })),
       );
     }
+    // a cluster may go offline again after it came back: the moment tells the two apart
+    await enqueueNotifications(
+      tx,
+      offline.map(({ clusterId, name, facts }) => ({
+        eventType: CLUSTER_OFFLINE_EVENT,
+        subjectId: clusterId,
+        occurrence: now.toISOString(),
+        data: { clusterId, clusterName: name, ...facts },
+      })),
+      now,
+    );
     for (const { clusterId, facts } of offline) {
       write.audit({
         action: CLUSTER_OFFLINE_ACTION,

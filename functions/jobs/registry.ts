@@ -1,9 +1,12 @@
 /** The jobs this build knows, by name; both runtimes schedule exactly these. */
+import { dispatchNotificationsJob } from "./dispatch-notifications.ts";
+import { evaluateStrategiesJob } from "./evaluate-strategies.ts";
 import { expireReservationsJob } from "./expire-reservations.ts";
 import { heartbeatJob } from "./heartbeat.ts";
 import { markClustersOfflineJob } from "./mark-clusters-offline.ts";
 import { purgeRetentionJob } from "./purge-retention.ts";
 import { rollupSnapshotsJob } from "./rollup-snapshots.ts";
+import { trackOrdersJob } from "./track-orders.ts";
 import type { Job } from "./types.ts";
 
 export class JobRegistry {
@@ -30,7 +33,11 @@ export function defaultJobRegistry(): JobRegistry {
     heartbeatJob,
     markClustersOfflineJob,
     expireReservationsJob,
+    // after the roll-up, so yesterday's daily rows exist before the day's evaluation fans out
     rollupSnapshotsJob,
+    evaluateStrategiesJob,
     purgeRetentionJob,
+    trackOrdersJob,
+    dispatchNotificationsJob,
   ]);
 }

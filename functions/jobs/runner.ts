@@ -1,11 +1,12 @@
 /**
  * Runs jobs under their coordination lock, each with its own database lease
  * and log context. Shared by the Node scheduler, the Worker's `scheduled()`
- * and the queue's `job.run` / `job.cluster` messages.
+ * and the queue's `job.run` / `job.cluster` / `strategy.evaluate` messages.
  */
 import { RequestScope } from "../composition/request-scope.ts";
 import type { AppDeps } from "../composition/types.ts";
 import { type JobMessage, type JobQueue, PoisonMessageError } from "../queue/types.ts";
+import { evaluateStrategiesJob, evaluateStrategyTarget, type StrategyTarget } from "./evaluate-strategies.ts";
 import type { JobRegistry } from "./registry.ts";
 import type { Job, JobContext, JobOutcome } from "./types.ts";
 
@@ -43,6 +44,7 @@ async function runLocked(deps: JobRunnerDeps, run: LockedRun): Promise<JobOutcom
       queue: deps.queue,
       runId,
       policy: deps.app.config.policy,
+      webhooks: deps.app.webhooks,
     });
     return { job: job.name, outcome: "ok", durationMs: durationMs() };
   } catch (err) {
@@ -83,6 +85,22 @@ export function runClusterJob(
   });
 }
 
+/**
+ * One strategy's evaluation of one pool (a `strategy.evaluate` message). Its
+ * lock is per strategy, cluster and pool: two deliveries of one message never
+ * evaluate at once, while other pools and strategies go on in parallel.
+ */
+export function runStrategyEvaluation(deps: JobRunnerDeps, target: StrategyTarget): Promise<JobOutcome> {
+  const job = evaluateStrategiesJob;
+  return runLocked(deps, {
+    job,
+    lockKey: `job:${job.name}:strategy:${target.strategyId}:cluster:${target.clusterId}:pool:${target.poolId}`,
+    trigger: "queue",
+    logFields: { ...target },
+    work: (ctx) => evaluateStrategyTarget(ctx, target).then(() => undefined),
+  });
+}
+
 /** One scheduler tick: every registered job, one after another; a failure does not stop the rest. */
 export async function runScheduledJobs(deps: JobRunnerDeps, trigger: string): Promise<JobOutcome[]> {
   const outcomes: JobOutcome[] = [];
@@ -105,13 +123,19 @@ export async function runScheduledJobs(deps: JobRunnerDeps, trigger: string): Pr
 /** The queue handler for job messages: throws to have the message retried, PoisonMessageError to park it. */
 export function jobMessageHandler(deps: JobRunnerDeps) {
   return async (message: JobMessage): Promise<void> => {
-    const job = deps.registry.get(message.job);
-    if (!job) throw new PoisonMessageError(`unknown job "${message.job}"`);
-    const result =
-      message.type === "job.cluster"
-        ? await runClusterJob(deps, job, message.clusterId, "queue")
-        : await runJob(deps, job, "queue");
-    if (result.outcome === "busy") throw new Error(`job "${job.name}" is running elsewhere`);
-    if (result.outcome === "failed") throw new Error(`job "${job.name}" failed: ${result.error}`);
+    let result: JobOutcome;
+    if (message.type === "strategy.evaluate") {
+      const { strategyId, clusterId, poolId, runKey } = message;
+      result = await runStrategyEvaluation(deps, { strategyId, clusterId, poolId, runKey });
+    } else {
+      const job = deps.registry.get(message.job);
+      if (!job) throw new PoisonMessageError(`unknown job "${message.job}"`);
+      result =
+        message.type === "job.cluster"
+          ? await runClusterJob(deps, job, message.clusterId, "queue")
+          : await runJob(deps, job, "queue");
+    }
+    if (result.outcome === "busy") throw new Error(`job "${result.job}" is running elsewhere`);
+    if (result.outcome === "failed") throw new Error(`job "${result.job}" failed: ${result.error}`);
   };
 }

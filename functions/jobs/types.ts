@@ -7,6 +7,7 @@ import type { Database } from "../../drizzle/client.ts";
 import type { Clock } from "../../shared/clock.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
+import type { WebhookTransport } from "../lib/webhooks/transport.ts";
 import type { PolicySettings } from "../policy.ts";
 import type { JobQueue } from "../queue/types.ts";
 
@@ -22,6 +23,8 @@ export interface JobContext {
   runId: string;
   /** Retention, TTLs and thresholds the jobs apply. */
   policy: PolicySettings;
+  /** How notifications leave (QStash or the in-process sender) and where email goes. */
+  webhooks: WebhookTransport;
 }
 
 export interface Job {

@@ -8,7 +8,7 @@
 import type { Clock } from "../../shared/clock.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { Consume } from "./consumer.ts";
-import type { JobMessage, JobQueue } from "./types.ts";
+import type { JobMessage, JobQueue, SendOptions } from "./types.ts";
 
 interface Pending {
   id: string;
@@ -34,9 +34,15 @@ export class InProcessQueue implements JobQueue {
     private readonly deps: { clock: Clock; logger: Logger; consume: Consume; maxParked?: number },
   ) {}
 
-  async send(body: JobMessage, options: { delaySeconds?: number } = {}): Promise<void> {
+  async send(body: JobMessage, options: SendOptions = {}): Promise<void> {
+    await this.sendBatch([body], options);
+  }
+
+  /** All or nothing, like one producer call: every body is copied before any is queued. */
+  async sendBatch(bodies: readonly JobMessage[], options: SendOptions = {}): Promise<void> {
     const visibleAt = this.deps.clock.now().getTime() + (options.delaySeconds ?? 0) * 1000;
-    this.#pending.push({ id: crypto.randomUUID(), body: structuredClone(body), attempts: 0, visibleAt });
+    const copies = bodies.map((body) => structuredClone(body));
+    for (const body of copies) this.#pending.push({ id: crypto.randomUUID(), body, attempts: 0, visibleAt });
   }
 
   /** Delivers every message that is due now, one at a time; returns how many were delivered. */

@@ -26,6 +26,7 @@ import { nodeClientAddress } from "../../functions/http/client-address.ts";
 import { MemoryCoordination } from "../../functions/lib/coordination/memory.ts";
 import type { Coordination } from "../../functions/lib/coordination/types.ts";
 import { generateToken, hashToken, tokenDisplayPrefix } from "../../functions/lib/tokens.ts";
+import { type WebhookTransport, webhookTransport } from "../../functions/lib/webhooks/transport.ts";
 import { DEFAULT_POLICY, type PolicySettings } from "../../functions/policy.ts";
 import { type Clock, systemClock } from "../../shared/clock.ts";
 import { createMemoryLogger } from "../../shared/logger.ts";
@@ -74,6 +75,8 @@ export async function startTestApi(
     maxConnections?: number;
     /** node-postgres (default) on a fresh Postgres database, or PGlite in memory */
     driver?: TestApiDriver;
+    /** how notifications leave and inbound hooks are verified; default: nothing configured */
+    webhooks?: WebhookTransport;
   } = {},
 ): Promise<TestApi> {
   const { database, testDatabase } = await openApiDatabase(opts.driver ?? "node-postgres", opts);
@@ -99,6 +102,9 @@ export async function startTestApi(
         ...opts.policy,
       },
     },
+    webhooks:
+      opts.webhooks ??
+      webhookTransport({ qstash: undefined, signingKeys: undefined, emailWebhookUrl: undefined }),
   };
   const app = createApp(deps);
 

@@ -8,6 +8,7 @@ import type { AppDeps, DatabaseSource } from "../../functions/composition/types.
 import { type ClientAddress, nodeClientAddress } from "../../functions/http/client-address.ts";
 import { MemoryCoordination } from "../../functions/lib/coordination/memory.ts";
 import type { Coordination } from "../../functions/lib/coordination/types.ts";
+import { webhookTransport } from "../../functions/lib/webhooks/transport.ts";
 import { DEFAULT_POLICY } from "../../functions/policy.ts";
 import { ManualClock } from "../../shared/clock.ts";
 import { createMemoryLogger } from "../../shared/logger.ts";
@@ -66,6 +67,7 @@ export function testDeps(
       readyCheckTimeoutMs: opts.readyCheckTimeoutMs ?? 2_000,
       policy: DEFAULT_POLICY,
     },
+    webhooks: webhookTransport({ qstash: undefined, signingKeys: undefined, emailWebhookUrl: undefined }),
     leases,
   };
 }

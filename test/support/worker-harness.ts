@@ -50,7 +50,18 @@ export function ensureBundle(): { rawBytes: number; gzipBytes: number } {
   return built;
 }
 
-export async function startWorker(bindings: Record<string, string>): Promise<WorkerHarness> {
+export interface WorkerOptions {
+  /**
+   * Let Miniflare consume JOBS_QUEUE into the Worker's own `queue()` handler, as
+   * wrangler.toml's consumer does; without it, tests hand messages to `queue()` themselves.
+   */
+  queueConsumer?: { maxBatchSize?: number; maxBatchTimeoutSeconds: number; maxRetries?: number };
+}
+
+export async function startWorker(
+  bindings: Record<string, string>,
+  options: WorkerOptions = {},
+): Promise<WorkerHarness> {
   ensureBundle();
   const logs: Record<string, unknown>[] = [];
   const collect = (chunk: Buffer | string) => {
@@ -65,12 +76,25 @@ export async function startWorker(bindings: Record<string, string>): Promise<Wor
     }
   };
   const mf = new Miniflare({
-    modules: true,
-    scriptPath: BUNDLE,
+    // The bundle is one module, declared as such, as wrangler hands it over: left to discover
+    // imports itself, Miniflare refuses any computed `import()`, and @upstash/qstash carries some
+    // (its local dev server's `import("node:" + name)`, never run in a Worker).
+    modules: [{ type: "ESModule", path: BUNDLE }],
     compatibilityDate: JSON.parse(wranglerSetting("compatibility_date")),
     compatibilityFlags: JSON.parse(wranglerSetting("compatibility_flags")),
     bindings,
     queueProducers: { JOBS_QUEUE: { queueName: QUEUE_NAME } },
+    ...(options.queueConsumer
+      ? {
+          queueConsumers: {
+            [QUEUE_NAME]: {
+              maxBatchSize: options.queueConsumer.maxBatchSize ?? 10,
+              maxBatchTimeout: options.queueConsumer.maxBatchTimeoutSeconds,
+              maxRetries: options.queueConsumer.maxRetries ?? 5,
+            },
+          },
+        }
+      : {}),
     handleRuntimeStdio(stdout: Readable, stderr: Readable) {
       stdout.on("data", collect);
       stderr.on("data", collect);

@@ -37,6 +37,7 @@ export function agentMachineView(m: Machine): AgentMachine {
     zone: m.zone,
     lastError: m.lastError,
     statusChangedAt: m.statusChangedAt.toISOString(),
+    drainIntent: m.drainIntent,
   };
 }
 

@@ -10,13 +10,20 @@
  * its provider id and node name, and returns to the free inventory when that
  * is where its reservation took it from (release-patch.ts).
  *
+ * A machine drains into `maintenance` only when that is why it drains
+ * (drain_intent, set by an approved maintenance order): it keeps its node
+ * name and provider id there, its Node stays cordoned. Any other drain ends
+ * in a reset, so `draining → maintenance` for it is refused (409); and a
+ * maintenance drain never ends in one: `draining → leaving` for it is
+ * refused too (an agent too old to know drain intents would reset the host).
+ *
  * The batch is one audit row, `machine.transitions` (batch-audit.ts): each
  * applied item's transaction writes it with the summary so far, and the
  * final summary is written once every item has had its turn.
  */
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
-import { machines } from "../../../drizzle/schema/index.ts";
+import { type Machine, machines } from "../../../drizzle/schema/index.ts";
 import type { TransitionItem, TransitionResult, TransitionsResponse } from "../../../proto/agent-api.ts";
 import { IN_USE_STATES } from "../../../proto/machine-states.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -73,7 +80,8 @@ async function applyItem(
       });
     }
     const machine = await withClusterWrite(ctx, async (tx, write) => {
-      await lockOwnMachine(tx, clusterId, item.machineId);
+      const locked = await lockOwnMachine(tx, clusterId, item.machineId);
+      assertDrainIntent(item, locked);
       const release = leavesCluster(item)
         ? // releasePatches answers for every id it is given
           (await releasePatches(tx, [item.machineId])).get(item.machineId)!
@@ -92,14 +100,44 @@ async function applyItem(
   }
 }
 
+type LockedMachine = Pick<Machine, "status" | "drainIntent">;
+
 /** Holds the row until commit, so it cannot move to another cluster between this check and the update. */
-async function lockOwnMachine(tx: Db, clusterId: string, machineId: string): Promise<void> {
+async function lockOwnMachine(tx: Db, clusterId: string, machineId: string): Promise<LockedMachine> {
   const [row] = await tx
-    .select({ id: machines.id })
+    .select({ status: machines.status, drainIntent: machines.drainIntent })
     .from(machines)
     .where(and(eq(machines.id, machineId), eq(machines.clusterId, clusterId)))
     .for("update");
   if (!row) throw new AppError("not_found", `machine ${machineId} not found`, { id: machineId });
+  return row;
+}
+
+/**
+ * A drain ends as its intent says: in maintenance for a maintenance drain, in
+ * a reset (leaving) for any other. Checked where the machine really is
+ * draining: from anywhere else the guard answers stale_version with the
+ * actual status, as for any other item.
+ */
+function assertDrainIntent(item: TransitionItem, machine: LockedMachine): void {
+  if (item.from !== "draining" || machine.status !== "draining") return;
+  const details = { from: item.from, to: item.to, drainIntent: machine.drainIntent };
+  const forMaintenance = machine.drainIntent === "maintenance";
+  if (item.to === "maintenance" && !forMaintenance) {
+    throw new AppError(
+      "illegal_transition",
+      "a machine drains into maintenance only when a maintenance order drains it; this drain is a scale-down",
+      details,
+    );
+  }
+  if (item.to === "leaving" && forMaintenance) {
+    throw new AppError(
+      "illegal_transition",
+      "this drain is for maintenance: it ends in maintenance with the Node kept, never in a reset " +
+        "(an agent that reports leaving may be too old to know drain intents)",
+      details,
+    );
+  }
 }
 
 const leavesCluster = (item: TransitionItem) => item.to === "available" && IN_USE_STATES.includes(item.from);

@@ -14,6 +14,7 @@ import { type Machine, machines } from "../../../drizzle/schema/index.ts";
 import { canTransition, type MachineState } from "../../../proto/machine-states.ts";
 import { AppError } from "../../lib/errors.ts";
 import type { ServiceCall, ServiceContext } from "../context.ts";
+import { enqueueNotifications, type NotificationEvent } from "../notifications/enqueue-notification.ts";
 import { type ClusterWrite, withClusterWrite } from "../unit-of-work.ts";
 import { isUuid } from "./ids.ts";
 import { machineAudit } from "./machine-audit.ts";
@@ -79,16 +80,42 @@ export async function applyTransitions(
     }
     seen.add(input.machineId);
   }
+  const now = ctx.clock.now();
   const { machines: changed, stateVersions } = await runTransitionBatch(tx, inputs, {
     requestId: options.requestId ?? ctx.requestId,
     actor: ctx.actor,
-    now: ctx.clock.now(),
+    now,
   });
   const byId = new Map(changed.map((m) => [m.id, m]));
   const firstMiss = inputs.find((input) => !byId.has(input.machineId));
   if (firstMiss) throw await explainMiss(tx, firstMiss);
   options.write.bumped(stateVersions);
+  // every move to fault passes here: its notification commits with it (one statement, only when one faulted)
+  const faults = inputs.filter((input) => input.to === "fault");
+  if (faults.length > 0)
+    await enqueueNotifications(
+      tx,
+      faults.map((f) => faultEvent(f, byId.get(f.machineId)!)),
+      now,
+    );
   return inputs.map((input) => byId.get(input.machineId)!);
+}
+
+/** `machine.fault`: the machine's version after the move tells one fault of it from the next. */
+function faultEvent(input: TransitionInput, machine: Machine): NotificationEvent {
+  return {
+    eventType: "machine.fault",
+    subjectId: machine.id,
+    occurrence: `v${machine.version}`,
+    data: {
+      machineId: machine.id,
+      hostname: machine.hostname,
+      clusterId: machine.clusterId,
+      poolId: machine.poolId,
+      from: input.from,
+      reason: input.reason ?? machine.lastError ?? null,
+    },
+  };
 }
 
 /** Zero rows updated: tell "no such machine" from "someone changed it first". */

@@ -17,6 +17,8 @@ export interface ListPoolsInput {
   limit: number;
   cursor?: string | undefined;
   q?: string | undefined;
+  /** only pools of this type */
+  poolType?: string | undefined;
   /** the caller may read the pools but not their hook scripts (viewers) */
   redactHooks?: boolean;
 }
@@ -35,6 +37,7 @@ export async function listPools({ ctx, input }: ServiceCall<ListPoolsInput>): Pr
     const pattern = likeContaining(input.q);
     conditions.push(or(ilike(nodePools.name, pattern), ilike(nodePools.description, pattern)));
   }
+  if (input.poolType !== undefined) conditions.push(eq(nodePools.poolType, input.poolType));
   if (input.cursor) conditions.push(afterCursor(input.cursor));
   const rows = await ctx.db
     .select({ pool: nodePools, at: microsText(nodePools.createdAt) })

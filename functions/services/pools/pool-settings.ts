@@ -10,6 +10,7 @@ import type { PoolLifecycle } from "../../../proto/agent-api.ts";
 import { DEFAULT_POOL_LIFECYCLE } from "../../../proto/pool-lifecycle.ts";
 import { AppError } from "../../lib/errors.ts";
 import { mapDbError } from "../db-errors.ts";
+import { isPoolType, POOL_TYPE_RULE } from "./pool-type.ts";
 
 export type PoolSettings = Omit<NodePool, "id" | "clusterId" | "createdAt" | "updatedAt">;
 
@@ -98,6 +99,9 @@ export function assertPoolInvariants(settings: PoolSettings): void {
       field: "minSize",
       message: `minSize (${settings.minSize}) must not exceed maxSize (${settings.maxSize})`,
     });
+  }
+  if (settings.poolType !== null && !isPoolType(settings.poolType)) {
+    violations.push({ field: "poolType", message: `poolType ${POOL_TYPE_RULE}` });
   }
   for (const r of RESOURCES) {
     const allocatable = settings[`allocatable${r}` as const];

@@ -98,6 +98,8 @@ describe.each(TEST_API_DRIVERS)("the real control plane on %s", (driver) => {
             labels: { contract: tag },
             hostKeyFingerprint: input.hostKeyFingerprint ?? null,
             providerId: IN_USE_STATES.includes(status) ? `${PROVIDER_ID_PREFIX}${id}` : null,
+            drainIntent: input.drainIntent ?? null,
+            nodeName: input.nodeName ?? null,
           });
           ids.push(id);
         }

@@ -7,7 +7,8 @@
  * idempotent by requestId (replayed as the machines are now, a reused id
  * with another body a conflict) with the same typed refusals and counts,
  * guarded per-item transitions (reserving refused, legality before the
- * guard, stale_version details, the release rule), host keys pinned only
+ * guard, stale_version details, the release rule, a drain ending as its
+ * intent says), host keys pinned only
  * where none is, one-time registration tokens and replaceable credentials.
  *
  * A machine with no pool stands for the free inventory: candidates for any
@@ -408,6 +409,13 @@ export class FakeControlPlane implements ControlPlane {
     if (!m) return fail("not_found", { id: item.machineId });
     if (!canTransition(item.from, item.to))
       return fail("illegal_transition", { from: item.from, to: item.to });
+    // report-transitions.ts assertDrainIntent: a drain ends as its intent says
+    if (item.from === "draining" && m.status === "draining") {
+      const forMaintenance = m.drainIntent === "maintenance";
+      if ((item.to === "maintenance" && !forMaintenance) || (item.to === "leaving" && forMaintenance)) {
+        return fail("illegal_transition", { from: item.from, to: item.to, drainIntent: m.drainIntent });
+      }
+    }
     if (
       m.status !== item.from ||
       (item.expectedVersion !== undefined && item.expectedVersion !== m.version)
@@ -427,6 +435,8 @@ export class FakeControlPlane implements ControlPlane {
     }
     m.status = item.to;
     m.version++;
+    // transition-statement.ts: a drain's intent ends with the drain
+    if (item.to !== "draining") m.drainIntent = null;
     m.statusReason = item.reason ?? null;
     m.statusChangedAt = new Date().toISOString();
     // the reporter's node name and error are kept, over the release patch too

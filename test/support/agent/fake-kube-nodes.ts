@@ -4,12 +4,18 @@
  * following the real adapters' rules (the contract suite in
  * test/support/agent/kube-contract.ts runs both): cordon is idempotent and
  * 404s on a missing Node, delete tolerates one, ensureLabelsAndTaints adds
- * only what is missing, drain plans with the real drain-plan.ts and honours
+ * only what is missing, cordonWithMark leaves an unmarked cordon alone and
+ * uncordonMarked undoes only a marked one, drain plans with the real drain-plan.ts and honours
  * the timeout and the abort signal.
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { V1Pod } from "@kubernetes/client-node";
+import {
+  type CordonReason,
+  cordonedByOthers,
+  type MarkOutcome,
+} from "../../../agent/kubernetes/cordon-mark.ts";
 import { blockedMessage, planDrain, podKey } from "../../../agent/kubernetes/drain-plan.ts";
 import { DrainError, KubeError } from "../../../agent/kubernetes/kube-error.ts";
 import { NodeIndex } from "../../../agent/kubernetes/node-info.ts";
@@ -30,6 +36,8 @@ export interface FakeNodeInput {
   taints?: NodeTaint[];
   ready?: boolean;
   unschedulable?: boolean;
+  /** the agent's `ksp.io/cordoned-for` mark (cordon-mark.ts) */
+  cordonedFor?: string | null;
   deleting?: boolean;
   uid?: string;
   /** cpu and memory as the kubelet reports them; default zero */
@@ -76,6 +84,7 @@ export class FakeNodeStore {
       labels: { ...(input.labels ?? {}) },
       taints: [...(input.taints ?? [])],
       unschedulable: input.unschedulable ?? false,
+      cordonedFor: input.cordonedFor ?? null,
       deleting: input.deleting ?? false,
       capacity: { ...(input.capacity ?? { cpuMillis: 0, memoryBytes: 0 }) },
       allocatable: { ...(input.allocatable ?? input.capacity ?? { cpuMillis: 0, memoryBytes: 0 }) },
@@ -159,6 +168,26 @@ export class FakeNodeOperations implements NodeOperations {
     const node = this.store.nodes.get(name);
     if (!node) throw notFound(`cannot cordon node ${name}`, name);
     if (!node.unschedulable) this.store.update(name, { unschedulable: true });
+  }
+
+  async cordonWithMark(name: string, reason: CordonReason): Promise<MarkOutcome> {
+    this.gate("cordonWithMark", [name, reason]);
+    const node = this.store.nodes.get(name);
+    if (!node) throw notFound(`cannot read node ${name}`, name);
+    if (cordonedByOthers(node)) return "foreign";
+    if (!node.unschedulable || node.cordonedFor !== reason) {
+      this.store.update(name, { unschedulable: true, cordonedFor: reason });
+    }
+    return "marked";
+  }
+
+  async uncordonMarked(name: string, reason: CordonReason): Promise<boolean> {
+    this.gate("uncordonMarked", [name, reason]);
+    const node = this.store.nodes.get(name);
+    if (!node) throw notFound(`cannot read node ${name}`, name);
+    if (node.cordonedFor !== reason) return false;
+    this.store.update(name, { unschedulable: false, cordonedFor: null });
+    return true;
   }
 
   async delete(name: string, options: { uid?: string } = {}): Promise<void> {

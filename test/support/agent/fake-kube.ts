@@ -38,6 +38,8 @@ export type { FakeToken } from "./fake-kube-tokens.ts";
 export type FakeKubeMethod =
   | "start"
   | "cordon"
+  | "cordonWithMark"
+  | "uncordonMarked"
   | "drain"
   | "deleteNode"
   | "ensureLabelsAndTaints"

@@ -84,6 +84,7 @@ export function fixtureMachine(overrides: MachineOverrides = {}): AgentMachine {
     zone: null,
     lastError: null,
     statusChangedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n % 60)).toISOString(),
+    drainIntent: null,
     ...rest,
     resources: { cpuCores: 8, memoryBytes: 32 * GiB, gpuCount: 0, gpuType: null, ...resources },
   };

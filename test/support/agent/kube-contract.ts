@@ -30,6 +30,10 @@ export interface ContractNode {
   labels?: Record<string, string>;
   taints?: NodeTaint[];
   ready?: boolean;
+  /** cordoned already (spec.unschedulable) */
+  unschedulable?: boolean;
+  /** the agent's `ksp.io/cordoned-for` annotation */
+  cordonedFor?: string;
 }
 
 export interface KubeContractHarness {
@@ -146,6 +150,39 @@ export function defineKubeContract(open: () => Promise<KubeContractHarness>): vo
       const err = await rejection(h.operations.cordon("ghost"));
       expect(err).toBeInstanceOf(KubeError);
       expect(err).toMatchObject({ status: 404 });
+    });
+
+    it("cordons with the agent's mark in one go, idempotently, and leaves someone else's cordon unmarked", async () => {
+      await h.addNode("n1", {});
+      await h.addNode("admin", { unschedulable: true });
+      await h.informer.start();
+      expect(await h.operations.cordonWithMark("n1", "maintenance")).toBe("marked");
+      expect(await h.storedNode("n1")).toMatchObject({ unschedulable: true, cordonedFor: "maintenance" });
+      await eventually(() => expect(h.informer.byName("n1")?.cordonedFor).toBe("maintenance"));
+      expect(await h.operations.cordonWithMark("n1", "maintenance")).toBe("marked");
+      // an operator's cordon is theirs: not marked, so the agent never undoes it
+      expect(await h.operations.cordonWithMark("admin", "maintenance")).toBe("foreign");
+      expect(await h.storedNode("admin")).toMatchObject({ unschedulable: true, cordonedFor: null });
+      expect(await rejection(h.operations.cordonWithMark("ghost", "maintenance"))).toMatchObject({
+        status: 404,
+      });
+      await h.informer.stop();
+    });
+
+    it("uncordons only a Node it marked, removing the mark, idempotently", async () => {
+      await h.addNode("ours", { unschedulable: true, cordonedFor: "maintenance" });
+      await h.addNode("admin", { unschedulable: true });
+      await h.addNode("free", {});
+      expect(await h.operations.uncordonMarked("ours", "maintenance")).toBe(true);
+      expect(await h.storedNode("ours")).toMatchObject({ unschedulable: false, cordonedFor: null });
+      expect(await h.operations.uncordonMarked("ours", "maintenance")).toBe(false);
+      expect(await h.operations.uncordonMarked("admin", "maintenance")).toBe(false);
+      expect(await h.storedNode("admin")).toMatchObject({ unschedulable: true, cordonedFor: null });
+      expect(await h.operations.uncordonMarked("free", "maintenance")).toBe(false);
+      expect(await h.storedNode("free")).toMatchObject({ unschedulable: false, cordonedFor: null });
+      expect(await rejection(h.operations.uncordonMarked("ghost", "maintenance"))).toMatchObject({
+        status: 404,
+      });
     });
 
     it("deletes a Node, tolerates one already gone, and honours the uid precondition", async () => {

@@ -14,6 +14,7 @@ import {
 import { createBootstrapTokens } from "../../../agent/kubernetes/bootstrap-tokens.ts";
 import { createClusterDiscovery } from "../../../agent/kubernetes/cluster-discovery.ts";
 import { CLUSTER_INFO } from "../../../agent/kubernetes/cluster-info.ts";
+import { CORDONED_FOR_ANNOTATION } from "../../../agent/kubernetes/cordon-mark.ts";
 import { toNodeInfo } from "../../../agent/kubernetes/node-info.ts";
 import { createNodeInformer } from "../../../agent/kubernetes/node-informer.ts";
 import { createNodeOperations } from "../../../agent/kubernetes/node-operations.ts";
@@ -41,10 +42,15 @@ export const testCa = () => {
 
 export function nodeObject(name: string, node: ContractNode): KubeObject {
   return {
-    metadata: { name, ...(node.labels ? { labels: node.labels } : {}) },
+    metadata: {
+      name,
+      ...(node.labels ? { labels: node.labels } : {}),
+      ...(node.cordonedFor ? { annotations: { [CORDONED_FOR_ANNOTATION]: node.cordonedFor } } : {}),
+    },
     spec: {
       ...(node.providerId ? { providerID: node.providerId } : {}),
       ...(node.taints ? { taints: node.taints } : {}),
+      ...(node.unschedulable ? { unschedulable: true } : {}),
     },
     status: { conditions: [{ type: "Ready", status: node.ready === false ? "False" : "True" }] },
   };

@@ -33,6 +33,7 @@ export const pool: Schema<"Pool"> = {
   clusterId: CLUSTER_ID,
   name: "workers",
   description: "",
+  poolType: "gpu",
   minSize: 1,
   maxSize: 5,
   autoscalingEnabled: true,

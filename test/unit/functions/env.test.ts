@@ -3,7 +3,7 @@ import { parseNodeEnv, parseWorkerEnv } from "../../../functions/env.ts";
 import { generateToken } from "../../../functions/lib/tokens.ts";
 import { DEFAULT_POLICY } from "../../../functions/policy.ts";
 
-const queue = { send: async () => {} };
+const queue = { send: async () => {}, sendBatch: async () => {} };
 const workerBase = {
   DATABASE_URL: "postgres://u:p@db.example:5432/ksp",
   UPSTASH_REDIS_REST_URL: "https://redis.example",
@@ -31,6 +31,7 @@ describe("Node environment", () => {
         maxImportBytes: 16 * 1024 * 1024,
         upstash: undefined,
         policy: DEFAULT_POLICY,
+        webhooks: { qstash: undefined, signingKeys: undefined, emailWebhookUrl: undefined },
       },
     });
   });
@@ -120,6 +121,55 @@ describe("Node environment", () => {
       problems: ["UPSTASH_REDIS_REST_URL: is required when UPSTASH_REDIS_REST_TOKEN is set"],
     });
   });
+});
+
+describe("webhook settings (both entries)", () => {
+  const parse = (runtime: "node" | "worker", vars: Record<string, string>) =>
+    runtime === "node" ? parseNodeEnv(vars) : parseWorkerEnv({ ...workerBase, ...vars });
+
+  for (const runtime of ["node", "worker"] as const) {
+    it(`${runtime}: reads QStash, the signing keys and the email adapter`, () => {
+      const r = parse(runtime, {
+        QSTASH_TOKEN: "qstash-token",
+        QSTASH_URL: "https://qstash.eu.example",
+        QSTASH_CURRENT_SIGNING_KEY: "sig_current",
+        QSTASH_NEXT_SIGNING_KEY: "sig_next",
+        KSP_EMAIL_WEBHOOK_URL: "https://mailer.example/send",
+      });
+      expect(r.ok && r.settings.webhooks).toEqual({
+        qstash: { token: "qstash-token", baseUrl: "https://qstash.eu.example" },
+        signingKeys: { currentSigningKey: "sig_current", nextSigningKey: "sig_next" },
+        emailWebhookUrl: "https://mailer.example/send",
+      });
+    });
+
+    it(`${runtime}: a current key alone is also the next one; no QStash means no token`, () => {
+      const r = parse(runtime, { QSTASH_CURRENT_SIGNING_KEY: "sig_only", QSTASH_TOKEN: "" });
+      expect(r.ok && r.settings.webhooks).toEqual({
+        qstash: undefined,
+        signingKeys: { currentSigningKey: "sig_only", nextSigningKey: "sig_only" },
+        emailWebhookUrl: undefined,
+      });
+    });
+
+    it(`${runtime}: refuses settings that mean nothing alone, and a bad email adapter URL, without echoing them`, () => {
+      const r = parse(runtime, {
+        QSTASH_URL: "https://qstash.example",
+        QSTASH_NEXT_SIGNING_KEY: "sig_secretnext",
+        KSP_EMAIL_WEBHOOK_URL: "smtp://mail.example:secretpw@x",
+      });
+      expect(r.ok).toBe(false);
+      const problems = r.ok ? [] : r.problems;
+      expect(problems.toSorted()).toEqual(
+        [
+          "QSTASH_TOKEN: is required when QSTASH_URL is set",
+          "QSTASH_CURRENT_SIGNING_KEY: is required when QSTASH_NEXT_SIGNING_KEY is set",
+          "KSP_EMAIL_WEBHOOK_URL: must be an http(s) URL",
+        ].toSorted(),
+      );
+      expect(problems.join("\n")).not.toMatch(/secret/);
+    });
+  }
 });
 
 describe("Worker environment", () => {

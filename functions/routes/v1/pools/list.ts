@@ -4,7 +4,7 @@ import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PageQuerySchema, pageOf } from "../../../http/pagination.ts";
 import { ClusterIdParams } from "../../../http/params.ts";
 import { listPools } from "../../../services/pools/list-pools.ts";
-import { PoolSchema, withoutNul } from "./schemas.ts";
+import { PoolSchema, PoolTypeSchema, withoutNul } from "./schemas.ts";
 
 const ListPoolsQuery = PageQuerySchema.extend({
   q: z
@@ -13,6 +13,7 @@ const ListPoolsQuery = PageQuerySchema.extend({
     .refine(withoutNul, { message: "must not contain NUL characters" })
     .optional()
     .openapi({ description: "case-insensitive text in name or description" }),
+  poolType: PoolTypeSchema.optional().openapi({ description: "only pools of this type" }),
 });
 
 const route = createRoute({

@@ -12,6 +12,7 @@ import {
 import { MACHINE_STATES } from "../../../../proto/machine-states.ts";
 import { LabelsSchema, TaintSchema } from "../../../http/params.ts";
 import { isUuid } from "../../../services/machines/ids.ts";
+import { POOL_TYPE_MAX, POOL_TYPE_PATTERN, POOL_TYPE_RULE } from "../../../services/pools/pool-type.ts";
 import { AutoscalingOptionsInput, HourlyPriceInput, PoolAutoscalingOptions } from "./autoscaling-options.ts";
 import { LifecycleSettingsInput, PoolLifecycleSettings } from "./lifecycle-settings.ts";
 
@@ -39,6 +40,14 @@ export const PoolNameSchema = z
   // ids and names are accepted in the same places (http/define-route.ts): a name must never read as an id
   .refine((name) => !isUuid(name), { message: "must not have the shape of a UUID" })
   .openapi({ example: "gpu-a100" });
+
+/** What kind of pool this is; matching policies (/v1/matching-policies) pick machines by it. */
+export const PoolTypeSchema = z
+  .string()
+  .min(1)
+  .max(POOL_TYPE_MAX)
+  .regex(POOL_TYPE_PATTERN, { message: POOL_TYPE_RULE })
+  .openapi({ example: "gpu" });
 
 /** A shell script the agent runs on the host; ≤ 64 KiB of UTF-8. null removes it. */
 const HookSchema = text(HOOK_MAX_BYTES)
@@ -91,6 +100,9 @@ const DrainSettingsPatchSchema = DrainSettingsSchema.partial()
 /** Every field an operator may set; all optional so create and update share them. */
 const settableFields = {
   description: text(1024).optional(),
+  poolType: PoolTypeSchema.nullable()
+    .optional()
+    .openapi({ description: "the pool's type for matching policies; null: none applies" }),
   minSize: count(MAX_SIZE).optional(),
   maxSize: count(MAX_SIZE).optional(),
   autoscalingEnabled: z.boolean().optional(),
@@ -148,6 +160,7 @@ export const PoolSchema = z
     clusterId: z.uuid(),
     name: z.string(),
     description: z.string(),
+    poolType: z.string().nullable().openapi({ description: "null: no matching policy applies" }),
     minSize: z.number().int(),
     maxSize: z.number().int(),
     autoscalingEnabled: z.boolean(),

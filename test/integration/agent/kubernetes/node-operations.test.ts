@@ -2,7 +2,7 @@
  * Node operations on the Kubernetes API stand-in, beyond the shared contract:
  * drains that wait on a PodDisruptionBudget and never delete a pod directly,
  * what each eviction carries, bounded concurrency, a pod replaced under the
- * same name, and the resourceVersion-guarded labels/taints write.
+ * same name, and the resourceVersion-guarded labels/taints and marked-cordon writes.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { CoreV1Api, type V1Eviction } from "@kubernetes/client-node";
@@ -184,6 +184,37 @@ describe("node operations on the API stand-in", () => {
     ]);
     const patches = kube.requests.filter((r) => r.method === "PATCH" && r.path === "/api/v1/nodes/n1");
     expect(patches.map((r) => r.status)).toEqual([409, 200]);
+  });
+
+  it("cordons with its mark in one guarded PATCH; an operator's cordon in between makes it foreign, unmarked", async () => {
+    afterRead = () => {
+      afterRead = () => {};
+      const node = kube.store.get("nodes", undefined, "n1");
+      kube.store.update("nodes", undefined, "n1", {
+        ...node,
+        spec: { ...(node.spec as object), unschedulable: true },
+      });
+    };
+    expect(await operations().cordonWithMark("n1", "maintenance")).toBe("foreign");
+    const node = kube.store.get("nodes", undefined, "n1");
+    expect(node.metadata.annotations ?? {}).toEqual({});
+    const patches = kube.requests.filter((r) => r.method === "PATCH" && r.path === "/api/v1/nodes/n1");
+    expect(patches.map((r) => r.status)).toEqual([409]);
+  });
+
+  it("uncordons a marked Node and drops the mark in one PATCH, other annotations kept", async () => {
+    const node = kube.store.get("nodes", undefined, "n1");
+    kube.store.update("nodes", undefined, "n1", {
+      ...node,
+      metadata: { ...node.metadata, annotations: { "ksp.io/cordoned-for": "maintenance", keep: "me" } },
+      spec: { ...(node.spec as object), unschedulable: true },
+    });
+    expect(await operations().uncordonMarked("n1", "maintenance")).toBe(true);
+    const after = kube.store.get("nodes", undefined, "n1");
+    expect(after.metadata.annotations).toEqual({ keep: "me" });
+    expect((after.spec as { unschedulable?: boolean }).unschedulable).toBe(false);
+    const patches = kube.requests.filter((r) => r.method === "PATCH" && r.path === "/api/v1/nodes/n1");
+    expect(patches.map((r) => r.status)).toEqual([200]);
   });
 
   it("cordons with one PATCH and no read", async () => {

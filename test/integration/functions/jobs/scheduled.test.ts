@@ -318,7 +318,10 @@ describe.skipIf(!ok)("scheduled jobs", () => {
       ["mark-clusters-offline", "ok"],
       ["expire-reservations", "ok"],
       ["rollup-snapshots", "ok"],
+      ["evaluate-strategies", "ok"],
       ["purge-retention", "ok"],
+      ["track-orders", "ok"],
+      ["dispatch-notifications", "ok"],
     ]);
   });
 });

@@ -37,6 +37,22 @@ export function stateContract(makeSubject: MakeSubject): void {
       expect(byId.get(ready!)).toMatchObject({ poolId, status: "ready", desiredState: "joined" });
       expect(byId.get(idle!)).toMatchObject({ poolId, status: "available", desiredState: "absent" });
       expect(byId.has(free!)).toBe(false);
+      // no drain, no intent
+      expect(byId.get(ready!)?.drainIntent).toBeNull();
+    });
+
+    it("tells the agent why a draining machine drains", async () => {
+      const s = await makeSubject();
+      const poolId = await s.addPool();
+      const [maintained] = await s.addPoolMachines(poolId, 1, {
+        status: "draining",
+        drainIntent: "maintenance",
+      });
+      const [scaledDown] = await s.addPoolMachines(poolId, 1, { status: "draining" });
+      const { state } = await fullState(s.controlPlane);
+      const byId = new Map(state.machines.map((m) => [m.id, m]));
+      expect(byId.get(maintained!)).toMatchObject({ status: "draining", drainIntent: "maintenance" });
+      expect(byId.get(scaledDown!)).toMatchObject({ status: "draining", drainIntent: null });
     });
   });
 }

@@ -12,6 +12,7 @@ import {
   type AgentMachine,
   type AgentState,
   AgentStateSchema,
+  type DrainIntent,
   type HeartbeatRequest,
 } from "../../../../proto/agent-api.ts";
 import type { MachineState } from "../../../../proto/machine-states.ts";
@@ -28,7 +29,13 @@ export interface ControlPlaneSubject {
   addPoolMachines(
     poolId: string,
     count: number,
-    input?: { status?: MachineState; hostKeyFingerprint?: string | null },
+    input?: {
+      status?: MachineState;
+      hostKeyFingerprint?: string | null;
+      /** why a draining machine drains (a maintenance order sets it) */
+      drainIntent?: DrainIntent | null;
+      nodeName?: string | null;
+    },
   ): Promise<string[]>;
   /** Machines in the free inventory (no cluster, no pool) that fit every pool of this cluster. */
   addFreeMachines(count: number): Promise<string[]>;

@@ -163,6 +163,71 @@ export function transitionsContract(makeSubject: MakeSubject): void {
       expect(state.machines.some((m) => m.id === free)).toBe(false);
     });
 
+    it("ends a drain as its intent says: maintenance drains into maintenance keeping the Node's name and provider id, others never", async () => {
+      const s = await makeSubject();
+      const poolId = await s.addPool();
+      const [maintained] = await s.addPoolMachines(poolId, 1, {
+        status: "draining",
+        drainIntent: "maintenance",
+        nodeName: "node-m",
+      });
+      const [scaledDown] = await s.addPoolMachines(poolId, 1, { status: "draining", nodeName: "node-s" });
+      const before = await machineIn(s.controlPlane, maintained!);
+      expect(before).toMatchObject({ status: "draining", drainIntent: "maintenance" });
+      expect(before!.providerId).not.toBeNull();
+
+      const answer = await s.controlPlane.transitions([
+        // a maintenance drain is never reset
+        { machineId: maintained!, from: "draining", to: "leaving" },
+        // a scale-down never ends in maintenance
+        { machineId: scaledDown!, from: "draining", to: "maintenance" },
+      ]);
+      expect(answer.summary).toEqual({ applied: 0, failed: 2 });
+      expect(answer.results).toEqual([
+        {
+          machineId: maintained,
+          ok: false,
+          error: expect.objectContaining({
+            code: "illegal_transition",
+            details: { from: "draining", to: "leaving", drainIntent: "maintenance" },
+          }),
+        },
+        {
+          machineId: scaledDown,
+          ok: false,
+          error: expect.objectContaining({
+            code: "illegal_transition",
+            details: { from: "draining", to: "maintenance", drainIntent: null },
+          }),
+        },
+      ]);
+
+      const v = before!.version;
+      const done = await s.controlPlane.transitions([
+        {
+          machineId: maintained!,
+          from: "draining",
+          to: "maintenance",
+          expectedVersion: v,
+          reason: "drained",
+        },
+      ]);
+      expect(done.results).toEqual([
+        { machineId: maintained, ok: true, machine: { status: "maintenance", version: v + 1 } },
+      ]);
+      expect(await machineIn(s.controlPlane, maintained!)).toMatchObject({
+        status: "maintenance",
+        desiredState: "absent",
+        drainIntent: null,
+        nodeName: "node-m",
+        providerId: before!.providerId,
+      });
+      expect(await machineIn(s.controlPlane, scaledDown!)).toMatchObject({
+        status: "draining",
+        drainIntent: null,
+      });
+    });
+
     it("keeps a machine repaired from fault to available in its pool", async () => {
       const s = await makeSubject();
       const poolId = await s.addPool();

@@ -162,6 +162,41 @@ describe("health checks: zombie guard", () => {
     expect(h.events.recorded).toEqual([]);
   });
 
+  it("a machine in maintenance that kept its Node is no zombie; one that came from the free inventory is", async () => {
+    const p = pool("remove");
+    const id = randomUUID();
+    const drained = fixtureMachine({
+      id,
+      poolId: p.id,
+      status: "maintenance",
+      hostname: "n-maint",
+      nodeName: "n-maint",
+      providerId: `ksp://${id}`,
+    });
+    const free = fixtureMachine({ poolId: p.id, status: "maintenance", hostname: "n-stray" });
+    const h = await start({
+      pools: [p],
+      machines: [drained, free],
+      prepare: (kube) => {
+        kube.addNode("n-maint", {
+          providerId: `ksp://${drained.id}`,
+          unschedulable: true,
+          cordonedFor: "maintenance",
+        });
+        kube.addNode("n-stray", { providerId: `ksp://${free.id}` });
+      },
+    });
+    await h.pass();
+    h.advance(10_000);
+    await h.pass();
+    expect(h.kube.callsOf("cordon")).toEqual([["n-stray"]]);
+    expect(h.kube.node("n-maint")).toMatchObject({ unschedulable: true, cordonedFor: "maintenance" });
+    expect(h.events.on("n-maint")).toEqual([]);
+    // maintenance is no free machine: the stray Node is only cordoned, never removed
+    expect(h.work.calls).toEqual([]);
+    expect(sentTransitions(h)).toEqual([]);
+  });
+
   it("a suspect that stops being one before it is confirmed is left alone", async () => {
     const p = pool("remove");
     const m = fixtureMachine({ poolId: p.id, status: "available" });

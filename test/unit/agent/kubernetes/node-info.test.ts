@@ -12,6 +12,7 @@ const info = (name: string, providerId: string | null): NodeInfo => ({
   labels: {},
   taints: [],
   unschedulable: false,
+  cordonedFor: null,
   deleting: false,
   capacity: { cpuMillis: 0, memoryBytes: 0 },
   allocatable: { cpuMillis: 0, memoryBytes: 0 },
@@ -20,7 +21,13 @@ const info = (name: string, providerId: string | null): NodeInfo => ({
 describe("toNodeInfo", () => {
   it("takes what the lifecycle decides on, from typed or raw objects", () => {
     const node: V1Node = {
-      metadata: { name: "n1", uid: "u1", labels: { a: "b" }, deletionTimestamp: new Date() },
+      metadata: {
+        name: "n1",
+        uid: "u1",
+        labels: { a: "b" },
+        annotations: { "ksp.io/cordoned-for": "maintenance", "other/annotation": "not kept" },
+        deletionTimestamp: new Date(),
+      },
       spec: {
         providerID: "ksp://m1",
         unschedulable: true,
@@ -47,12 +54,19 @@ describe("toNodeInfo", () => {
         { key: "bare", effect: "NoExecute" },
       ],
       unschedulable: true,
+      cordonedFor: "maintenance",
       deleting: true,
       capacity: { cpuMillis: 0, memoryBytes: 0 },
       allocatable: { cpuMillis: 0, memoryBytes: 0 },
     });
     const raw = { metadata: { name: "n2", deletionTimestamp: "2026-01-01T00:00:00Z" } } as unknown as V1Node;
-    expect(toNodeInfo(raw)).toMatchObject({ deleting: true, ready: false, providerId: null, taints: [] });
+    expect(toNodeInfo(raw)).toMatchObject({
+      deleting: true,
+      ready: false,
+      providerId: null,
+      taints: [],
+      cordonedFor: null,
+    });
   });
 
   it("reads cpu and memory capacity and allocatable; missing or malformed ones are zero", () => {

@@ -85,6 +85,55 @@ describe("planActions", () => {
     expect(await plan([m], {}, complete)).toEqual([]);
   });
 
+  it("drains a machine for maintenance when that is why it drains, sharing the pool's removal cap", async () => {
+    const maintained = fixtureMachine({
+      poolId: pool.id,
+      status: "draining",
+      drainIntent: "maintenance",
+      hostname: "m",
+      statusChangedAt: at(10),
+    });
+    const scaledDown = fixtureMachine({
+      poolId: pool.id,
+      status: "draining",
+      hostname: "s",
+      statusChangedAt: at(20),
+    });
+    // one removal at a time (maxConcurrentRemovals 1): the older drain goes first, whatever its intent
+    expect(summary(await plan([maintained, scaledDown]))).toEqual(["maintenance m"]);
+    const running = new Map([
+      [maintained.id, { kind: "maintenance" as const, poolId: pool.id, expects: ["draining" as const] }],
+    ]);
+    expect(summary(await plan([maintained, scaledDown], { running }))).toEqual([]);
+    expect(summary(await plan([{ ...maintained, drainIntent: null }]))).toEqual(["remove m"]);
+  });
+
+  it("uncordons a ready machine's Node only when the agent's maintenance mark is on it", async () => {
+    const m = fixtureMachine({ poolId: pool.id, status: "ready", hostname: "r" });
+    const labels = { tier: "web", "kube-static-pool.io/pool": "web" };
+    const marked = new FakeKube();
+    marked.addNode("r", {
+      providerId: `ksp://${m.id}`,
+      labels,
+      unschedulable: true,
+      cordonedFor: "maintenance",
+    });
+    expect(summary(await plan([m], {}, marked))).toEqual(["uncordon r"]);
+    // an operator's cordon carries no mark: not the agent's to undo
+    const byAdmin = new FakeKube();
+    byAdmin.addNode("r", { providerId: `ksp://${m.id}`, labels, unschedulable: true });
+    expect(await plan([m], {}, byAdmin)).toEqual([]);
+    // still in maintenance: the Node stays cordoned
+    const away = new FakeKube();
+    away.addNode("r", {
+      providerId: `ksp://${m.id}`,
+      labels,
+      unschedulable: true,
+      cordonedFor: "maintenance",
+    });
+    expect(await plan([{ ...m, status: "maintenance" }], {}, away)).toEqual([]);
+  });
+
   it("leaves alone what needs no work: available, fault, maintenance, archived", async () => {
     const machines = (["available", "fault", "maintenance", "archived"] as const).map((status) =>
       fixtureMachine({ poolId: pool.id, status }),

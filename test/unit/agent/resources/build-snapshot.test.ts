@@ -17,6 +17,7 @@ const node = (name: string, providerId: string | null, cpuCores = 4): NodeInfo =
   labels: {},
   taints: [],
   unschedulable: false,
+  cordonedFor: null,
   deleting: false,
   capacity: amounts(cpuCores * 1000, 16 * GiB),
   allocatable: amounts(cpuCores * 1000 - 100, 15 * GiB),

@@ -24,7 +24,10 @@ function job(name: string, run: Job["run"]): Job {
 function setup(jobs: Job[]) {
   const deps = testDeps();
   const sent: unknown[] = [];
-  const outbox: JobQueue = { send: async (body) => void sent.push(body) };
+  const outbox: JobQueue = {
+    send: async (body) => void sent.push(body),
+    sendBatch: async (bodies) => void sent.push(...bodies),
+  };
   const wiring = wireJobs({ app: deps, queue: outbox, registry: new JobRegistry(jobs), policy });
   return { deps, sent, ...wiring };
 }

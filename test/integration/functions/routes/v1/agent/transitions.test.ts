@@ -231,6 +231,63 @@ describe.skipIf(!ok)("agent transitions and snapshots", () => {
     expect(restore?.metadata).not.toHaveProperty("lastError");
   });
 
+  it("a maintenance drain ends in maintenance with the Node kept (the state says why it drains); a scale-down never does", async () => {
+    const { cluster, pool, credential } = await setup();
+    const { db } = api.database;
+    const [maintained, scaledDown] = await seedMachines(db, 2, {
+      clusterId: cluster.id,
+      poolId: pool.id,
+      status: "draining",
+      nodeName: "node-m",
+    });
+    await db
+      .update(machines)
+      .set({ drainIntent: "maintenance", providerId: `ksp://${maintained!.id}` })
+      .where(eq(machines.id, maintained!.id));
+
+    const state = await api.json("GET", "/v1/agent/state", { token: credential });
+    const seen = new Map(state.body.machines.map((m: { id: string }) => [m.id, m]));
+    expect(seen.get(maintained!.id)).toMatchObject({ status: "draining", drainIntent: "maintenance" });
+    expect(seen.get(scaledDown!.id)).toMatchObject({ status: "draining", drainIntent: null });
+
+    const move = (items: { machineId: string; from: string; to: string }[]) =>
+      api.json("POST", "/v1/agent/transitions", { token: credential, body: { items } });
+    const refused = await move([
+      { machineId: scaledDown!.id, from: "draining", to: "maintenance" },
+      { machineId: maintained!.id, from: "draining", to: "leaving" },
+    ]);
+    expect(refused.status).toBe(200);
+    expect(refused.body.summary).toEqual({ applied: 0, failed: 2 });
+    expect(refused.body.results.map((r: { error: unknown }) => r.error)).toEqual([
+      expect.objectContaining({
+        code: "illegal_transition",
+        message: expect.stringContaining("only when a maintenance order drains it"),
+        details: { from: "draining", to: "maintenance", drainIntent: null },
+      }),
+      expect.objectContaining({
+        code: "illegal_transition",
+        message: expect.stringContaining("never in a reset"),
+        details: { from: "draining", to: "leaving", drainIntent: "maintenance" },
+      }),
+    ]);
+
+    const done = await move([{ machineId: maintained!.id, from: "draining", to: "maintenance" }]);
+    expect(done.body.summary).toEqual({ applied: 1, failed: 0 });
+    const after = new Map((await rowsOf([maintained!.id, scaledDown!.id])).map((m) => [m.id, m]));
+    expect(after.get(maintained!.id)).toMatchObject({
+      status: "maintenance",
+      drainIntent: null,
+      clusterId: cluster.id,
+      poolId: pool.id,
+      nodeName: "node-m",
+      providerId: `ksp://${maintained!.id}`,
+    });
+    expect(after.get(scaledDown!.id)).toMatchObject({ status: "draining", drainIntent: null });
+    // the scale-down still ends the ordinary way
+    const reset = await move([{ machineId: scaledDown!.id, from: "draining", to: "leaving" }]);
+    expect(reset.body.summary).toEqual({ applied: 1, failed: 0 });
+  });
+
   it("refuses empty, oversized and malformed batches with a 400 envelope", async () => {
     const { credential } = await setup();
     const item = { machineId: randomUUID(), from: "ready", to: "draining" };

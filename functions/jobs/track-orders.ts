@@ -1,0 +1,22 @@
+/**
+ * Follows processing orders to completion on every tick: exit machines the
+ * agent drained and reset are unassigned to the free inventory, maintenance
+ * machines the agent reported in maintenance move their order to
+ * maintenance_in_progress, faults fail their device, and orders settle with
+ * their notifications (services/orders/track-orders.ts). Idempotent: every
+ * change is guarded, and a run with nothing open is one indexed query.
+ */
+import { trackOrders } from "../services/orders/track-orders.ts";
+import { jobServiceContext } from "./job-context.ts";
+import type { Job } from "./types.ts";
+
+export const TRACK_ORDERS_JOB = "track-orders";
+
+export const trackOrdersJob: Job = {
+  name: TRACK_ORDERS_JOB,
+  lockTtlMs: 60_000,
+  async run(ctx) {
+    const summary = await trackOrders(await jobServiceContext(ctx));
+    if (summary.advanced > 0 || summary.failed > 0) ctx.logger.info("orders tracked", { ...summary });
+  },
+};

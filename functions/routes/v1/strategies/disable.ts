@@ -1,0 +1,3 @@
+import { strategyStatusToggle } from "./status-toggle.ts";
+
+export const registerDisableStrategy = strategyStatusToggle("disabled");

@@ -1,0 +1,3 @@
+import { strategyStatusToggle } from "./status-toggle.ts";
+
+export const registerEnableStrategy = strategyStatusToggle("enabled");
