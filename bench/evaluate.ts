@@ -6,11 +6,15 @@
  *
  * - ours: every (strategy, cluster, pool) evaluated through the real code
  *   path, in process, without the queue transport: the consumer
- *   (wireJobs().consume: message validation, the per-(strategy, cluster,
- *   pool) lock, the database lease, the evaluation and its writes: history
- *   rows, orders with devices, audit and outbox rows), one message after
- *   another as the in-process queue delivers them. The messages are the
- *   job's own fan-out (timed apart: fanOutMs).
+ *   (wireJobs().consumeBatch: message validation, the database lease, the
+ *   batch's one read and one insert of the rows that decide nothing, and
+ *   for each triggering pool its lock and its writes: history row, order
+ *   with devices, audit and outbox rows), in delivery batches of
+ *   BATCH_SIZE as the queues deliver them (wrangler.toml max_batch_size).
+ *   The messages are the job's own fan-out (timed apart: fanOutMs).
+ *   Cloudflare runs several consumer invocations side by side: CONCURRENCY
+ *   batches in flight (ours); the in-process queue delivers one batch after
+ *   another (sequential*).
  * - lowerBound: one SQL query computing, for every strategy and pool, the run
  *   of days past each threshold (evaluate-lower-bound.ts), best of a few runs.
  *
@@ -24,6 +28,7 @@ import { wireJobs } from "../functions/composition/jobs.ts";
 import { evaluateStrategiesJob, fanOutStrategyEvaluations } from "../functions/jobs/evaluate-strategies.ts";
 import { JobRegistry } from "../functions/jobs/registry.ts";
 import type { JobContext } from "../functions/jobs/types.ts";
+import { type ConsumeBatch, DEFAULT_BATCH_SIZE } from "../functions/queue/consumer.ts";
 import type { JobMessage, JobQueue } from "../functions/queue/types.ts";
 import { ManualClock } from "../shared/clock.ts";
 import { startTestApi } from "../test/support/api.ts";
@@ -35,8 +40,9 @@ const RUN_DAY = "2026-03-01";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const LOWER_BOUND_RUNS = 3;
 const TARGET_RATIO = 10;
-/** Cloudflare runs queue consumers side by side; the in-process queue delivers one at a time (sequential*). */
+/** Batches in flight at once: Cloudflare runs consumer invocations side by side. */
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const BATCH_SIZE = DEFAULT_BATCH_SIZE;
 
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
@@ -80,11 +86,9 @@ export async function benchEvaluate(): Promise<Record<string, unknown>> {
     const fanOutMs = performance.now() - fanOutStarted;
     console.log(`fan-out: ${fanOut.messages} messages in ${Math.round(fanOutMs)} ms`);
 
-    // one message after another (the in-process queue), and CONCURRENCY at once (queue consumers in parallel)
-    // each round later the same day: the batch reads of the previous round have expired
-    const nextRound = () => clock.advance(10 * 60_000);
-    const sequential = await evaluateAll(sql, messages, jobs.consume, nextRound, 1, 1);
-    const concurrent = await evaluateAll(sql, messages, jobs.consume, nextRound, CONCURRENCY, ROUNDS);
+    // one batch after another (the in-process queue), and CONCURRENCY at once (Cloudflare's consumers)
+    const sequential = await evaluateAll(sql, messages, jobs.consumeBatch, 1, 1);
+    const concurrent = await evaluateAll(sql, messages, jobs.consumeBatch, CONCURRENCY, ROUNDS);
     const results = concurrent.results;
 
     let lowerBoundMs = Number.POSITIVE_INFINITY;
@@ -114,6 +118,7 @@ export async function benchEvaluate(): Promise<Record<string, unknown>> {
       evaluations: messages.length,
       results,
       fanOutMs: round(fanOutMs),
+      batchSize: BATCH_SIZE,
       concurrency: CONCURRENCY,
       oursMs: round(concurrent.ms),
       oursPerEvaluationMs: round(concurrent.ms / messages.length, 3),
@@ -134,23 +139,23 @@ export async function benchEvaluate(): Promise<Record<string, unknown>> {
 }
 
 /**
- * Every message through the consumer, `concurrency` at a time, from the same
- * starting state each round (the previous round's rows and orders deleted);
- * the best round counts.
+ * Every message through the consumer in batches of BATCH_SIZE, `concurrency`
+ * batches at a time, from the same starting state each round (the previous
+ * round's rows and orders deleted); the best round counts.
  */
 async function evaluateAll(
   sql: pg.Client,
   messages: readonly JobMessage[],
-  consume: (body: unknown, attempts: number) => Promise<{ action: string }>,
-  nextRound: () => void,
+  consume: ConsumeBatch,
   concurrency: number,
   rounds: number,
 ): Promise<{ ms: number; results: Record<string, number> }> {
+  const batches: JobMessage[][] = [];
+  for (let i = 0; i < messages.length; i += BATCH_SIZE) batches.push(messages.slice(i, i + BATCH_SIZE));
   let best = Number.POSITIVE_INFINITY;
   let results: Record<string, number> = {};
   let nodeCpuShare = 0;
   for (let r = 0; r < rounds; r++) {
-    nextRound();
     await sql.query(
       `delete from strategy_evaluations where run_key = '${RUN_DAY}'; delete from notifications;
        delete from order_devices; delete from orders`,
@@ -160,10 +165,11 @@ async function evaluateAll(
     const before = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (next < messages.length) {
-          const message = messages[next++];
-          const decision = await consume(message, 1);
-          if (decision.action !== "ack") throw new Error(`message not acked: ${JSON.stringify(decision)}`);
+        while (next < batches.length) {
+          const batch = batches[next++]!;
+          const decisions = await consume(batch.map((body) => ({ body, attempts: 1 })));
+          const refused = decisions.find((d) => d.action !== "ack");
+          if (refused) throw new Error(`message not acked: ${JSON.stringify(refused)}`);
         }
       }),
     );

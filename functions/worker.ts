@@ -1,9 +1,10 @@
 /**
  * Cloudflare Workers entry: `fetch` serves the app, `scheduled` runs the
  * registered jobs (the same ones Node's interval scheduler runs), `queue`
- * consumes JOBS_QUEUE with the shared consumer logic. The runtime is composed
- * once per isolate; an invalid environment answers every request with a 500
- * envelope and one log line naming the variables (never their values).
+ * consumes JOBS_QUEUE with the shared consumer logic, a delivery batch at a
+ * time. The runtime is composed once per isolate; an invalid environment
+ * answers every request with a 500 envelope and one log line naming the
+ * variables (never their values).
  */
 
 import { createLogger } from "../shared/logger.ts";
@@ -66,6 +67,6 @@ export default {
       batch.retryAll({ delaySeconds: 60 });
       return;
     }
-    await deliverBatch(batch, composed.runtime.consume, composed.runtime.deps.logger);
+    await deliverBatch(batch, composed.runtime.consumeBatch, composed.runtime.deps.logger);
   },
 };

@@ -2,13 +2,22 @@
 
 import type { Logger } from "../../shared/logger.ts";
 import { defaultJobRegistry, type JobRegistry } from "../jobs/registry.ts";
-import { type JobRunnerDeps, jobMessageHandler } from "../jobs/runner.ts";
-import { type Consume, createConsumer, type RetryPolicy } from "../queue/consumer.ts";
+import { type JobRunnerDeps, jobBatchHandler } from "../jobs/runner.ts";
+import {
+  type Consume,
+  type ConsumeBatch,
+  consumeOne,
+  createConsumer,
+  type RetryPolicy,
+} from "../queue/consumer.ts";
 import type { JobQueue } from "../queue/types.ts";
 import type { AppDeps } from "./types.ts";
 
 export interface JobsWiring {
   runner: JobRunnerDeps;
+  /** a delivery batch, as the queues deliver them */
+  consumeBatch: ConsumeBatch;
+  /** one delivery alone (a batch of one) */
   consume: Consume;
 }
 
@@ -24,7 +33,10 @@ export function wireJobs(opts: {
     registry: opts.registry ?? defaultJobRegistry(),
     queue: opts.queue,
   };
-  const handle = jobMessageHandler(runner);
-  const consume = createConsumer({ handle, logger: opts.logger ?? opts.app.logger, policy: opts.policy });
-  return { runner, consume };
+  const consumeBatch = createConsumer({
+    handle: jobBatchHandler(runner),
+    logger: opts.logger ?? opts.app.logger,
+    policy: opts.policy,
+  });
+  return { runner, consumeBatch, consume: consumeOne(consumeBatch) };
 }

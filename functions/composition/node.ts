@@ -101,15 +101,15 @@ export async function composeNode(
       input: { configuredToken: settings.adminToken },
     });
 
-    // The queue and its consumer refer to each other; `consume` is read only once messages flow.
-    let consume: ReturnType<typeof wireJobs>["consume"] | undefined;
+    // The queue and its consumer refer to each other; `consumeBatch` is read only once messages flow.
+    let consumeBatch: ReturnType<typeof wireJobs>["consumeBatch"] | undefined;
     const queue = new InProcessQueue({
       clock,
       logger,
-      consume: (body, attempts) => consume!(body, attempts),
+      consumeBatch: (deliveries) => consumeBatch!(deliveries),
     });
     const jobs = wireJobs({ app: deps, queue });
-    consume = jobs.consume;
+    consumeBatch = jobs.consumeBatch;
 
     let scheduler: IntervalScheduler | undefined;
     let closing: Promise<void> | undefined;

@@ -9,20 +9,25 @@
  * The hour leaves time for the roll-up job to turn yesterday's raw snapshots
  * into the daily rows the evaluation reads.
  *
- * The consumer evaluates each message under a lock per strategy, cluster and
- * pool (runner.ts runStrategyEvaluation):
- *   1. one read (strategy-inputs.ts), batched per cluster for the common
- *      case (strategy-inputs-cache.ts: a pool below its thresholds costs a
- *      share of one read and one write); a run that already has its row, a
- *      strategy disabled or narrowed since the fan-out, or a pool or cluster
- *      gone, is skipped without a row;
- *   2. the pure assessment (services/strategies/evaluation/assess.ts):
- *      below_threshold and cooldown are written as a single row;
- *   3. a pool that triggered: the template (strategy-candidates.ts; none →
- *      an `error` row naming what is missing), then in ONE transaction the
- *      locked candidates, the device count (settle.ts) and what it decided
- *      (strategy-outcome.ts): order + devices + history row + outbox rows,
- *      or a no_stock row + stock.empty outbox rows.
+ * The consumer evaluates the messages of a delivery batch together
+ * (runner.ts runStrategyEvaluations, evaluateStrategyBatch here):
+ *   1. ONE read for the whole batch (strategy-inputs.ts); a run that
+ *      already has its row, a strategy disabled or narrowed since the
+ *      fan-out, or a pool or cluster gone, is skipped without a row;
+ *   2. the pure assessment (services/strategies/evaluation/assess.ts) of
+ *      each; every below_threshold and cooldown row of the batch is written
+ *      with ONE insert (strategy-outcome.ts insertEvaluations). These rows
+ *      decide nothing and the table's unique (strategy, cluster, pool, run)
+ *      absorbs a redelivery, so this needs no lock; should the insert fail,
+ *      none of them is written and only their messages are retried;
+ *   3. a pool that triggered goes on alone, under a lock per strategy,
+ *      cluster and pool (runner.ts runStrategyEvaluation,
+ *      evaluateStrategyTarget here): a fresh read of the one pool, the
+ *      template (strategy-candidates.ts; none → an `error` row naming what
+ *      is missing), then in ONE transaction the locked candidates, the
+ *      device count (settle.ts) and what it decided (strategy-outcome.ts):
+ *      order + devices + history row + outbox rows, or a no_stock row +
+ *      stock.empty outbox rows.
  * A thrown error (the database went away) leaves nothing behind and is
  * retried by the queue with backoff, then parked; only problems of the
  * evaluation itself become `error` rows.
@@ -34,9 +39,18 @@ import { strategyRules } from "../services/strategies/evaluation/rules.ts";
 import { settle } from "../services/strategies/evaluation/settle.ts";
 import { jobServiceContext } from "./job-context.ts";
 import { candidateFilter, findCandidates } from "./strategy-candidates.ts";
-import { type EvaluationInputs, readEvaluationInputs, type StrategyTarget } from "./strategy-inputs.ts";
-import { clusterInputsCache } from "./strategy-inputs-cache.ts";
-import { insertEvaluation, recordSettlement } from "./strategy-outcome.ts";
+import {
+  type EvaluationInputs,
+  readEvaluationInputs,
+  type StrategyTarget,
+  targetKey,
+} from "./strategy-inputs.ts";
+import {
+  type EvaluationRow,
+  insertEvaluation,
+  insertEvaluations,
+  recordSettlement,
+} from "./strategy-outcome.ts";
 import { poolInScope, strategyTargets } from "./strategy-targets.ts";
 import type { Job, JobContext } from "./types.ts";
 
@@ -92,8 +106,8 @@ export type TargetOutcome =
   | { result: EvaluationResult; orderId: string | null }
   | { result: "skipped"; reason: string };
 
-function skipReason(inputs: EvaluationInputs | null): string | null {
-  if (inputs === null) return "the strategy, or the pool in that cluster, no longer exists";
+function skipReason(inputs: EvaluationInputs | undefined): string | null {
+  if (inputs === undefined) return "the strategy, or the pool in that cluster, no longer exists";
   if (inputs.evaluated) return "this run already evaluated the pool";
   if (!inputs.clusterLive) return "the cluster was deleted";
   if (inputs.strategy.status !== "enabled") return "the strategy is disabled";
@@ -110,7 +124,52 @@ function assessInputs(inputs: EvaluationInputs, target: StrategyTarget) {
   });
 }
 
-/** One strategy's evaluation of one pool for one run; see the header. */
+/**
+ * What became of each target of a batch: done (skipped, or its row written), triggered (for the
+ * locked per-pool path), or failed (its row could not be written; the error says why).
+ */
+export type BatchVerdict =
+  | { verdict: "done" }
+  | { verdict: "triggered" }
+  | { verdict: "failed"; error: unknown };
+
+/** Steps 1 and 2 of the header for a batch of targets; throws when the read fails. */
+export async function evaluateStrategyBatch(
+  ctx: JobContext,
+  targets: readonly StrategyTarget[],
+): Promise<BatchVerdict[]> {
+  const { db } = await ctx.database();
+  const now = ctx.clock.now();
+  const inputs = await readEvaluationInputs(db, targets);
+  const verdicts: BatchVerdict[] = [];
+  const rows: { index: number; target: StrategyTarget; row: EvaluationRow }[] = [];
+  let skipped = 0;
+  for (const [index, target] of targets.entries()) {
+    const found = inputs.get(targetKey(target));
+    if (found === undefined || skipReason(found) !== null) {
+      skipped++;
+      verdicts.push({ verdict: "done" });
+      continue;
+    }
+    const assessment = assessInputs(found, target);
+    verdicts.push({ verdict: assessment.result === "triggered" ? "triggered" : "done" });
+    if (assessment.result !== "triggered") rows.push({ index, target, row: assessment });
+  }
+  try {
+    await insertEvaluations(db, rows, now);
+  } catch (error) {
+    ctx.logger.warn("strategy evaluation rows not written", { rows: rows.length, error });
+    for (const { index } of rows) verdicts[index] = { verdict: "failed", error };
+  }
+  ctx.logger.debug("strategy evaluations assessed", {
+    targets: targets.length,
+    skipped,
+    written: rows.length,
+  });
+  return verdicts;
+}
+
+/** Step 3 of the header: one strategy's evaluation of one pool, read afresh. */
 export async function evaluateStrategyTarget(
   ctx: JobContext,
   target: StrategyTarget,
@@ -118,25 +177,17 @@ export async function evaluateStrategyTarget(
   const service = await jobServiceContext(ctx);
   const { db } = service;
   const now = ctx.clock.now();
-  // The cluster's batch read may only conclude that nothing is to be done (strategy-inputs-cache.ts).
-  const cached = await clusterInputsCache.get(db, target, now.getTime());
-  if (cached && skipReason(cached) === null) {
-    const assessment = assessInputs(cached, target);
-    if (assessment.result === "below_threshold") {
-      await insertEvaluation(db, target, assessment, now, { durable: false });
-      return { result: assessment.result, orderId: null };
-    }
-  }
-  const inputs = await readEvaluationInputs(db, target);
+  const inputs = (await readEvaluationInputs(db, [target])).get(targetKey(target));
   const skipped = skipReason(inputs);
-  if (skipped !== null || inputs === null) {
+  if (skipped !== null || inputs === undefined) {
     ctx.logger.debug("strategy evaluation skipped", { reason: skipped });
     return { result: "skipped", reason: skipped ?? "" };
   }
   const rules = strategyRules(inputs.strategy);
   const assessment = assessInputs(inputs, target);
   if (assessment.result !== "triggered") {
-    await insertEvaluation(db, target, assessment, now, { durable: false });
+    // the batch saw it triggered; an order made since (cooldown) decided otherwise
+    await insertEvaluation(db, target, assessment, now);
     return { result: assessment.result, orderId: null };
   }
   const filter = await candidateFilter(db, inputs.strategy, inputs.pool);

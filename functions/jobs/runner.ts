@@ -1,12 +1,20 @@
 /**
  * Runs jobs under their coordination lock, each with its own database lease
  * and log context. Shared by the Node scheduler, the Worker's `scheduled()`
- * and the queue's `job.run` / `job.cluster` / `strategy.evaluate` messages.
+ * and the queue's `job.run` / `job.cluster` / `strategy.evaluate` messages;
+ * the `strategy.evaluate` messages of a delivery batch are evaluated
+ * together (runStrategyEvaluations).
  */
 import { RequestScope } from "../composition/request-scope.ts";
 import type { AppDeps } from "../composition/types.ts";
+import { type BatchHandler, settle } from "../queue/consumer.ts";
 import { type JobMessage, type JobQueue, PoisonMessageError } from "../queue/types.ts";
-import { evaluateStrategiesJob, evaluateStrategyTarget, type StrategyTarget } from "./evaluate-strategies.ts";
+import {
+  evaluateStrategiesJob,
+  evaluateStrategyBatch,
+  evaluateStrategyTarget,
+  type StrategyTarget,
+} from "./evaluate-strategies.ts";
 import type { JobRegistry } from "./registry.ts";
 import type { Job, JobContext, JobOutcome } from "./types.ts";
 
@@ -16,20 +24,21 @@ export interface JobRunnerDeps {
   queue: JobQueue;
 }
 
-interface LockedRun {
+interface ScopedRun {
   job: Job;
-  lockKey: string;
   trigger: string;
   /** extra log fields, e.g. the cluster of a fanned-out run */
   logFields?: Record<string, unknown>;
   work(ctx: JobContext): Promise<void>;
 }
 
-async function runLocked(deps: JobRunnerDeps, run: LockedRun): Promise<JobOutcome> {
-  const { coordination } = deps.app;
+interface LockedRun extends ScopedRun {
+  lockKey: string;
+}
+
+/** The work with its own database lease and log context; a throw becomes a "failed" outcome. */
+async function runScoped(deps: JobRunnerDeps, run: ScopedRun): Promise<JobOutcome> {
   const { job } = run;
-  const lock = await coordination.acquireLock(run.lockKey, job.lockTtlMs);
-  if (!lock) return { job: job.name, outcome: "busy" };
   const runId = `job-${job.name}-${crypto.randomUUID()}`;
   const scope = new RequestScope(deps.app, runId);
   const logger = scope.logger.child({ job: job.name, trigger: run.trigger, ...run.logFields });
@@ -39,7 +48,7 @@ async function runLocked(deps: JobRunnerDeps, run: LockedRun): Promise<JobOutcom
     await run.work({
       clock: deps.app.clock,
       logger,
-      coordination,
+      coordination: deps.app.coordination,
       database: () => scope.database(),
       queue: deps.queue,
       runId,
@@ -57,9 +66,21 @@ async function runLocked(deps: JobRunnerDeps, run: LockedRun): Promise<JobOutcom
     };
   } finally {
     await scope.dispose();
+  }
+}
+
+async function runLocked(deps: JobRunnerDeps, run: LockedRun): Promise<JobOutcome> {
+  const { coordination } = deps.app;
+  const lock = await coordination.acquireLock(run.lockKey, run.job.lockTtlMs);
+  if (!lock) return { job: run.job.name, outcome: "busy" };
+  try {
+    return await runScoped(deps, run);
+  } finally {
     await coordination
       .releaseLock(lock)
-      .catch((err: unknown) => logger.warn("job lock release failed", { error: err }));
+      .catch((err: unknown) =>
+        deps.app.logger.warn("job lock release failed", { job: run.job.name, ...run.logFields, error: err }),
+      );
   }
 }
 
@@ -120,22 +141,87 @@ export async function runScheduledJobs(deps: JobRunnerDeps, trigger: string): Pr
   return outcomes;
 }
 
-/** The queue handler for job messages: throws to have the message retried, PoisonMessageError to park it. */
-export function jobMessageHandler(deps: JobRunnerDeps) {
-  return async (message: JobMessage): Promise<void> => {
-    let result: JobOutcome;
-    if (message.type === "strategy.evaluate") {
-      const { strategyId, clusterId, poolId, runKey } = message;
-      result = await runStrategyEvaluation(deps, { strategyId, clusterId, poolId, runKey });
+/**
+ * The `strategy.evaluate` messages of one delivery batch: read and assessed together, the rows that
+ * decide nothing written at once (no lock: evaluate-strategies.ts step 2), then each pool that
+ * triggered through the locked per-pool path. One settled result per target, in order.
+ */
+export async function runStrategyEvaluations(
+  deps: JobRunnerDeps,
+  targets: readonly StrategyTarget[],
+): Promise<PromiseSettledResult<void>[]> {
+  const job = evaluateStrategiesJob;
+  let verdicts: Awaited<ReturnType<typeof evaluateStrategyBatch>> = [];
+  const batch = await runScoped(deps, {
+    job,
+    trigger: "queue",
+    logFields: { evaluations: targets.length },
+    work: async (ctx) => {
+      verdicts = await evaluateStrategyBatch(ctx, targets);
+    },
+  });
+  const results: PromiseSettledResult<void>[] = [];
+  for (const [i, target] of targets.entries()) {
+    const verdict = verdicts[i];
+    if (batch.outcome !== "ok" || verdict === undefined) {
+      results.push({ status: "rejected", reason: new Error(`job "${job.name}" failed: ${failure(batch)}`) });
+    } else if (verdict.verdict === "failed") {
+      results.push({ status: "rejected", reason: verdict.error });
+    } else if (verdict.verdict === "triggered") {
+      results.push(await settle(runStrategyEvaluation(deps, target).then(throwUnlessOk)));
     } else {
-      const job = deps.registry.get(message.job);
-      if (!job) throw new PoisonMessageError(`unknown job "${message.job}"`);
-      result =
-        message.type === "job.cluster"
-          ? await runClusterJob(deps, job, message.clusterId, "queue")
-          : await runJob(deps, job, "queue");
+      results.push({ status: "fulfilled", value: undefined });
     }
-    if (result.outcome === "busy") throw new Error(`job "${result.job}" is running elsewhere`);
-    if (result.outcome === "failed") throw new Error(`job "${result.job}" failed: ${result.error}`);
+  }
+  return results;
+}
+
+const failure = (outcome: JobOutcome) => (outcome.outcome === "failed" ? outcome.error : outcome.outcome);
+
+/** Busy and failed runs throw, so the queue retries their message. */
+function throwUnlessOk(result: JobOutcome): void {
+  if (result.outcome === "busy") throw new Error(`job "${result.job}" is running elsewhere`);
+  if (result.outcome === "failed") throw new Error(`job "${result.job}" failed: ${result.error}`);
+}
+
+/** One `job.run` or `job.cluster` message. */
+async function runJobMessage(
+  deps: JobRunnerDeps,
+  message: Exclude<JobMessage, { type: "strategy.evaluate" }>,
+) {
+  const job = deps.registry.get(message.job);
+  if (!job) throw new PoisonMessageError(`unknown job "${message.job}"`);
+  throwUnlessOk(
+    message.type === "job.cluster"
+      ? await runClusterJob(deps, job, message.clusterId, "queue")
+      : await runJob(deps, job, "queue"),
+  );
+}
+
+/**
+ * The queue handler for a delivery batch of job messages: its `strategy.evaluate` messages
+ * together (runStrategyEvaluations), the others one after another. A rejected result has its
+ * message retried; PoisonMessageError parks it.
+ */
+export function jobBatchHandler(deps: JobRunnerDeps): BatchHandler {
+  return async (messages) => {
+    const results: PromiseSettledResult<void>[] = [];
+    const evaluations: { index: number; target: StrategyTarget }[] = [];
+    for (const [index, message] of messages.entries()) {
+      if (message.type === "strategy.evaluate") {
+        const { strategyId, clusterId, poolId, runKey } = message;
+        evaluations.push({ index, target: { strategyId, clusterId, poolId, runKey } });
+      } else {
+        results[index] = await settle(runJobMessage(deps, message));
+      }
+    }
+    if (evaluations.length > 0) {
+      const settled = await runStrategyEvaluations(
+        deps,
+        evaluations.map((e) => e.target),
+      );
+      for (const [i, { index }] of evaluations.entries()) results[index] = settled[i]!;
+    }
+    return results;
   };
 }

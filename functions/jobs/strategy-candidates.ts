@@ -160,7 +160,11 @@ export async function findCandidates(
       .limit(input.limit)
       .for("update", { skipLocked: true });
   const stock = entry ? "free-inventory" : `pool:${input.pool.id}`;
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`ksp:order-candidates:${stock}`}))`);
+  // A custom plan for this transaction's statements: the query's parameters (the pool, its cluster,
+  // the template's labels) decide which index pays, and a prepared statement's generic plan,
+  // chosen blind to them after a few runs, scanned the whole machine table (tens of ms, under the lock).
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`ksp:order-candidates:${stock}`})),
+    set_config('plan_cache_mode', 'force_custom_plan', true)`);
   let rows = await query();
   let claimed = await claimedOf(tx, rows);
   // An order that committed after the statement's snapshot was taken holds machines it still saw as

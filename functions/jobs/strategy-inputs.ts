@@ -1,10 +1,10 @@
 /**
- * Everything one evaluation reads before it decides, in ONE query (the
- * evaluation runs for every strategy and pool every day, so its common path
- * is a read and a write): the strategy, the pool, whether its cluster is
- * live, whether this run already evaluated it, the day of the latest
- * capacity order that counts toward cooldown, and the pool's daily snapshot
- * rows of the lookback window, oldest first.
+ * Everything an evaluation reads before it decides, in ONE query for any
+ * number of targets (the evaluation runs for every strategy and pool every
+ * day; a delivery batch of them is read at once): the strategy, the pool,
+ * whether its cluster is live, whether this run already evaluated it, the
+ * day of the latest capacity order that counts toward cooldown, and the
+ * pool's daily snapshot rows of the lookback window, oldest first.
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client.ts";
@@ -53,14 +53,12 @@ type SnapshotTuple = [string, number, number, number, number, number, number];
 const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(", ");
 
 /**
- * Everything after the target's parameters never changes: rendered once
- * (drizzle/static-sql.ts), so building the statement for each of the day's
- * thousands of evaluations costs a few chunks, not hundreds. `poolJoin`
- * picks one pool, or every pool of the cluster.
+ * Everything after the targets' parameter never changes: rendered once
+ * (drizzle/static-sql.ts), so building the statement costs a few chunks,
+ * not hundreds.
  */
-const inputsOf = (poolJoin: SQL) =>
-  renderOnce(sql`
-  select to_jsonb(s) as strategy,
+const INPUTS = renderOnce(sql`
+  select t.run_key, to_jsonb(s) as strategy,
     jsonb_build_object('id', p.id, 'clusterId', p.cluster_id, 'name', p.name, 'poolType', p.pool_type,
       'hardwareRequirements', p.hardware_requirements) as pool,
     exists (select 1 from clusters c where c.id = p.cluster_id and c.deleted_at is null) as cluster_live,
@@ -82,14 +80,10 @@ const inputsOf = (poolJoin: SQL) =>
         and r.captured_at < t.run_start) as snapshots
   from target t
   join strategies s on s.id = t.strategy_id
-  join node_pools p on ${poolJoin}`);
-
-/** One pool's inputs. */
-const POOL_INPUTS = inputsOf(sql`p.id = t.pool_id and p.cluster_id = t.cluster_id`);
-/** Every pool of the target's cluster: the batch read (strategy-inputs-cache.ts). */
-const CLUSTER_INPUTS = inputsOf(sql`p.cluster_id = t.cluster_id`);
+  join node_pools p on p.id = t.pool_id and p.cluster_id = t.cluster_id`);
 
 interface InputsRow {
+  run_key: string;
   strategy: Record<string, unknown>;
   pool: TargetPool | string;
   cluster_live: boolean;
@@ -100,16 +94,27 @@ interface InputsRow {
 
 const json = <T>(value: unknown): T => (typeof value === "string" ? JSON.parse(value) : value) as T;
 
-const targetOf = (
-  target: StrategyTarget,
-) => sql`with target (strategy_id, cluster_id, pool_id, run_key, run_start) as (
-    values (${target.strategyId}::uuid, ${target.clusterId}::uuid, ${target.poolId}::uuid, ${target.runKey}::text,
-            ${dayStart(target.runKey).toISOString()}::timestamptz))`;
+/** The targets as one JSON parameter: a batch of a hundred is one parameter, not five hundred. */
+const targetsOf = (targets: readonly StrategyTarget[]) => {
+  const rows = targets.map((t) => ({
+    strategy_id: t.strategyId,
+    cluster_id: t.clusterId,
+    pool_id: t.poolId,
+    run_key: t.runKey,
+    run_start: dayStart(t.runKey).toISOString(),
+  }));
+  return sql`with target as (
+    select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as t(strategy_id uuid, cluster_id uuid, pool_id uuid, run_key text, run_start timestamptz))`;
+};
 
 /** The statement alone (EXPLAIN it, or run it). */
-export function evaluationInputsQuery(target: StrategyTarget): SQL {
-  return sql`${targetOf(target)} ${POOL_INPUTS}`;
+function evaluationInputsQuery(targets: readonly StrategyTarget[]): SQL {
+  return sql`${targetsOf(targets)} ${INPUTS}`;
 }
+
+/** Identifies a target among a batch's. */
+export const targetKey = (t: StrategyTarget) => `${t.strategyId}:${t.clusterId}:${t.poolId}:${t.runKey}`;
 
 function inputsFrom(row: InputsRow): EvaluationInputs {
   return {
@@ -130,17 +135,25 @@ function inputsFrom(row: InputsRow): EvaluationInputs {
   };
 }
 
-/** Null when the strategy or the pool (in that cluster) no longer exists. */
-export async function readEvaluationInputs(db: Db, target: StrategyTarget): Promise<EvaluationInputs | null> {
-  const [row] = resultRows<InputsRow>(await db.execute(evaluationInputsQuery(target)));
-  return row ? inputsFrom(row) : null;
-}
-
-/** The inputs of every pool of the target's cluster for the target's strategy and run, by pool id. */
-export async function readClusterInputs(
+/**
+ * The inputs of every target, by targetKey; a target whose strategy or pool (in that cluster) no
+ * longer exists has none.
+ */
+export async function readEvaluationInputs(
   db: Db,
-  target: StrategyTarget,
+  targets: readonly StrategyTarget[],
 ): Promise<Map<string, EvaluationInputs>> {
-  const rows = resultRows<InputsRow>(await db.execute(sql`${targetOf(target)} ${CLUSTER_INPUTS}`));
-  return new Map(rows.map((row) => inputsFrom(row)).map((inputs) => [inputs.pool.id, inputs]));
+  const rows = resultRows<InputsRow>(await db.execute(evaluationInputsQuery(targets)));
+  return new Map(
+    rows.map((row) => {
+      const inputs = inputsFrom(row);
+      const key = targetKey({
+        strategyId: inputs.strategy.id,
+        clusterId: inputs.pool.clusterId,
+        poolId: inputs.pool.id,
+        runKey: row.run_key,
+      });
+      return [key, inputs];
+    }),
+  );
 }

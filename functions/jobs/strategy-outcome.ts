@@ -31,39 +31,51 @@ export interface EvaluationRow {
   observed: object;
 }
 
-/**
- * The row's id, or null when this run already has its row.
- *
- * `durable: false` is for rows that record that nothing happened
- * (below_threshold, cooldown) written on their own: they commit without
- * waiting for the WAL flush (synchronous_commit off for this one
- * transaction, set inside the statement, which is its own transaction). The
- * daily run writes one per strategy and pool, and that flush was most of an
- * evaluation's time; an OS crash within a fraction of a second of the write
- * could lose such a row, never corrupt anything, and losing it loses no
- * decision (there was none to act on). Rows that act (orders, no_stock,
- * errors) always commit durably.
- */
+/** The row's id, or null when this run already has its row. */
 export async function insertEvaluation(
   db: Db,
   target: StrategyTarget,
   row: EvaluationRow,
   now: Date,
-  options: { durable: boolean } = { durable: true },
 ): Promise<string | null> {
-  const relaxed = options.durable
-    ? sql``
-    : sql`with relaxed as (select set_config('synchronous_commit', 'off', true))`;
   const inserted = resultRows<{ id: string }>(
-    await db.execute(sql`${relaxed}
+    await db.execute(sql`
       insert into strategy_evaluations (strategy_id, cluster_id, pool_id, run_key, result, reason, observed, created_at)
-      select ${target.strategyId}::uuid, ${target.clusterId}::uuid, ${target.poolId}::uuid, ${target.runKey},
-             ${row.result}, ${row.reason}, ${JSON.stringify(row.observed)}::jsonb, ${now.toISOString()}::timestamptz
-      ${options.durable ? sql`` : sql`from relaxed`}
+      values (${target.strategyId}::uuid, ${target.clusterId}::uuid, ${target.poolId}::uuid, ${target.runKey},
+             ${row.result}, ${row.reason}, ${JSON.stringify(row.observed)}::jsonb, ${now.toISOString()}::timestamptz)
       on conflict do nothing
       returning id`),
   );
   return inserted[0]?.id ?? null;
+}
+
+/**
+ * Many rows that decide nothing (below_threshold, cooldown), in ONE statement,
+ * so one commit: all of them or none. A row whose run already has one is
+ * left as it is (a redelivered batch writes nothing twice).
+ */
+export async function insertEvaluations(
+  db: Db,
+  rows: readonly { target: StrategyTarget; row: EvaluationRow }[],
+  now: Date,
+): Promise<void> {
+  if (rows.length === 0) return;
+  // one JSON parameter for the lot: a hundred rows bind one value, not eight hundred
+  const values = rows.map(({ target, row }) => ({
+    strategy_id: target.strategyId,
+    cluster_id: target.clusterId,
+    pool_id: target.poolId,
+    run_key: target.runKey,
+    result: row.result,
+    reason: row.reason,
+    observed: row.observed,
+  }));
+  await db.execute(sql`
+    insert into strategy_evaluations (strategy_id, cluster_id, pool_id, run_key, result, reason, observed, created_at)
+    select strategy_id, cluster_id, pool_id, run_key, result, reason, observed, ${now.toISOString()}::timestamptz
+    from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
+      as r(strategy_id uuid, cluster_id uuid, pool_id uuid, run_key text, result text, reason text, observed jsonb)
+    on conflict do nothing`);
 }
 
 /** The order a strategy creates is its own act: its audit row names the strategy. */

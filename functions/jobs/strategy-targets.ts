@@ -3,7 +3,11 @@
  * scope) pair, over pools of live (not deleted) clusters. Scope as
  * services/strategies/strategy-scope.ts defines it: `scopeClusterIds` limits
  * the clusters (empty: all), `scopePoolIds` the pools (empty: all of them).
- * One query, in a stable order.
+ * One query, in a stable order: cluster by cluster, each cluster's
+ * strategies side by side. A delivery batch then mixes strategies, so the
+ * pools that trigger an entry (all drawing on the one free inventory, whose
+ * candidate lock they take in turn: strategy-candidates.ts) are spread over
+ * the batches instead of queued up in the same few.
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client.ts";
@@ -25,7 +29,7 @@ export async function strategyTargets(db: Db): Promise<StrategyPoolPair[]> {
        and (s.scope_pool_ids = '[]'::jsonb or s.scope_pool_ids @> jsonb_build_array(p.id::text))
       join clusters c on c.id = p.cluster_id and c.deleted_at is null
       where s.status = 'enabled'
-      order by s.id, p.cluster_id, p.id`),
+      order by p.cluster_id, s.id, p.id`),
   );
   return rows.map((r) => ({ strategyId: r.strategy_id, clusterId: r.cluster_id, poolId: r.pool_id }));
 }

@@ -1,12 +1,15 @@
 /**
  * Applies the consumer's decisions to a Cloudflare message batch: ack,
  * retry with the backoff delay, or park (log, then ack so Cloudflare stops
- * redelivering; a later issue stores parked messages).
+ * redelivering; a later issue stores parked messages). The whole batch goes
+ * to the consumer at once (it may serve several messages with one query);
+ * each message still gets its own decision.
  */
 
 import type { Logger } from "../../shared/logger.ts";
 import type { MessageBatch } from "../composition/cloudflare.ts";
-import type { Consume } from "./consumer.ts";
+import type { ConsumeBatch } from "./consumer.ts";
+import type { Decision } from "./types.ts";
 
 export interface BatchSummary {
   acked: number;
@@ -16,16 +19,22 @@ export interface BatchSummary {
 
 export async function deliverBatch(
   batch: MessageBatch,
-  consume: Consume,
+  consume: ConsumeBatch,
   logger: Logger,
 ): Promise<BatchSummary> {
   const summary: BatchSummary = { acked: 0, retried: 0, parked: 0 };
-  for (const message of batch.messages) {
-    const decision = await consume(message.body, message.attempts).catch((err: unknown) => ({
-      action: "retry" as const,
-      delaySeconds: 1,
-      reason: err instanceof Error ? err.message : String(err),
-    }));
+  const decisions = await consume(batch.messages.map((m) => ({ body: m.body, attempts: m.attempts }))).catch(
+    (err: unknown) =>
+      batch.messages.map(
+        (): Decision => ({
+          action: "retry",
+          delaySeconds: 1,
+          reason: err instanceof Error ? err.message : String(err),
+        }),
+      ),
+  );
+  for (const [i, message] of batch.messages.entries()) {
+    const decision = decisions[i]!;
     if (decision.action === "ack") {
       message.ack();
       summary.acked++;

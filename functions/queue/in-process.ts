@@ -1,14 +1,15 @@
 /**
  * The Node stand-in for a Cloudflare Queue, with the same semantics: bodies
- * are copied on send, each delivery counts an attempt, failures come back
- * after the consumer's backoff, and parked messages are kept aside (and
- * logged) instead of being retried forever. Lost on restart, like any
- * in-memory state of the embedded deployment.
+ * are copied on send, due messages are delivered in batches of up to
+ * `batchSize` (wrangler.toml's max_batch_size), each delivery counts an
+ * attempt, failures come back after the consumer's backoff, and parked
+ * messages are kept aside (and logged) instead of being retried forever.
+ * Lost on restart, like any in-memory state of the embedded deployment.
  */
 import type { Clock } from "../../shared/clock.ts";
 import type { Logger } from "../../shared/logger.ts";
-import type { Consume } from "./consumer.ts";
-import type { JobMessage, JobQueue, SendOptions } from "./types.ts";
+import { type Consume, type ConsumeBatch, DEFAULT_BATCH_SIZE } from "./consumer.ts";
+import type { Decision, JobMessage, JobQueue, SendOptions } from "./types.ts";
 
 interface Pending {
   id: string;
@@ -24,15 +25,42 @@ export interface ParkedMessage {
   reason: string;
 }
 
+/** A consumer that threw instead of deciding: the message comes back shortly. */
+const failedDelivery = (err: unknown): Decision => ({
+  action: "retry",
+  delaySeconds: 1,
+  reason: String(err),
+});
+
+/** The consumer: a batch consumer (as the Worker's), or one that takes one message at a time. */
+type Consumer = { consumeBatch: ConsumeBatch; consume?: never } | { consume: Consume; consumeBatch?: never };
+
+export type InProcessQueueDeps = Consumer & {
+  clock: Clock;
+  logger: Logger;
+  maxParked?: number;
+  batchSize?: number;
+};
+
 export class InProcessQueue implements JobQueue {
   readonly #pending: Pending[] = [];
   readonly #parked: ParkedMessage[] = [];
+  readonly #consume: ConsumeBatch;
   #timer: ReturnType<typeof setInterval> | undefined;
   #draining: Promise<number> | undefined;
 
-  constructor(
-    private readonly deps: { clock: Clock; logger: Logger; consume: Consume; maxParked?: number },
-  ) {}
+  constructor(private readonly deps: InProcessQueueDeps) {
+    const { consume } = deps;
+    this.#consume =
+      deps.consumeBatch ??
+      (async (deliveries) => {
+        const decisions: Decision[] = [];
+        for (const d of deliveries) {
+          decisions.push(await consume!(d.body, d.attempts).catch((err: unknown) => failedDelivery(err)));
+        }
+        return decisions;
+      });
+  }
 
   async send(body: JobMessage, options: SendOptions = {}): Promise<void> {
     await this.sendBatch([body], options);
@@ -45,7 +73,7 @@ export class InProcessQueue implements JobQueue {
     for (const body of copies) this.#pending.push({ id: crypto.randomUUID(), body, attempts: 0, visibleAt });
   }
 
-  /** Delivers every message that is due now, one at a time; returns how many were delivered. */
+  /** Delivers every message that is due now, batch after batch; returns how many were delivered. */
   processDue(): Promise<number> {
     this.#draining ??= this.#drain().finally(() => {
       this.#draining = undefined;
@@ -57,12 +85,23 @@ export class InProcessQueue implements JobQueue {
     // Only what is due now: a message retried during this pass waits for the next one.
     const now = this.deps.clock.now().getTime();
     const due = this.#pending.filter((m) => m.visibleAt <= now);
-    for (const message of due) {
+    const size = this.deps.batchSize ?? DEFAULT_BATCH_SIZE;
+    for (let start = 0; start < due.length; start += size) {
+      await this.#deliver(due.slice(start, start + size));
+    }
+    return due.length;
+  }
+
+  async #deliver(batch: Pending[]): Promise<void> {
+    for (const message of batch) {
       this.#pending.splice(this.#pending.indexOf(message), 1);
       message.attempts++;
-      const decision = await this.deps
-        .consume(structuredClone(message.body), message.attempts)
-        .catch((err: unknown) => ({ action: "retry" as const, delaySeconds: 1, reason: String(err) }));
+    }
+    const decisions = await this.#consume(
+      batch.map((m) => ({ body: structuredClone(m.body), attempts: m.attempts })),
+    ).catch((err: unknown) => batch.map(() => failedDelivery(err)));
+    for (const [i, message] of batch.entries()) {
+      const decision = decisions[i]!;
       if (decision.action === "retry") {
         message.visibleAt = this.deps.clock.now().getTime() + Math.max(1, decision.delaySeconds) * 1000;
         this.#pending.push(message);
@@ -70,7 +109,6 @@ export class InProcessQueue implements JobQueue {
         this.#park(message, decision.reason);
       }
     }
-    return due.length;
   }
 
   #park(message: Pending, reason: string): void {

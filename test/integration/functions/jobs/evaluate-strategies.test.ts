@@ -67,8 +67,12 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
     beforeAll(async () => {
       if (driver === "node-postgres") recordUsage("service", "postgres");
       api = await startTestApi({ driver, clock, policy: { strategyEvaluationHourUtc: EVALUATION_HOUR } });
-      let consume: ReturnType<typeof wireJobs>["consume"] | undefined;
-      queue = new InProcessQueue({ clock, logger: api.deps.logger, consume: (b, a) => consume!(b, a) });
+      let consumeBatch: ReturnType<typeof wireJobs>["consumeBatch"] | undefined;
+      queue = new InProcessQueue({
+        clock,
+        logger: api.deps.logger,
+        consumeBatch: (deliveries) => consumeBatch!(deliveries),
+      });
       // the fan-out's messages are recorded on their way into the queue
       const recording: JobQueue = {
         send: async (body, options) => {
@@ -85,7 +89,7 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
         queue: recording,
         registry: new JobRegistry([evaluateStrategiesJob]),
       });
-      consume = jobs.consume;
+      consumeBatch = jobs.consumeBatch;
       ctx = testContext(db(), { clock, coordination: api.deps.coordination });
       // whoever is on duty hears about every event: one outbox row per event
       await db()
@@ -384,7 +388,7 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
       expect(await outbox("stock.empty", `${s.id}:${pool.id}:${RUN_KEY}`)).toHaveLength(1);
     });
 
-    it("decides on a fresh read whatever the cluster's batch read saw: an order made meanwhile starts the cooldown", async () => {
+    it("decides on a fresh read: an order made since the previous message starts the cooldown", async () => {
       const first = await hotPool();
       const second = await seedPool(db(), first.clusterId);
       await dailySnapshots(second, Array(3).fill({ cpu: 15_000, allocatable: 16_000 }));
@@ -397,7 +401,6 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
         entryTemplateId: await template(label("tier", "copper")),
       });
 
-      // the first message reads both pools in one batch
       expect(await jobs.consume(message(s.id, first), 1)).toEqual({ action: "ack" });
       expect(await ordersOf(first.id)).toHaveLength(1);
       // meanwhile someone orders for the second pool and ignores it: it counts toward cooldown
@@ -423,6 +426,123 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
       expect(await ordersOf(second.id)).toEqual([
         expect.objectContaining({ id: order.id, status: "ignored" }),
       ]);
+    });
+
+    async function coldPool() {
+      const cluster = await seedCluster(db());
+      const pool = await seedPool(db(), cluster.id);
+      await dailySnapshots(pool, Array(3).fill({ cpu: 1_000, allocatable: 16_000 }));
+      return pool;
+    }
+
+    /** A delivery batch as the queue hands it over: every message at the same attempt. */
+    const deliver = (bodies: JobMessage[], attempts = 1) =>
+      jobs.consumeBatch(bodies.map((body) => ({ body, attempts })));
+
+    it("a delivery batch: rows for all in one go, a triggering pool's order beside them; a redelivered batch creates nothing twice", async () => {
+      const cold = await coldPool();
+      const waiting = await hotPool();
+      await orderYesterday(waiting, "ignored");
+      const hot = await hotPool();
+      const iron = await machine({ labels: { tier: "iron" } });
+      const gone = await hotPool();
+      const tin = await template(label("tier", "tin"));
+      const coldStrategy = await strategy(cold, { entryTemplateId: tin });
+      const waitingStrategy = await strategy(waiting, { cooldownDays: 3, entryTemplateId: tin });
+      const hotStrategy = await strategy(hot, {
+        maxDevices: 1,
+        entryTemplateId: await template(label("tier", "iron")),
+      });
+      const disabled = await strategy(gone, { status: "disabled", entryTemplateId: tin });
+      const batch = [
+        message(coldStrategy.id, cold),
+        message(waitingStrategy.id, waiting),
+        message(hotStrategy.id, hot),
+        message(disabled.id, gone),
+      ];
+
+      expect(await deliver(batch)).toEqual(Array(4).fill({ action: "ack" }));
+
+      const results = async () =>
+        (
+          await db()
+            .select()
+            .from(strategyEvaluations)
+            .where(
+              inArray(strategyEvaluations.strategyId, [
+                coldStrategy.id,
+                waitingStrategy.id,
+                hotStrategy.id,
+                disabled.id,
+              ]),
+            )
+        )
+          .map((r) => `${r.poolId}:${r.result}`)
+          .sort();
+      const expected = [
+        `${cold.id}:below_threshold`,
+        `${waiting.id}:cooldown`,
+        `${hot.id}:order_created`,
+      ].sort();
+      expect(await results()).toEqual(expected);
+      const [order, ...more] = await ordersOf(hot.id);
+      expect(more).toHaveLength(0);
+      expect(await devicesOf(order!.id)).toEqual([iron.id]);
+      expect(await outbox("order.created", order!.id)).toHaveLength(1);
+
+      // the whole batch again (its acks were lost): acknowledged, nothing new
+      expect(await deliver(batch, 2)).toEqual(Array(4).fill({ action: "ack" }));
+      expect(await results()).toEqual(expected);
+      expect(await ordersOf(hot.id)).toHaveLength(1);
+      expect(await outbox("order.created", order!.id)).toHaveLength(1);
+    });
+
+    it("a failing bulk write retries its messages with no row written, while the batch's triggering pool still gets its order", async () => {
+      const cold = await coldPool();
+      const waiting = await hotPool();
+      await orderYesterday(waiting, "ignored");
+      const hot = await hotPool();
+      const zinc = await machine({ labels: { tier: "zinc" } });
+      const lead = await template(label("tier", "lead"));
+      const coldStrategy = await strategy(cold, { entryTemplateId: lead });
+      const waitingStrategy = await strategy(waiting, { cooldownDays: 3, entryTemplateId: lead });
+      const hotStrategy = await strategy(hot, {
+        maxDevices: 1,
+        entryTemplateId: await template(label("tier", "zinc")),
+      });
+      const batch = [
+        message(coldStrategy.id, cold),
+        message(waitingStrategy.id, waiting),
+        message(hotStrategy.id, hot),
+      ];
+      // only below_threshold rows fail: the cooldown row of the same insert must not be left behind
+      await db().execute(sql`create function ksp_test_fail_rows() returns trigger language plpgsql as
+      $$ begin raise exception 'history unavailable'; end $$`);
+      await db().execute(
+        sql`create trigger ksp_test_fail_rows before insert on strategy_evaluations
+          for each row when (new.result = 'below_threshold') execute function ksp_test_fail_rows()`,
+      );
+      try {
+        expect(await deliver(batch)).toEqual([
+          { action: "retry", delaySeconds: 5, reason: expect.stringContaining("insert into") },
+          { action: "retry", delaySeconds: 5, reason: expect.stringContaining("insert into") },
+          { action: "ack" },
+        ]);
+        expect(await evaluationsOf(coldStrategy.id)).toHaveLength(0);
+        expect(await evaluationsOf(waitingStrategy.id)).toHaveLength(0);
+        const [order] = await ordersOf(hot.id);
+        expect(await devicesOf(order!.id)).toEqual([zinc.id]);
+        expect(await evaluationsOf(hotStrategy.id)).toMatchObject([{ result: "order_created" }]);
+      } finally {
+        await db().execute(sql`drop trigger ksp_test_fail_rows on strategy_evaluations`);
+        await db().execute(sql`drop function ksp_test_fail_rows()`);
+      }
+
+      // the retry: the two rows, and still one order
+      expect(await deliver(batch, 2)).toEqual(Array(3).fill({ action: "ack" }));
+      expect(await evaluationsOf(coldStrategy.id)).toMatchObject([{ result: "below_threshold" }]);
+      expect(await evaluationsOf(waitingStrategy.id)).toMatchObject([{ result: "cooldown" }]);
+      expect(await ordersOf(hot.id)).toHaveLength(1);
     });
 
     it("no template and no matching policy: an error row that says so, and no order", async () => {

@@ -49,10 +49,14 @@ describe.skipIf(!ok)("scheduled jobs", () => {
       clock,
       policy: { reservationTtlMs: TTL_MS, heartbeatOfflineMs: OFFLINE_MS, retentionMs: RETENTION_MS },
     });
-    let consume: ReturnType<typeof wireJobs>["consume"] | undefined;
-    queue = new InProcessQueue({ clock, logger: api.deps.logger, consume: (b, a) => consume!(b, a) });
+    let consumeBatch: ReturnType<typeof wireJobs>["consumeBatch"] | undefined;
+    queue = new InProcessQueue({
+      clock,
+      logger: api.deps.logger,
+      consumeBatch: (deliveries) => consumeBatch!(deliveries),
+    });
     jobs = wireJobs({ app: api.deps, queue, registry: defaultJobRegistry() });
-    consume = jobs.consume;
+    consumeBatch = jobs.consumeBatch;
   });
   afterAll(() => api?.close());
 

@@ -180,7 +180,7 @@ describe("per-cluster fan-out messages", () => {
 
 describe("Cloudflare batch delivery", () => {
   it("acks, retries with a delay, and parks (log + ack)", async () => {
-    const { consume, deps } = setup([
+    const { consumeBatch, deps } = setup([
       job("ok", async () => {}),
       job("bad", async () => {
         throw new Error("down");
@@ -205,7 +205,7 @@ describe("Cloudflare batch delivery", () => {
       ackAll: () => calls.push("ackAll"),
       retryAll: () => calls.push("retryAll"),
     };
-    expect(await deliverBatch(batch, consume, deps.logger)).toEqual({ acked: 1, retried: 1, parked: 1 });
+    expect(await deliverBatch(batch, consumeBatch, deps.logger)).toEqual({ acked: 1, retried: 1, parked: 1 });
     expect(calls).toEqual(["m1:ack", "m2:retry:10", "m3:ack"]);
     expect(deps.logger.lines.find((l) => l.msg === "queue message parked")).toMatchObject({
       id: "m3",

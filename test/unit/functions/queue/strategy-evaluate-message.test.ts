@@ -1,6 +1,6 @@
 /** The `strategy.evaluate` message on the wire: what the consumer accepts, and what it parks unread. */
 import { describe, expect, it } from "vitest";
-import { createConsumer } from "../../../../functions/queue/consumer.ts";
+import { consumeOne, createConsumer, oneAtATime } from "../../../../functions/queue/consumer.ts";
 import { JobMessageSchema } from "../../../../functions/queue/types.ts";
 import { createMemoryLogger } from "../../../../shared/logger.ts";
 
@@ -29,7 +29,9 @@ describe("strategy.evaluate messages", () => {
 
   it("the consumer parks a malformed one without calling the handler", async () => {
     let handled = 0;
-    const consume = createConsumer({ handle: async () => void handled++, logger: createMemoryLogger() });
+    const consume = consumeOne(
+      createConsumer({ handle: oneAtATime(async () => void handled++), logger: createMemoryLogger() }),
+    );
     expect(await consume({ ...message, runKey: "yesterday" }, 1)).toMatchObject({ action: "park" });
     expect(await consume(message, 1)).toEqual({ action: "ack" });
     expect(handled).toBe(1);
