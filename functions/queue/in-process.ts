@@ -8,7 +8,7 @@
  */
 import type { Clock } from "../../shared/clock.ts";
 import type { Logger } from "../../shared/logger.ts";
-import { type Consume, type ConsumeBatch, DEFAULT_BATCH_SIZE } from "./consumer.ts";
+import { type ConsumeBatch, DEFAULT_BATCH_SIZE } from "./consumer.ts";
 import type { Decision, JobMessage, JobQueue, SendOptions } from "./types.ts";
 
 interface Pending {
@@ -32,15 +32,14 @@ const failedDelivery = (err: unknown): Decision => ({
   reason: String(err),
 });
 
-/** The consumer: a batch consumer (as the Worker's), or one that takes one message at a time. */
-type Consumer = { consumeBatch: ConsumeBatch; consume?: never } | { consume: Consume; consumeBatch?: never };
-
-export type InProcessQueueDeps = Consumer & {
+export interface InProcessQueueDeps {
+  /** the same batch consumer the Worker's queue() handler calls */
+  consumeBatch: ConsumeBatch;
   clock: Clock;
   logger: Logger;
   maxParked?: number;
   batchSize?: number;
-};
+}
 
 export class InProcessQueue implements JobQueue {
   readonly #pending: Pending[] = [];
@@ -50,16 +49,7 @@ export class InProcessQueue implements JobQueue {
   #draining: Promise<number> | undefined;
 
   constructor(private readonly deps: InProcessQueueDeps) {
-    const { consume } = deps;
-    this.#consume =
-      deps.consumeBatch ??
-      (async (deliveries) => {
-        const decisions: Decision[] = [];
-        for (const d of deliveries) {
-          decisions.push(await consume!(d.body, d.attempts).catch((err: unknown) => failedDelivery(err)));
-        }
-        return decisions;
-      });
+    this.#consume = deps.consumeBatch;
   }
 
   async send(body: JobMessage, options: SendOptions = {}): Promise<void> {

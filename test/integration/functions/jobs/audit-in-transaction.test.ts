@@ -21,6 +21,7 @@ import { startTestApi, type TestApi } from "../../../support/api.ts";
 import { refusingAuditWrites } from "../../../support/audit-refusal.ts";
 import { seedCluster, seedMachines, seedPool, testContext } from "../../../support/fixtures.ts";
 import { requirePostgres } from "../../../support/postgres.ts";
+import { consumeEach } from "../../../support/queue-consumers.ts";
 import { auditRowsOf } from "../../../support/service-rows.ts";
 
 const ok = await requirePostgres();
@@ -84,7 +85,7 @@ describe.skipIf(!ok)("jobs audit inside their transaction", () => {
     const queue = new InProcessQueue({
       clock,
       logger: api.deps.logger,
-      consume: async () => ({ action: "ack" }),
+      consumeBatch: consumeEach(async () => ({ action: "ack" })),
     });
     const jobs = wireJobs({ app: api.deps, queue });
     const job = jobs.runner.registry.get(EXPIRE_RESERVATIONS_JOB)!;

@@ -41,6 +41,7 @@ import { startTestApi, TEST_API_DRIVERS, type TestApi } from "../../../support/a
 import { seedCluster, seedMachine, testContext } from "../../../support/fixtures.ts";
 import { ManualTime } from "../../../support/manual-time.ts";
 import { requirePostgres } from "../../../support/postgres.ts";
+import { consumeEach } from "../../../support/queue-consumers.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../../../support/webhook-receiver.ts";
 
 const ok = await requirePostgres();
@@ -184,7 +185,7 @@ describe.each(TEST_API_DRIVERS)("dispatch-notifications on %s", (driver) => {
       const queue = new InProcessQueue({
         clock: time,
         logger: api.deps.logger,
-        consume: async () => ({ action: "ack" as const }),
+        consumeBatch: consumeEach(async () => ({ action: "ack" as const })),
       });
       const { runner } = wireJobs({
         app: api.deps,

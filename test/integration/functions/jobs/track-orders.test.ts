@@ -16,7 +16,6 @@ import { TRACK_ORDERS_JOB, trackOrdersJob } from "../../../../functions/jobs/tra
 import { InProcessQueue } from "../../../../functions/queue/in-process.ts";
 import { startTestApi, TEST_API_DRIVERS, type TestApi } from "../../../support/api.ts";
 import { seedMachines } from "../../../support/fixtures.ts";
-import { requirePostgres } from "../../../support/postgres.ts";
 import {
   agentReports,
   machineRow,
@@ -25,7 +24,9 @@ import {
   orderWorld,
   outboxOf,
   subscribeToOrders,
-} from "../routes/v1/orders/order-fixtures.ts";
+} from "../../../support/orders/order-fixtures.ts";
+import { requirePostgres } from "../../../support/postgres.ts";
+import { consumeEach } from "../../../support/queue-consumers.ts";
 
 const ok = await requirePostgres();
 
@@ -41,7 +42,7 @@ describe.each(TEST_API_DRIVERS)("track-orders job on %s", (driver) => {
       const queue = new InProcessQueue({
         clock: api.deps.clock,
         logger: api.deps.logger,
-        consume: async () => ({ action: "ack" as const }),
+        consumeBatch: consumeEach(async () => ({ action: "ack" as const })),
       });
       const deps = { app: api.deps, registry: new JobRegistry([trackOrdersJob]), queue };
       runTracker = () => runJob(deps, trackOrdersJob, "test");

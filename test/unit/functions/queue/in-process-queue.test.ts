@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { InProcessQueue } from "../../../../functions/queue/in-process.ts";
 import type { Decision, JobMessage } from "../../../../functions/queue/types.ts";
 import { testDeps } from "../../../support/app-test-deps.ts";
+import { consumeEach } from "../../../support/queue-consumers.ts";
 
 function queueWith(decide: (body: unknown, attempts: number) => Decision = () => ({ action: "ack" })) {
   const deps = testDeps();
@@ -14,10 +15,10 @@ function queueWith(decide: (body: unknown, attempts: number) => Decision = () =>
   const queue = new InProcessQueue({
     clock: deps.clock,
     logger: deps.logger,
-    consume: async (body, attempts) => {
+    consumeBatch: consumeEach(async (body, attempts) => {
       seen.push({ body, attempts });
       return decide(body, attempts);
-    },
+    }),
   });
   return { queue, seen, clock: deps.clock };
 }

@@ -14,6 +14,7 @@ import {
 import { InProcessQueue } from "../../../../functions/queue/in-process.ts";
 import type { JobQueue } from "../../../../functions/queue/types.ts";
 import { testDeps } from "../../../support/app-test-deps.ts";
+import { consumeEach } from "../../../support/queue-consumers.ts";
 
 const policy: RetryPolicy = { maxAttempts: 3, baseDelaySeconds: 5, maxDelaySeconds: 60 };
 
@@ -138,7 +139,7 @@ describe("per-cluster fan-out messages", () => {
 
   it("retries a failing cluster message with backoff and parks it after maxAttempts", async () => {
     let calls = 0;
-    const { deps, consume } = setup([
+    const { deps, consumeBatch } = setup([
       {
         ...job("fan", async () => {}),
         runForCluster: async () => {
@@ -147,7 +148,7 @@ describe("per-cluster fan-out messages", () => {
         },
       },
     ]);
-    const queue = new InProcessQueue({ clock: deps.clock, logger: deps.logger, consume });
+    const queue = new InProcessQueue({ clock: deps.clock, logger: deps.logger, consumeBatch });
     await queue.send({ type: "job.cluster", job: "fan", clusterId });
     expect(await queue.processDue()).toBe(1);
     deps.clock.advance(5_000);
@@ -217,14 +218,14 @@ describe("Cloudflare batch delivery", () => {
 describe("in-process queue", () => {
   it("has the Cloudflare semantics: delay, attempts, backoff, parking", async () => {
     let failures = 0;
-    const { deps, consume } = setup([
+    const { deps, consumeBatch } = setup([
       job("bad", async () => {
         failures++;
         throw new Error("always");
       }),
       job("ok", async () => {}),
     ]);
-    const queue = new InProcessQueue({ clock: deps.clock, logger: deps.logger, consume });
+    const queue = new InProcessQueue({ clock: deps.clock, logger: deps.logger, consumeBatch });
     await queue.send({ type: "job.run", job: "ok" }, { delaySeconds: 30 });
     await queue.send({ type: "job.run", job: "bad" });
 
@@ -249,10 +250,10 @@ describe("in-process queue", () => {
     const queue = new InProcessQueue({
       clock: deps.clock,
       logger: deps.logger,
-      consume: async (body) => {
+      consumeBatch: consumeEach(async (body) => {
         seen.push(body);
         return { action: "ack" };
-      },
+      }),
     });
     const body = { type: "job.run" as const, job: "a" };
     await queue.send(body);

@@ -15,7 +15,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLogs } from "../../../../../../drizzle/schema/index.ts";
 import { startTestApi, TEST_API_DRIVERS, type TestApi } from "../../../../../support/api.ts";
 import { seedMachine, seedMachines } from "../../../../../support/fixtures.ts";
-import { requirePostgres } from "../../../../../support/postgres.ts";
 import {
   agentReports,
   machineRow,
@@ -25,7 +24,8 @@ import {
   outboxOf,
   subscribeToOrders,
   track,
-} from "../orders/order-fixtures.ts";
+} from "../../../../../support/orders/order-fixtures.ts";
+import { requirePostgres } from "../../../../../support/postgres.ts";
 
 const ok = await requirePostgres();
 

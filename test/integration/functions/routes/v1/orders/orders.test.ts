@@ -15,7 +15,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLogs, ORDER_STATUSES, orders } from "../../../../../../drizzle/schema/index.ts";
 import { startTestApi, TEST_API_DRIVERS, type TestApi } from "../../../../../support/api.ts";
 import { seedCluster, seedMachine, seedMachines, seedPool } from "../../../../../support/fixtures.ts";
-import { requirePostgres } from "../../../../../support/postgres.ts";
 import {
   agentReports,
   machineRow,
@@ -26,7 +25,8 @@ import {
   stateVersion,
   subscribeToOrders,
   track,
-} from "./order-fixtures.ts";
+} from "../../../../../support/orders/order-fixtures.ts";
+import { requirePostgres } from "../../../../../support/postgres.ts";
 
 const ok = await requirePostgres();
 

@@ -7,7 +7,12 @@ import {
 } from "../../../../../../functions/services/strategies/evaluation/assess.ts";
 import { cooldownDaysLeft } from "../../../../../../functions/services/strategies/evaluation/cooldown.ts";
 import type { StrategyRules } from "../../../../../../functions/services/strategies/evaluation/types.ts";
-import { cpuUsage, days, type Load, memoryUsage } from "./figures.ts";
+import {
+  cpuUsage,
+  days,
+  type Load,
+  memoryUsage,
+} from "../../../../../support/strategies/evaluation-figures.ts";
 
 const RUN_DAY = "2026-01-10";
 const LAST = "2026-01-09";

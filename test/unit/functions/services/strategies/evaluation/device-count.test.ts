@@ -13,7 +13,7 @@ import type {
   CandidateMachine,
   StrategyRules,
 } from "../../../../../../functions/services/strategies/evaluation/types.ts";
-import { cpuUsage, day, memoryUsage } from "./figures.ts";
+import { cpuUsage, day, memoryUsage } from "../../../../../support/strategies/evaluation-figures.ts";
 
 let n = 0;
 function machine(cpuCores: number, memoryBytes: number, inPoolFigures = false): CandidateMachine {

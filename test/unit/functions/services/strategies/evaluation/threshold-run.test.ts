@@ -6,7 +6,7 @@ import type {
   DailyFigures,
   MetricRule,
 } from "../../../../../../functions/services/strategies/evaluation/types.ts";
-import { cpuUsage, days, type Load } from "./figures.ts";
+import { cpuUsage, days, type Load } from "../../../../../support/strategies/evaluation-figures.ts";
 
 const LAST = "2026-01-09";
 const hot = (cpuUse: number): Load => ({ cpuUse });

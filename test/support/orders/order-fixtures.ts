@@ -14,10 +14,10 @@ import {
   type NewNodePool,
   notifications,
   subscriptions,
-} from "../../../../../../drizzle/schema/index.ts";
-import { trackOrders } from "../../../../../../functions/services/orders/track-orders.ts";
-import type { TestApi } from "../../../../../support/api.ts";
-import { seedCluster, seedPool, testContext } from "../../../../../support/fixtures.ts";
+} from "../../../drizzle/schema/index.ts";
+import { trackOrders } from "../../../functions/services/orders/track-orders.ts";
+import type { TestApi } from "../api.ts";
+import { seedCluster, seedPool, testContext } from "../fixtures.ts";
 
 export interface OrderWorld {
   clusterId: string;

@@ -3,10 +3,7 @@
  * (10,000 millicores) and 1,000 bytes of memory allocatable, so a load of
  * 9,000 millicores is 90 % and 950 bytes 95 %.
  */
-import type {
-  DailyFigures,
-  MetricRule,
-} from "../../../../../../functions/services/strategies/evaluation/types.ts";
+import type { DailyFigures, MetricRule } from "../../../functions/services/strategies/evaluation/types.ts";
 
 export const CPU = 10_000;
 export const MEMORY = 1_000;
