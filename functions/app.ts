@@ -1,6 +1,6 @@
 /**
  * The HTTP application, identical on Node and Workers. Middleware order:
- * request id → access log → 405 detection → declared body size (reads
+ * request id → access log → request metrics → 405 detection → declared body size (reads
  * nothing) → request scope → [outside /v1: streamed body size] → route; /v1
  * adds authentication, rate limits, streamed body size and audit, in that
  * order, so no body is read for a caller who is refused. Errors from any of
@@ -20,8 +20,10 @@ import {
   validationHook,
 } from "./middleware/error-handler.ts";
 import { requestId } from "./middleware/request-id.ts";
+import { requestMetrics } from "./middleware/request-metrics.ts";
 import { requestScope } from "./middleware/request-scope.ts";
 import { registerHealthz } from "./routes/healthz.ts";
+import { registerMetrics } from "./routes/metrics.ts";
 import { registerOpenApiJson } from "./routes/openapi-json.ts";
 import { registerReadyz } from "./routes/readyz.ts";
 import { registerV1 } from "./routes/v1/index.ts";
@@ -37,6 +39,7 @@ export function createApp(deps: AppDeps): App {
 
   app.use("*", requestId());
   app.use("*", accessLog(deps.logger));
+  app.use("*", requestMetrics(deps.metrics));
   app.use("*", methodNotAllowed<AppEnv>({ app, onMethodNotAllowed: methodNotAllowedResponse }));
   const limits: BodyLimits = {
     maxBytes: deps.config.maxBodyBytes,
@@ -54,6 +57,7 @@ export function createApp(deps: AppDeps): App {
 
   registerHealthz(app);
   registerReadyz(app);
+  registerMetrics(app, { metrics: deps.metrics, token: deps.config.metricsToken });
   registerOpenApiJson(app);
   registerV1(app, { limitPerMinute: deps.config.policy.rateLimitPerMinute, bodyLimit: streamedBodyLimit });
   return app;

@@ -124,6 +124,8 @@ const nodeSchema = z.object({
   KSP_SCHEDULER_INTERVAL_SECONDS: optional(intIn(1, 86_400)),
   // Proxies in front of this server that append to X-Forwarded-For; 0 trusts only the socket.
   KSP_TRUSTED_PROXIES: optional(intIn(0, 10)),
+  // A scraper's bearer token for GET /metrics; long enough not to be guessed.
+  KSP_METRICS_TOKEN: optional(z.string().min(16, { message: "must be at least 16 characters" })),
 });
 
 const workerSchema = z.object({
@@ -189,6 +191,8 @@ export interface NodeSettings extends SharedSettings {
   schedulerIntervalMs: number;
   /** X-Forwarded-For entries (from the right) written by proxies we trust; 0: the socket's peer */
   trustedProxies: number;
+  /** required as a bearer token by GET /metrics when set */
+  metricsToken: string | undefined;
 }
 
 export interface WorkerSettings extends SharedSettings {
@@ -259,6 +263,7 @@ export function parseNodeEnv(raw: Record<string, string | undefined>): EnvResult
       adminToken: env.KSP_ADMIN_TOKEN,
       schedulerIntervalMs: (env.KSP_SCHEDULER_INTERVAL_SECONDS ?? DEFAULT_SCHEDULER_INTERVAL_SECONDS) * 1000,
       trustedProxies: env.KSP_TRUSTED_PROXIES ?? 0,
+      metricsToken: env.KSP_METRICS_TOKEN,
       logLevel: env.LOG_LEVEL ?? "info",
       coordinationPrefix: env.KSP_COORDINATION_PREFIX ?? DEFAULT_COORDINATION_PREFIX,
       maxBodyBytes: env.KSP_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES,

@@ -16,6 +16,7 @@ import { createApp } from "../functions/app.ts";
 import { type AppDeps, DEFAULT_READY_CHECK_TIMEOUT_MS } from "../functions/composition/types.ts";
 import { nodeClientAddress } from "../functions/http/client-address.ts";
 import { MemoryCoordination } from "../functions/lib/coordination/memory.ts";
+import { noopMetrics } from "../functions/lib/metrics/noop.ts";
 import { webhookTransport } from "../functions/lib/webhooks/transport.ts";
 import { DEFAULT_POLICY } from "../functions/policy.ts";
 import { systemClock } from "../shared/clock.ts";
@@ -46,6 +47,7 @@ function documentOnlyDeps(): AppDeps {
     logger: createLogger({ level: "error", sink: () => {} }),
     clientAddress: nodeClientAddress(0),
     webhooks: webhookTransport({ qstash: undefined, signingKeys: undefined, emailWebhookUrl: undefined }),
+    metrics: noopMetrics,
     config: {
       maxBodyBytes: 1024 * 1024,
       maxImportBytes: 16 * 1024 * 1024,

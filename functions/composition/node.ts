@@ -16,6 +16,7 @@ import { type IntervalScheduler, startIntervalScheduler } from "../jobs/schedule
 import { MemoryCoordination } from "../lib/coordination/memory.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
 import { UpstashCoordination } from "../lib/coordination/upstash.ts";
+import { createPrometheusMetrics } from "../lib/metrics/prometheus.ts";
 import { type WebhookSettings, webhookTransport } from "../lib/webhooks/transport.ts";
 import { InProcessQueue } from "../queue/in-process.ts";
 import { type EnsureAdminTokenResult, ensureAdminToken } from "../services/bootstrap/ensure-admin-token.ts";
@@ -82,6 +83,7 @@ export async function composeNode(
     const coordination = coordinationFor(settings, clock);
     const webhooks = webhookTransport(await webhookSettingsFor(settings, logger));
     if (!webhooks.publisher) logger.warn(NO_WEBHOOK_TRANSPORT_WARNING);
+    const metrics = createPrometheusMetrics();
     const deps: AppDeps = {
       databases: sharedDatabaseSource(database),
       coordination,
@@ -93,8 +95,10 @@ export async function composeNode(
         maxImportBytes: settings.maxImportBytes,
         readyCheckTimeoutMs: DEFAULT_READY_CHECK_TIMEOUT_MS,
         policy: settings.policy,
+        metricsToken: settings.metricsToken,
       },
       webhooks,
+      metrics,
     };
     const adminToken = await ensureAdminToken({
       ctx: { db: database.db, clock, logger, coordination, requestId: "startup", actor: "system" },
@@ -110,6 +114,7 @@ export async function composeNode(
     });
     const jobs = wireJobs({ app: deps, queue });
     consumeBatch = jobs.consumeBatch;
+    metrics.watchQueueDepth(() => queue.pendingCount);
 
     let scheduler: IntervalScheduler | undefined;
     let closing: Promise<void> | undefined;

@@ -8,6 +8,7 @@ import type { Clock } from "../../shared/clock.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { ClientAddress } from "../http/client-address.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
+import type { ControlPlaneMetrics } from "../lib/metrics/types.ts";
 import type { WebhookTransport } from "../lib/webhooks/transport.ts";
 import type { PolicySettings } from "../policy.ts";
 
@@ -34,6 +35,8 @@ export interface AppConfig {
   maxImportBytes: number;
   /** Upper bound for each /readyz check. */
   readyCheckTimeoutMs: number;
+  /** Bearer token GET /metrics requires (KSP_METRICS_TOKEN); undefined: open, like /healthz. */
+  metricsToken?: string;
   policy: PolicySettings;
 }
 
@@ -47,6 +50,8 @@ export interface AppDeps {
   config: AppConfig;
   /** outbound notifications and the keys inbound hooks are verified with */
   webhooks: WebhookTransport;
+  /** Prometheus on Node, the no-op on Workers (lib/metrics/). */
+  metrics: ControlPlaneMetrics;
 }
 
 export const DEFAULT_READY_CHECK_TIMEOUT_MS = 2_000;

@@ -13,6 +13,7 @@ import { type App, createApp } from "../app.ts";
 import type { WorkerSettings } from "../env.ts";
 import { workersClientAddress } from "../http/client-address.ts";
 import { UpstashCoordination } from "../lib/coordination/upstash.ts";
+import { noopMetrics } from "../lib/metrics/noop.ts";
 import { webhookTransport } from "../lib/webhooks/transport.ts";
 import { bindingJobQueue } from "../queue/binding-queue.ts";
 import type { JobQueue } from "../queue/types.ts";
@@ -56,6 +57,8 @@ export function composeWorker(settings: WorkerSettings, logger: Logger): WorkerR
     },
     // QStash when QSTASH_TOKEN is set, else the in-process sender if a signing key is (no disk to keep one)
     webhooks: webhookTransport(settings.webhooks),
+    // An isolate's counters neither last nor can be scraped: GET /metrics answers 404 here.
+    metrics: noopMetrics,
   };
   const queue: JobQueue = bindingJobQueue(settings.jobsQueue);
   return { app: createApp(deps), deps, ...wireJobs({ app: deps, queue }) };

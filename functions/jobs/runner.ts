@@ -55,8 +55,10 @@ async function runScoped(deps: JobRunnerDeps, run: ScopedRun): Promise<JobOutcom
       policy: deps.app.config.policy,
       webhooks: deps.app.webhooks,
     });
+    deps.app.metrics.jobRun(job.name, "ok", (performance.now() - started) / 1000);
     return { job: job.name, outcome: "ok", durationMs: durationMs() };
   } catch (err) {
+    deps.app.metrics.jobRun(job.name, "failed", (performance.now() - started) / 1000);
     logger.error("job failed", { error: err, stack: err instanceof Error ? err.stack : undefined });
     return {
       job: job.name,
@@ -72,7 +74,10 @@ async function runScoped(deps: JobRunnerDeps, run: ScopedRun): Promise<JobOutcom
 async function runLocked(deps: JobRunnerDeps, run: LockedRun): Promise<JobOutcome> {
   const { coordination } = deps.app;
   const lock = await coordination.acquireLock(run.lockKey, run.job.lockTtlMs);
-  if (!lock) return { job: run.job.name, outcome: "busy" };
+  if (!lock) {
+    deps.app.metrics.jobRun(run.job.name, "busy");
+    return { job: run.job.name, outcome: "busy" };
+  }
   try {
     return await runScoped(deps, run);
   } finally {

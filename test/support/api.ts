@@ -25,6 +25,8 @@ import {
 import { nodeClientAddress } from "../../functions/http/client-address.ts";
 import { MemoryCoordination } from "../../functions/lib/coordination/memory.ts";
 import type { Coordination } from "../../functions/lib/coordination/types.ts";
+import { noopMetrics } from "../../functions/lib/metrics/noop.ts";
+import type { ControlPlaneMetrics } from "../../functions/lib/metrics/types.ts";
 import { generateToken, hashToken, tokenDisplayPrefix } from "../../functions/lib/tokens.ts";
 import { type WebhookTransport, webhookTransport } from "../../functions/lib/webhooks/transport.ts";
 import { DEFAULT_POLICY, type PolicySettings } from "../../functions/policy.ts";
@@ -77,6 +79,8 @@ export async function startTestApi(
     driver?: TestApiDriver;
     /** how notifications leave and inbound hooks are verified; default: nothing configured */
     webhooks?: WebhookTransport;
+    /** what the app records about its own work; default: nothing */
+    metrics?: ControlPlaneMetrics;
   } = {},
 ): Promise<TestApi> {
   const { database, testDatabase } = await openApiDatabase(opts.driver ?? "node-postgres", opts);
@@ -105,6 +109,7 @@ export async function startTestApi(
     webhooks:
       opts.webhooks ??
       webhookTransport({ qstash: undefined, signingKeys: undefined, emailWebhookUrl: undefined }),
+    metrics: opts.metrics ?? noopMetrics,
   };
   const app = createApp(deps);
 

@@ -8,6 +8,7 @@ import type { AppDeps, DatabaseSource } from "../../functions/composition/types.
 import { type ClientAddress, nodeClientAddress } from "../../functions/http/client-address.ts";
 import { MemoryCoordination } from "../../functions/lib/coordination/memory.ts";
 import type { Coordination } from "../../functions/lib/coordination/types.ts";
+import { noopMetrics } from "../../functions/lib/metrics/noop.ts";
 import { webhookTransport } from "../../functions/lib/webhooks/transport.ts";
 import { DEFAULT_POLICY } from "../../functions/policy.ts";
 import { ManualClock } from "../../shared/clock.ts";
@@ -68,6 +69,7 @@ export function testDeps(
       policy: DEFAULT_POLICY,
     },
     webhooks: webhookTransport({ qstash: undefined, signingKeys: undefined, emailWebhookUrl: undefined }),
+    metrics: noopMetrics,
     leases,
   };
 }

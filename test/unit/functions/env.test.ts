@@ -88,6 +88,17 @@ describe("Node environment", () => {
     });
   });
 
+  it("reads the metrics token, and refuses a short one without echoing it", () => {
+    const token = "scrape-token-0123456789";
+    expect(parseNodeEnv({ KSP_METRICS_TOKEN: token })).toMatchObject({
+      ok: true,
+      settings: { metricsToken: token },
+    });
+    expect(parseNodeEnv({})).toMatchObject({ ok: true, settings: { metricsToken: undefined } });
+    const short = parseNodeEnv({ KSP_METRICS_TOKEN: "secretpw" });
+    expect(short).toEqual({ ok: false, problems: ["KSP_METRICS_TOKEN: must be at least 16 characters"] });
+  });
+
   it("reports one line per bad variable, never the value", () => {
     const r = parseNodeEnv({
       PORT: "eighty",

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
+import { isAppError } from "../../../lib/errors.ts";
 import { allocateMachines } from "../../../services/agent/allocate-machines.ts";
 import { AGENT_ERRORS, AllocationRequest, AllocationResponse } from "./schemas.ts";
 
@@ -33,13 +34,24 @@ const route = createRoute({
   },
 });
 
+/** The pool could not give what was asked; other errors (conflict, validation) are no allocation at all. */
+const REFUSALS = new Set<string>(["pool_at_max", "not_enough_machines", "pool_disabled"]);
+
 export const registerAgentAllocations = defineRoute({
   route,
   access: "agent",
   audit: { action: "pool.allocate", resourceType: "pool" },
   run: async (c, { ctx, principal: agent }) => {
     const body = c.req.valid("json");
-    const allocation = await allocateMachines({ ctx, input: { ...body, clusterId: agent.clusterId } });
+    const { metrics } = c.get("scope").deps;
+    const allocation = await allocateMachines({ ctx, input: { ...body, clusterId: agent.clusterId } }).catch(
+      (err: unknown) => {
+        if (isAppError(err) && REFUSALS.has(err.code)) metrics.allocation("refused", body.delta);
+        throw err;
+      },
+    );
+    // a replay (created: false) reserved nothing now; its machines were counted the first time
+    if (allocation.created) metrics.allocation("granted", allocation.machines.length);
     return c.json(allocation, 200);
   },
 });
