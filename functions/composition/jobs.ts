@@ -4,13 +4,7 @@ import type { Logger } from "../../shared/logger.ts";
 import { defaultJobRegistry, type JobRegistry } from "../jobs/registry.ts";
 import { type JobRunnerDeps, jobBatchHandler } from "../jobs/runner.ts";
 import type { QueueOutcome } from "../lib/metrics/types.ts";
-import {
-  type Consume,
-  type ConsumeBatch,
-  consumeOne,
-  createConsumer,
-  type RetryPolicy,
-} from "../queue/consumer.ts";
+import { type ConsumeBatch, createConsumer, type RetryPolicy } from "../queue/consumer.ts";
 import type { Decision, JobQueue } from "../queue/types.ts";
 import type { AppDeps } from "./types.ts";
 
@@ -24,8 +18,6 @@ export interface JobsWiring {
   runner: JobRunnerDeps;
   /** a delivery batch, as the queues deliver them */
   consumeBatch: ConsumeBatch;
-  /** one delivery alone (a batch of one) */
-  consume: Consume;
 }
 
 export function wireJobs(opts: {
@@ -51,5 +43,5 @@ export function wireJobs(opts: {
     for (const decision of decisions) opts.app.metrics.queueDecision(QUEUE_OUTCOME[decision.action]);
     return decisions;
   };
-  return { runner, consumeBatch, consume: consumeOne(consumeBatch) };
+  return { runner, consumeBatch };
 }

@@ -71,11 +71,6 @@ export function settle(work: Promise<void>): Promise<PromiseSettledResult<void>>
   );
 }
 
-export const consumeOne =
-  (consume: ConsumeBatch): Consume =>
-  async (body, attempts) =>
-    (await consume([{ body, attempts }]))[0]!;
-
 function reasonOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

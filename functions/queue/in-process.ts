@@ -44,13 +44,10 @@ export interface InProcessQueueDeps {
 export class InProcessQueue implements JobQueue {
   readonly #pending: Pending[] = [];
   readonly #parked: ParkedMessage[] = [];
-  readonly #consume: ConsumeBatch;
   #timer: ReturnType<typeof setInterval> | undefined;
   #draining: Promise<number> | undefined;
 
-  constructor(private readonly deps: InProcessQueueDeps) {
-    this.#consume = deps.consumeBatch;
-  }
+  constructor(private readonly deps: InProcessQueueDeps) {}
 
   async send(body: JobMessage, options: SendOptions = {}): Promise<void> {
     await this.sendBatch([body], options);
@@ -87,9 +84,9 @@ export class InProcessQueue implements JobQueue {
       this.#pending.splice(this.#pending.indexOf(message), 1);
       message.attempts++;
     }
-    const decisions = await this.#consume(
-      batch.map((m) => ({ body: structuredClone(m.body), attempts: m.attempts })),
-    ).catch((err: unknown) => batch.map(() => failedDelivery(err)));
+    const decisions = await this.deps
+      .consumeBatch(batch.map((m) => ({ body: structuredClone(m.body), attempts: m.attempts })))
+      .catch((err: unknown) => batch.map(() => failedDelivery(err)));
     for (const [i, message] of batch.entries()) {
       const decision = decisions[i]!;
       if (decision.action === "retry") {

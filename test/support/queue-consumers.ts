@@ -5,6 +5,12 @@
  */
 import type { Consume, ConsumeBatch } from "../../functions/queue/consumer.ts";
 
+/** One delivery alone, as a batch of one: for tests that check a single message's decision. */
+export const consumeOne =
+  (consume: ConsumeBatch): Consume =>
+  async (body, attempts) =>
+    (await consume([{ body, attempts }]))[0]!;
+
 /** Decides each delivery of a batch with `consume`, one after another. */
 export function consumeEach(consume: Consume): ConsumeBatch {
   return async (deliveries) => {

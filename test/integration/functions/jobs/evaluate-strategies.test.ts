@@ -43,6 +43,7 @@ import { ManualClock } from "../../../../shared/clock.ts";
 import { startTestApi, TEST_API_DRIVERS, type TestApi } from "../../../support/api.ts";
 import { seedCluster, seedMachine, seedPool, testContext } from "../../../support/fixtures.ts";
 import { requirePostgres } from "../../../support/postgres.ts";
+import { consumeOne } from "../../../support/queue-consumers.ts";
 import { recordUsage } from "../../../support/usage.ts";
 
 const ok = await requirePostgres();
@@ -203,7 +204,7 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
       await dailySnapshots(pool, Array(3).fill({ cpu: 14_000, allocatable: 16_000 }));
       const s = await strategy(pool, { entryTemplateId: await template(label("tier", "gold")) });
 
-      expect(await jobs.consume(message(s.id, pool), 1)).toEqual({ action: "ack" });
+      expect(await consumeOne(jobs.consumeBatch)(message(s.id, pool), 1)).toEqual({ action: "ack" });
 
       const [evaluation, ...more] = await evaluationsOf(s.id);
       expect(more).toHaveLength(0);
@@ -250,7 +251,7 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
       ]);
 
       // a redelivery (the ack was lost): acknowledged, nothing written twice
-      expect(await jobs.consume(message(s.id, pool), 2)).toEqual({ action: "ack" });
+      expect(await consumeOne(jobs.consumeBatch)(message(s.id, pool), 2)).toEqual({ action: "ack" });
       expect(await evaluationsOf(s.id)).toHaveLength(1);
       expect(await ordersOf(pool.id)).toHaveLength(1);
       expect(await devicesOf(order!.id)).toHaveLength(2);
@@ -288,7 +289,7 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
         maxDevices: 10,
       });
 
-      expect(await jobs.consume(message(s.id, pool), 1)).toEqual({ action: "ack" });
+      expect(await consumeOne(jobs.consumeBatch)(message(s.id, pool), 1)).toEqual({ action: "ack" });
 
       // the available machine costs nothing; then 4,000 / 24,000, / 16,000, / 8,000 = 50 %; a fourth Node leaves none
       const [order] = await ordersOf(pool.id);
@@ -343,7 +344,7 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
         entryTemplateId: await template(label("tier", "gold")),
       });
 
-      expect(await jobs.consume(message(s.id, pool), 1)).toEqual({ action: "ack" });
+      expect(await consumeOne(jobs.consumeBatch)(message(s.id, pool), 1)).toEqual({ action: "ack" });
 
       const [evaluation] = await evaluationsOf(s.id);
       expect(evaluation).toMatchObject({
@@ -365,7 +366,7 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
         entryTemplateId: await template(label("tier", "platinum")),
       });
 
-      expect(await jobs.consume(message(s.id, pool), 1)).toEqual({ action: "ack" });
+      expect(await consumeOne(jobs.consumeBatch)(message(s.id, pool), 1)).toEqual({ action: "ack" });
 
       const [evaluation] = await evaluationsOf(s.id);
       expect(evaluation).toMatchObject({
@@ -384,7 +385,7 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
       });
       expect(await ordersOf(pool.id)).toHaveLength(1); // the cancelled one
 
-      expect(await jobs.consume(message(s.id, pool), 2)).toEqual({ action: "ack" });
+      expect(await consumeOne(jobs.consumeBatch)(message(s.id, pool), 2)).toEqual({ action: "ack" });
       expect(await outbox("stock.empty", `${s.id}:${pool.id}:${RUN_KEY}`)).toHaveLength(1);
     });
 
@@ -401,7 +402,7 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
         entryTemplateId: await template(label("tier", "copper")),
       });
 
-      expect(await jobs.consume(message(s.id, first), 1)).toEqual({ action: "ack" });
+      expect(await consumeOne(jobs.consumeBatch)(message(s.id, first), 1)).toEqual({ action: "ack" });
       expect(await ordersOf(first.id)).toHaveLength(1);
       // meanwhile someone orders for the second pool and ignores it: it counts toward cooldown
       const { order } = await insertOrder(db(), {
@@ -416,7 +417,7 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
       });
       await transitionOrder(db(), { order, to: "ignored", now: clock.now() });
 
-      expect(await jobs.consume(message(s.id, second), 1)).toEqual({ action: "ack" });
+      expect(await consumeOne(jobs.consumeBatch)(message(s.id, second), 1)).toEqual({ action: "ack" });
       expect(await evaluationsOf(s.id)).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ poolId: first.id, result: "order_created" }),
@@ -549,7 +550,7 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
       const pool = await hotPool("gpu");
       const s = await strategy(pool, {});
 
-      expect(await jobs.consume(message(s.id, pool), 1)).toEqual({ action: "ack" });
+      expect(await consumeOne(jobs.consumeBatch)(message(s.id, pool), 1)).toEqual({ action: "ack" });
 
       const [evaluation] = await evaluationsOf(s.id);
       expect(evaluation).toMatchObject({ result: "error", orderId: null });
@@ -577,12 +578,12 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
         ).toHaveLength(0);
       };
       try {
-        expect(await jobs.consume(message(s.id, pool), 1)).toMatchObject({
+        expect(await consumeOne(jobs.consumeBatch)(message(s.id, pool), 1)).toMatchObject({
           action: "retry",
           reason: expect.stringContaining("insert into notifications"),
         });
         await nothingWritten();
-        expect(await jobs.consume(message(s.id, pool), 5)).toMatchObject({
+        expect(await consumeOne(jobs.consumeBatch)(message(s.id, pool), 5)).toMatchObject({
           action: "park",
           reason: expect.stringMatching(/^gave up after 5 attempts: .*insert into notifications/s),
         });
@@ -592,7 +593,7 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
         await db().execute(sql`drop function ksp_test_fail()`);
       }
 
-      expect(await jobs.consume(message(s.id, pool), 1)).toEqual({ action: "ack" });
+      expect(await consumeOne(jobs.consumeBatch)(message(s.id, pool), 1)).toEqual({ action: "ack" });
       const [order, ...more] = await ordersOf(pool.id);
       expect(more).toHaveLength(0);
       expect(await devicesOf(order!.id)).toEqual([bronze.id]);
@@ -605,7 +606,7 @@ describe.each(TEST_API_DRIVERS)("evaluate-strategies on %s", (driver) => {
         status: "disabled",
         entryTemplateId: await template(label("tier", "gold")),
       });
-      expect(await jobs.consume(message(s.id, pool), 1)).toEqual({ action: "ack" });
+      expect(await consumeOne(jobs.consumeBatch)(message(s.id, pool), 1)).toEqual({ action: "ack" });
       expect(await evaluationsOf(s.id)).toHaveLength(0);
     });
 

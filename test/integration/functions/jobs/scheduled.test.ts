@@ -26,6 +26,7 @@ import { ManualClock } from "../../../../shared/clock.ts";
 import { startTestApi, type TestApi } from "../../../support/api.ts";
 import { seedCluster, seedMachine, seedPool, testContext } from "../../../support/fixtures.ts";
 import { requirePostgres } from "../../../support/postgres.ts";
+import { consumeOne } from "../../../support/queue-consumers.ts";
 import { recordUsage } from "../../../support/usage.ts";
 
 const ok = await requirePostgres();
@@ -151,14 +152,17 @@ describe.skipIf(!ok)("scheduled jobs", () => {
         60_000,
       );
       expect(held).not.toBeNull();
-      const decision = await jobs.consume(
+      const decision = await consumeOne(jobs.consumeBatch)(
         { type: "job.cluster", job: EXPIRE_RESERVATIONS_JOB, clusterId: cluster.id },
         1,
       );
       expect(decision).toMatchObject({ action: "retry", reason: expect.stringMatching(/running elsewhere/) });
       await api.deps.coordination.releaseLock(held!);
       expect(
-        await jobs.consume({ type: "job.cluster", job: EXPIRE_RESERVATIONS_JOB, clusterId: cluster.id }, 2),
+        await consumeOne(jobs.consumeBatch)(
+          { type: "job.cluster", job: EXPIRE_RESERVATIONS_JOB, clusterId: cluster.id },
+          2,
+        ),
       ).toEqual({ action: "ack" });
     });
   });

@@ -14,7 +14,7 @@ import {
 import { InProcessQueue } from "../../../../functions/queue/in-process.ts";
 import type { JobQueue } from "../../../../functions/queue/types.ts";
 import { testDeps } from "../../../support/app-test-deps.ts";
-import { consumeEach } from "../../../support/queue-consumers.ts";
+import { consumeEach, consumeOne } from "../../../support/queue-consumers.ts";
 
 const policy: RetryPolicy = { maxAttempts: 3, baseDelaySeconds: 5, maxDelaySeconds: 60 };
 
@@ -30,7 +30,7 @@ function setup(jobs: Job[]) {
     sendBatch: async (bodies) => void sent.push(...bodies),
   };
   const wiring = wireJobs({ app: deps, queue: outbox, registry: new JobRegistry(jobs), policy });
-  return { deps, sent, ...wiring };
+  return { deps, sent, ...wiring, consume: consumeOne(wiring.consumeBatch) };
 }
 
 describe("retry policy", () => {

@@ -1,8 +1,9 @@
 /** The `strategy.evaluate` message on the wire: what the consumer accepts, and what it parks unread. */
 import { describe, expect, it } from "vitest";
-import { consumeOne, createConsumer, oneAtATime } from "../../../../functions/queue/consumer.ts";
+import { createConsumer, oneAtATime } from "../../../../functions/queue/consumer.ts";
 import { JobMessageSchema } from "../../../../functions/queue/types.ts";
 import { createMemoryLogger } from "../../../../shared/logger.ts";
+import { consumeOne } from "../../../support/queue-consumers.ts";
 
 const ids = {
   strategyId: "3f1c1a52-6a36-4e8e-9d0c-0d7a7a1b2c01",
