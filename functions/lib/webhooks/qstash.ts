@@ -2,9 +2,16 @@
  * Outbound webhooks go through QStash, which stores, signs, delays and retries
  * them, so a Worker request never waits on a slow receiver. The control plane
  * depends only on `WebhookPublisher`; tests may substitute any implementation.
- * Works on Workers and Node (no Node built-ins).
+ * Works on Workers and Node (no Node built-ins). The SDK (about 13 MB of a
+ * Node process) is loaded on first use, so a control plane that neither
+ * publishes through QStash nor receives a hook never pays for it.
  */
-import { Client, Receiver } from "@upstash/qstash";
+
+type Publisher = Pick<Client, "publish">;
+
+const sdk = () => import("@upstash/qstash");
+
+import type { Client } from "@upstash/qstash";
 import { AppError, isAppError } from "../errors.ts";
 
 export interface WebhookMessage {
@@ -31,19 +38,29 @@ export interface QStashConfig {
 }
 
 export class QStashPublisher implements WebhookPublisher {
-  readonly #client: Pick<Client, "publish">;
+  readonly #clientOrConfig: Publisher | QStashConfig;
+  #client: Promise<Publisher> | undefined;
 
-  constructor(clientOrConfig: Pick<Client, "publish"> | QStashConfig) {
-    this.#client =
-      "publish" in clientOrConfig
-        ? clientOrConfig
+  constructor(clientOrConfig: Publisher | QStashConfig) {
+    this.#clientOrConfig = clientOrConfig;
+  }
+
+  #clientOnce(): Promise<Publisher> {
+    const given = this.#clientOrConfig;
+    this.#client ??=
+      "publish" in given
+        ? Promise.resolve(given)
         : // devMode false: never let QSTASH_DEV in the environment redirect production traffic.
-          new Client({ token: clientOrConfig.token, baseUrl: clientOrConfig.baseUrl, devMode: false });
+          sdk().then(
+            ({ Client }) => new Client({ token: given.token, baseUrl: given.baseUrl, devMode: false }),
+          );
+    return this.#client;
   }
 
   async publish(message: WebhookMessage): Promise<{ messageId: string }> {
     try {
-      const response = await this.#client.publish({
+      const client = await this.#clientOnce();
+      const response = await client.publish({
         url: message.url,
         body: message.body,
         headers: message.headers,
@@ -71,10 +88,10 @@ export interface SigningKeys {
  * Resolves false for a bad signature instead of throwing.
  */
 export function qstashSignatureVerifier(keys: SigningKeys) {
-  const receiver = new Receiver({ ...keys, devMode: false });
+  const receiver = sdk().then(({ Receiver }) => new Receiver({ ...keys, devMode: false }));
   return async (input: { signature: string; body: string; url?: string }): Promise<boolean> => {
     try {
-      return await receiver.verify(input);
+      return await (await receiver).verify(input);
     } catch {
       return false;
     }
