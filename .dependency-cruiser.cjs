@@ -14,7 +14,10 @@
 
 const { join } = require("node:path");
 
-/** The code that ships: the control plane, the agent, their shared modules, the schema, the CLI. */
+/**
+ * The code that ships: the control plane, the agent, their shared modules, the schema, the CLI.
+ * (Not console/: its npm packages are devDependencies, bundled into dist/static/ui at build time.)
+ */
 const PRODUCTION = "^(functions|agent|proto|shared|drizzle|cli)/";
 /** Packages that are Hono or built on it: services must not know HTTP. */
 const HONO = "(^|/)node_modules/(hono|@hono/[^/]+)/";
@@ -112,6 +115,16 @@ module.exports = {
         ],
         dependencyTypesNot: NOT_REPO_MODULE,
       },
+    },
+    {
+      name: "console-only-to-itself",
+      severity: "error",
+      comment:
+        "The web console (console/) is a browser app that talks to the control plane over HTTP: it imports " +
+        "only its own files (its API types are generated into console/src/api/) and npm packages; never " +
+        "functions/, agent/, drizzle/, cli/, proto/ or shared/, whose code is not built for the browser bundle.",
+      from: { path: "^console/" },
+      to: { pathNot: "^console/", dependencyTypesNot: NOT_REPO_MODULE },
     },
     {
       name: "neutral-modules-stay-neutral",
@@ -254,7 +267,7 @@ module.exports = {
       exportsFields: ["exports"],
       conditionNames: ["import", "require", "node", "default", "types"],
       mainFields: ["module", "main", "types", "typings"],
-      extensions: [".ts", ".d.ts", ".js", ".mjs", ".cjs", ".json"],
+      extensions: [".ts", ".tsx", ".d.ts", ".js", ".mjs", ".cjs", ".json"],
     },
   },
 };

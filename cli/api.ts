@@ -2,11 +2,11 @@
  * The CLI's HTTP client for the control plane REST API: openapi-fetch typed by
  * cli/generated/api-types.ts (npm run gen:api-client), so a request or answer
  * that drifts from /openapi.json is a compile error. Every way a request can
- * fail becomes a `CliError` carrying what to print, so the commands only deal
- * with answers they expect.
+ * fail becomes a `CliError` carrying what to print and the exit code, so the
+ * commands only deal with answers they expect.
  */
 import createClient, { type Client } from "openapi-fetch";
-import type { CliConfig } from "./config.ts";
+import { EXIT_FAILURE, EXIT_UNREACHABLE, EXIT_USAGE, exitCodeForStatus } from "./exit-codes.ts";
 import type { components, paths } from "./generated/api-types.ts";
 import { formatError, formatErrorEnvelope, isErrorEnvelope, renderCandidates } from "./output.ts";
 
@@ -15,7 +15,7 @@ export type ApiClient = Client<paths>;
 /** A named schema of /openapi.json, e.g. `Schema<"Cluster">`. */
 export type Schema<Name extends keyof components["schemas"]> = components["schemas"][Name];
 
-const REQUEST_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /** A failure already phrased for the terminal; `run` prints `line` (then `detail`) and exits with `exitCode`. */
 export class CliError extends Error {
@@ -29,8 +29,12 @@ export class CliError extends Error {
     this.name = "CliError";
     this.line = line;
     this.detail = options.detail ?? "";
-    this.exitCode = options.exitCode ?? 1;
+    this.exitCode = options.exitCode ?? EXIT_FAILURE;
   }
+}
+
+export function usageError(message: string): CliError {
+  return new CliError(formatError(message), { exitCode: EXIT_USAGE });
 }
 
 function describeNetworkFailure(err: unknown): string {
@@ -47,14 +51,15 @@ function describeNetworkFailure(err: unknown): string {
 const requestOf = new WeakMap<Response, Request>();
 
 /** One timeout per request, and an unreachable server phrased as a CliError. */
-function guardedFetch(config: CliConfig, fetchImpl: Fetch) {
+function guardedFetch(url: string, fetchImpl: Fetch) {
   return async (request: Request): Promise<Response> => {
     let response: Response;
     try {
       response = await fetchImpl(request, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     } catch (err) {
       throw new CliError(
-        formatError(`cannot reach the control plane at ${config.url} (${describeNetworkFailure(err)})`),
+        formatError(`cannot reach the control plane at ${url} (${describeNetworkFailure(err)})`),
+        { exitCode: EXIT_UNREACHABLE },
       );
     }
     requestOf.set(response, request);
@@ -62,10 +67,20 @@ function guardedFetch(config: CliConfig, fetchImpl: Fetch) {
   };
 }
 
-export function createApiClient(config: CliConfig, fetchImpl: Fetch): ApiClient {
+export interface Connection {
+  /** Base URL without a trailing slash; never holds credentials. */
+  url: string;
+  token: string | null;
+}
+
+export function createApiClient(connection: Connection, fetchImpl: Fetch): ApiClient {
   const headers: Record<string, string> = { accept: "application/json" };
-  if (config.token) headers.authorization = `Bearer ${config.token}`;
-  return createClient<paths>({ baseUrl: config.url, fetch: guardedFetch(config, fetchImpl), headers });
+  if (connection.token) headers.authorization = `Bearer ${connection.token}`;
+  return createClient<paths>({
+    baseUrl: connection.url,
+    fetch: guardedFetch(connection.url, fetchImpl),
+    headers,
+  });
 }
 
 /** What openapi-fetch resolves to, whatever the operation. */
@@ -86,16 +101,18 @@ function candidatesOf(details: Record<string, unknown> | undefined): Record<stri
 
 /** The CliError for an answer outside 2xx: the API's envelope when there is one, else the HTTP status. */
 export function errorFor(response: Response, body: unknown): CliError {
+  const exitCode = exitCodeForStatus(response.status);
   if (isErrorEnvelope(body)) {
     const candidates = candidatesOf(body.error.details);
     const detail =
       candidates.length > 0 ? renderCandidates(candidates, body.error.details?.truncated === true) : "";
-    return new CliError(formatErrorEnvelope(body), { detail });
+    return new CliError(formatErrorEnvelope(body), { detail, exitCode });
   }
   const request = requestOf.get(response);
   const target = request ? `${request.method} ${new URL(request.url).pathname}` : "the request";
   return new CliError(
     formatError(`${target} answered HTTP ${response.status} ${response.statusText}`.trim()),
+    { exitCode },
   );
 }
 
@@ -103,4 +120,31 @@ export function errorFor(response: Response, body: unknown): CliError {
 export function dataOf<T>(result: ApiResult<T>): T {
   if (!result.response.ok) throw errorFor(result.response, result.error);
   return result.data as T;
+}
+
+/** A page of a list route. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+const PAGE_SIZE = 500;
+
+/**
+ * Every item of a paginated list, page by page (500 a request), stopping at
+ * `limit` items when one is given.
+ */
+export async function collectPages<T>(
+  fetchPage: (query: { limit: number; cursor?: string }) => Promise<ApiResult<Page<T>>>,
+  limit?: number,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const want = limit === undefined ? PAGE_SIZE : Math.min(PAGE_SIZE, limit - items.length);
+    const page = dataOf(await fetchPage({ limit: want, ...(cursor ? { cursor } : {}) }));
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && (limit === undefined || items.length < limit));
+  return items;
 }

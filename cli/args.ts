@@ -1,31 +1,37 @@
 /**
- * Command arguments beyond what parseArgs checks: resource references that go
- * into URL paths, and the `--set key=value` fields of an update.
+ * Command arguments beyond what commander checks: resource references that go
+ * into URL paths, numbers, durations and times, and the `--set key=value`
+ * fields of a create or update.
  */
-import { CliError } from "./api.ts";
-import type { Flags } from "./commands/types.ts";
-import { EXIT_USAGE } from "./exit-codes.ts";
-import { formatError } from "./output.ts";
+import { InvalidArgumentError } from "commander";
+import { usageError } from "./api.ts";
 
-export function usageError(message: string): CliError {
-  return new CliError(formatError(message), { exitCode: EXIT_USAGE });
+/** commander collector for a repeatable option. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
 }
 
-export function stringFlag(flags: Flags, name: string): string | undefined {
-  const value = flags[name];
-  return typeof value === "string" ? value : undefined;
+/** commander parser for a whole number ≥ 0. */
+export function wholeNumber(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("must be a whole number");
+  return Number(value);
 }
 
-export function stringList(flags: Flags, name: string): string[] {
-  const value = flags[name];
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `90`, `500ms`, `90s`, `5m`, `2h`, `7d` → milliseconds (a bare number is seconds). */
+export function durationMs(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|[smhd]?)$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError("must be a duration like 500ms, 30s, 5m, 2h or 7d");
+  return Math.round(Number(match[1]) * (UNIT_SECONDS[match[2] || "s"] ?? 1) * 1000);
 }
 
-/** The one positional argument a command takes; none or more is a usage error naming what is wanted. */
-export function singleArg(args: readonly string[], wanted: string): string {
-  if (args.length === 0) throw usageError(`give ${wanted}`);
-  if (args.length > 1) throw usageError(`unexpected argument "${args[1]}"`);
-  return args[0]!;
+/** An ISO time, or a duration meaning that long before `now` (`--since 1h`). */
+export function timeArg(value: string, now: number = Date.now()): string {
+  if (/^\d+(?:\.\d+)?[smhd]$/.test(value.trim())) return new Date(now - durationMs(value)).toISOString();
+  const parsed = Date.parse(value);
+  if (Number.isNaN(parsed)) throw new InvalidArgumentError("must be an ISO time or a duration like 1h or 7d");
+  return new Date(parsed).toISOString();
 }
 
 /**
@@ -47,7 +53,7 @@ export interface PoolRef {
 /** `<cluster>/<pool>`, or `<pool>` with `--cluster <cluster>`: the pool routes live under their cluster. */
 export function poolRefOf(arg: string, clusterFlag: string | undefined): PoolRef {
   if (clusterFlag !== undefined) {
-    if (arg.includes("/")) throw usageError(`give the pool as <cluster>/<pool> or --cluster, not both`);
+    if (arg.includes("/")) throw usageError("give the pool as <cluster>/<pool> or --cluster, not both");
     return { cluster: pathRef(clusterFlag, "--cluster"), pool: pathRef(arg, "the pool") };
   }
   const parts = arg.split("/");
@@ -57,16 +63,9 @@ export function poolRefOf(arg: string, clusterFlag: string | undefined): PoolRef
   return { cluster: pathRef(parts[0]!, "the cluster"), pool: pathRef(parts[1]!, "the pool") };
 }
 
-/** The flags every update command takes. */
-export const SET_OPTIONS = {
-  set: { type: "string", multiple: true },
-  "set-string": { type: "string", multiple: true },
-} as const;
-
 export const SET_HELP = [
-  "  --set KEY=VALUE         a field to change, repeatable; VALUE is read as JSON when it is JSON",
-  `                          (3, true, null, ["a","b"], {"k":"v"}), as text otherwise`,
-  "  --set-string KEY=VALUE  the same, VALUE always text",
+  "--set KEY=VALUE is repeatable; VALUE is read as JSON when it is JSON",
+  `(3, true, null, ["a","b"], {"k":"v"}), as text otherwise; --set-string KEY=VALUE keeps VALUE text.`,
 ].join("\n");
 
 function parseValue(raw: string): unknown {
@@ -77,16 +76,26 @@ function parseValue(raw: string): unknown {
   }
 }
 
+export interface SetOptions {
+  set?: string[];
+  setString?: string[];
+}
+
 /**
- * The PATCH body from `--set` and `--set-string`: top-level fields only, each
+ * A request body from `--set` and `--set-string`: top-level fields only, each
  * once, from `fields` (the request schema's properties; the API validates the
- * values). An update with nothing to change is a usage error.
+ * values). `base` holds fields given by dedicated flags or arguments.
  */
-export function patchBodyOf(flags: Flags, fields: readonly string[]): Record<string, unknown> {
-  const body: Record<string, unknown> = {};
+export function bodyOf(
+  options: SetOptions,
+  fields: readonly string[],
+  base: Record<string, unknown> = {},
+  { requireChange = false } = {},
+): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...base };
   const assignments = [
-    ...stringList(flags, "set").map((pair) => ({ flag: "--set", pair, asText: false })),
-    ...stringList(flags, "set-string").map((pair) => ({ flag: "--set-string", pair, asText: true })),
+    ...(options.set ?? []).map((pair) => ({ flag: "--set", pair, asText: false })),
+    ...(options.setString ?? []).map((pair) => ({ flag: "--set-string", pair, asText: true })),
   ];
   for (const { flag, pair, asText } of assignments) {
     const eq = pair.indexOf("=");
@@ -99,6 +108,20 @@ export function patchBodyOf(flags: Flags, fields: readonly string[]): Record<str
     const raw = pair.slice(eq + 1);
     body[key] = asText ? raw : parseValue(raw);
   }
-  if (assignments.length === 0) throw usageError("nothing to change: give --set KEY=VALUE");
+  if (requireChange && Object.keys(body).length === 0) {
+    throw usageError("nothing to change: give --set KEY=VALUE");
+  }
   return body;
+}
+
+/** `k=v` pairs (repeatable --label) as a labels object. */
+export function labelsOf(pairs: readonly string[] | undefined): Record<string, string> | undefined {
+  if (!pairs || pairs.length === 0) return undefined;
+  const labels: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw usageError(`--label: expected KEY=VALUE, got "${pair}"`);
+    labels[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return labels;
 }

@@ -1,11 +1,14 @@
 /**
- * Everything `ksp` prints goes through here: tables for people, JSON for
- * scripts, and one-line errors in the same shape for every command.
+ * Everything `ksp` prints goes through here: tables (cli-table3) for people;
+ * JSON, YAML and `kind/name` lines for scripts; one-line errors in the same
+ * shape for every command.
  */
+import Table from "cli-table3";
+import { stringify as toYaml } from "yaml";
 import type { ErrorEnvelope } from "../proto/error-codes.ts";
 
-export type OutputFormat = "table" | "json";
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ["table", "json"];
+export const OUTPUT_FORMATS = ["table", "wide", "json", "yaml", "name"] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Where the CLI writes; the real one is process.stdout/stderr, tests collect strings. */
 export interface CliIo {
@@ -13,21 +16,50 @@ export interface CliIo {
   stderr(text: string): void;
 }
 
-/** Left-aligned columns separated by two spaces, like kubectl. Trailing blanks are trimmed. */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((header, i) =>
-    Math.max(header.length, ...rows.map((row) => (row[i] ?? "").length)),
-  );
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd();
-  return `${[line(headers), ...rows.map(line)].join("\n")}\n`;
+/** No borders, two spaces between columns, like kubectl. */
+const BORDERLESS = {
+  top: "",
+  "top-mid": "",
+  "top-left": "",
+  "top-right": "",
+  bottom: "",
+  "bottom-mid": "",
+  "bottom-left": "",
+  "bottom-right": "",
+  left: "",
+  "left-mid": "",
+  mid: "",
+  "mid-mid": "",
+  right: "",
+  "right-mid": "",
+  middle: "  ",
+};
+
+/** Left-aligned columns separated by two spaces; trailing blanks trimmed; `headers: null` prints none. */
+export function renderTable(headers: readonly string[] | null, rows: readonly (readonly string[])[]): string {
+  const table = new Table({
+    ...(headers ? { head: [...headers] } : {}),
+    chars: BORDERLESS,
+    style: { head: [], border: [], "padding-left": 0, "padding-right": 0, compact: true },
+  });
+  // One line per row: a line break inside a cell would split the row.
+  for (const row of rows) table.push(row.map(oneLine));
+  if (table.length === 0 && !headers) return "";
+  const lines = table
+    .toString()
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .filter((line, i, all) => line !== "" || i < all.length - 1);
+  return `${lines.join("\n")}\n`;
 }
 
 export function renderJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+export function renderYaml(value: unknown): string {
+  // No line folding: values print as the API gave them, and parse back equal.
+  return toYaml(value, { lineWidth: 0 });
 }
 
 function oneLine(text: string): string {
@@ -54,7 +86,7 @@ export function formatError(message: string): string {
 }
 
 /** `clusterId` → `CLUSTER ID`, as kubectl heads its columns. */
-function columnHeader(key: string): string {
+export function columnHeader(key: string): string {
   return key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toUpperCase();
 }
 
@@ -76,11 +108,13 @@ export function renderCandidates(candidates: readonly Record<string, unknown>[],
   return `candidates:\n${renderTable(columns.map(columnHeader), rows)}${more}`;
 }
 
+export type FieldList = readonly (readonly [label: string, value: unknown])[];
+
 /**
  * `Label:  value` lines with the values aligned, like kubectl describe; values
  * one line each, `<none>` for an absent one.
  */
-export function renderFields(fields: readonly (readonly [label: string, value: unknown])[]): string {
+export function renderFields(fields: FieldList): string {
   const width = Math.max(...fields.map(([label]) => label.length + 1));
   const shown = (value: unknown) => (value === null || value === undefined ? "<none>" : cellText(value));
   const lines = fields.map(([label, value]) => `${`${label}:`.padEnd(width)}  ${shown(value)}`.trimEnd());
@@ -103,4 +137,14 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** How long ago an ISO time was, kubectl's AGE column: `45s`, `12m`, `3h`, `9d`. */
+export function formatAge(iso: string | null, now: number = Date.now()): string {
+  if (!iso) return "<none>";
+  const seconds = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 120 * 60) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 48 * 3600) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86400)}d`;
 }

@@ -26,6 +26,7 @@ import { registerHealthz } from "./routes/healthz.ts";
 import { registerMetrics } from "./routes/metrics.ts";
 import { registerOpenApiJson } from "./routes/openapi-json.ts";
 import { registerReadyz } from "./routes/readyz.ts";
+import { registerStaticPages } from "./routes/static-pages.ts";
 import { registerV1 } from "./routes/v1/index.ts";
 
 export type { AppConfig, AppDeps } from "./composition/types.ts";
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps): App {
   registerReadyz(app);
   registerMetrics(app, { metrics: deps.metrics, token: deps.config.metricsToken });
   registerOpenApiJson(app);
+  registerStaticPages(app, deps.assets);
   registerV1(app, { limitPerMinute: deps.config.policy.rateLimitPerMinute, bodyLimit: streamedBodyLimit });
   return app;
 }

@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { DEFAULT_STATEMENT_CACHE_SIZE } from "../drizzle/drivers/statement-cache.ts";
 import type { LogLevel } from "../shared/logger.ts";
+import { type AssetsFetcher, isAssetsFetcher } from "./lib/static-assets/binding.ts";
 import type { WebhookSettings } from "./lib/webhooks/transport.ts";
 import { type PolicySettings, policyEnvShape, policyFrom, policyProblems } from "./policy.ts";
 
@@ -142,6 +143,10 @@ const workerSchema = z.object({
   JOBS_QUEUE: z.custom<QueueProducer>(isQueueProducer, {
     message: "must be bound to a Queue producer (see wrangler.toml)",
   }),
+  // The built console and docs (wrangler.toml [assets]); without it /ui and /docs answer 404.
+  ASSETS: optional(
+    z.custom<AssetsFetcher>(isAssetsFetcher, { message: "must be the [assets] binding (see wrangler.toml)" }),
+  ),
 });
 
 /**
@@ -200,6 +205,7 @@ export interface WorkerSettings extends SharedSettings {
   upstash: UpstashSettings;
   neonWsProxy: string | undefined;
   jobsQueue: QueueProducer;
+  assets?: AssetsFetcher;
 }
 
 export type EnvResult<T> = { ok: true; settings: T } | { ok: false; problems: string[] };
@@ -289,6 +295,7 @@ export function parseWorkerEnv(raw: Record<string, unknown>): EnvResult<WorkerSe
       upstash: { url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN },
       neonWsProxy: env.NEON_WS_PROXY,
       jobsQueue: env.JOBS_QUEUE,
+      assets: env.ASSETS,
       logLevel: env.LOG_LEVEL ?? "info",
       coordinationPrefix: env.KSP_COORDINATION_PREFIX ?? DEFAULT_COORDINATION_PREFIX,
       maxBodyBytes: env.KSP_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES,

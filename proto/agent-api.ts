@@ -403,3 +403,41 @@ export type SnapshotsRequest = z.infer<typeof SnapshotsRequestSchema>;
 
 export const SnapshotsResponseSchema = z.object({ capturedAt: z.string(), recorded: z.number().int() });
 export type SnapshotsResponse = z.infer<typeof SnapshotsResponseSchema>;
+
+// ---------------------------------------------------------------- scaling refusals
+
+/**
+ * Scale requests the agent refuses on its own, before the control plane is
+ * asked (agent/cloud-provider: IncreaseSize past max, DeleteNodes below min
+ * or of a node under maintenance). Reported best effort so the pool's "why
+ * didn't it scale?" shows them; an older control plane without the route
+ * answers 404 and the agent carries on. Added after the first agents: its
+ * absence on either side changes nothing else.
+ */
+export const AGENT_REFUSAL_CODES = ["max_size_reached", "min_size_reached", "node_in_maintenance"] as const;
+export type AgentRefusalCode = (typeof AGENT_REFUSAL_CODES)[number];
+export const MAX_REFUSAL_REASONS = 8;
+
+export const ScalingRefusalRequestSchema = z.strictObject({
+  poolId: Uuid,
+  direction: z.enum(["up", "down"]),
+  /** machines Cluster Autoscaler asked to add (up) or remove (down) */
+  requested: z.number().int().min(1).max(1_000_000),
+  reasons: z
+    .array(
+      z.strictObject({
+        code: z.enum(AGENT_REFUSAL_CODES),
+        message: z.string().min(1).max(1024),
+        count: Count.optional(),
+      }),
+    )
+    .min(1)
+    .max(MAX_REFUSAL_REASONS),
+});
+export type ScalingRefusalRequest = z.infer<typeof ScalingRefusalRequestSchema>;
+
+export const ScalingRefusalResponseSchema = z.object({
+  /** times in a row this very refusal was reported (identical ones are coalesced into one event) */
+  repeats: z.number().int(),
+});
+export type ScalingRefusalResponse = z.infer<typeof ScalingRefusalResponseSchema>;

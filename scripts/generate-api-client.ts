@@ -1,11 +1,13 @@
 /**
- * `npm run gen:api-client`: writes the CLI's typed API client types,
- * cli/generated/api-types.ts, from the control plane's own /openapi.json.
+ * `npm run gen:api-client`: writes the typed API client types of the CLI,
+ * cli/generated/api-types.ts, and of the web console, console/src/api/schema.ts,
+ * from the control plane's own /openapi.json.
  * The document is taken from the app in-process (no server, no database:
  * the OpenAPI route reads neither), turned into TypeScript by
  * openapi-typescript and formatted by Biome, so the checked-in file is
- * byte-for-byte what this script prints. A unit test
- * (test/unit/cli/api-types.test.ts) fails when it is out of date.
+ * byte-for-byte what this script prints. Unit tests
+ * (test/unit/cli/api-types.test.ts, test/unit/console/api-schema.test.ts) fail when
+ * either is out of date.
  */
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -24,6 +26,8 @@ import { createLogger } from "../shared/logger.ts";
 
 export const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 export const API_TYPES_PATH = join(ROOT, "cli", "generated", "api-types.ts");
+/** The console's copy: console/ talks HTTP only and imports nothing outside itself. */
+export const CONSOLE_SCHEMA_PATH = join(ROOT, "console", "src", "api", "schema.ts");
 
 const HEADER = `/**
  * GENERATED FILE, do not edit: the control plane's /openapi.json as TypeScript
@@ -31,6 +35,16 @@ const HEADER = `/**
  * Regenerate after changing a route: npm run gen:api-client
  * (scripts/generate-api-client.ts). test/unit/cli/api-types.test.ts fails
  * while this file is out of date.
+ */
+
+`;
+
+const CONSOLE_HEADER = `/**
+ * GENERATED FILE, do not edit: the control plane's /openapi.json as TypeScript
+ * types (openapi-typescript), for the console's openapi-fetch client
+ * (console/src/api/client.ts). Regenerate after changing a route:
+ * npm run gen:api-client (scripts/generate-api-client.ts).
+ * test/unit/console/api-schema.test.ts fails while this file is out of date.
  */
 
 `;
@@ -65,9 +79,9 @@ export async function loadOpenApiDocument(): Promise<OpenAPI3> {
 }
 
 /** Formats with the repo's Biome settings, so `biome check` accepts the checked-in file as it is. */
-function formatWithBiome(source: string): string {
+function formatWithBiome(source: string, path: string): string {
   const biome = join(ROOT, "node_modules", ".bin", "biome");
-  const result = spawnSync(biome, ["format", `--stdin-file-path=${relative(ROOT, API_TYPES_PATH)}`], {
+  const result = spawnSync(biome, ["format", `--stdin-file-path=${relative(ROOT, path)}`], {
     cwd: ROOT,
     input: source,
     encoding: "utf8",
@@ -79,19 +93,34 @@ function formatWithBiome(source: string): string {
   return result.stdout;
 }
 
-/** The full text cli/generated/api-types.ts should have. */
-export async function generateApiTypes(): Promise<string> {
+/** The types of the document, unformatted and without a header. */
+async function typesOfDocument(): Promise<string> {
   const document = await loadOpenApiDocument();
   // silent: the generator's warnings go to the console; the validators in CI judge the document.
-  const ast = await openapiTS(document, { silent: true });
-  return formatWithBiome(HEADER + astToString(ast));
+  return astToString(await openapiTS(document, { silent: true }));
+}
+
+/** The full text cli/generated/api-types.ts should have. */
+export async function generateApiTypes(): Promise<string> {
+  return formatWithBiome(HEADER + (await typesOfDocument()), API_TYPES_PATH);
+}
+
+/** The full text console/src/api/schema.ts should have. */
+export async function generateConsoleSchema(): Promise<string> {
+  return formatWithBiome(CONSOLE_HEADER + (await typesOfDocument()), CONSOLE_SCHEMA_PATH);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    const text = await generateApiTypes();
-    writeFileSync(API_TYPES_PATH, text);
-    console.log(`wrote ${relative(ROOT, API_TYPES_PATH)} (${text.split("\n").length} lines)`);
+    const outputs: [string, () => Promise<string>][] = [
+      [API_TYPES_PATH, generateApiTypes],
+      [CONSOLE_SCHEMA_PATH, generateConsoleSchema],
+    ];
+    for (const [path, generate] of outputs) {
+      const text = await generate();
+      writeFileSync(path, text);
+      console.log(`wrote ${relative(ROOT, path)} (${text.split("\n").length} lines)`);
+    }
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
     process.exitCode = 1;

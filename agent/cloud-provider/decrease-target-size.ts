@@ -5,8 +5,10 @@
  * ones to leaving, so the reconciler resets the host before it is free. A
  * registered node is never touched here — that is what DeleteNodes is for.
  */
+
 import type { AgentMachine, TransitionItem } from "../../proto/agent-api.ts";
 import type { MachineState } from "../../proto/machine-states.ts";
+import { CA_TARGET_DECREASED_REASON } from "../../proto/scale-down-reasons.ts";
 import { AgentError } from "../errors.ts";
 import { providerIdOf } from "../state/instances.ts";
 import { requireGroup, requireInteger, requireLeader } from "./lookup.ts";
@@ -14,7 +16,7 @@ import type { MutationDeps } from "./mutation-deps.ts";
 import { cancelTarget } from "./removal-target.ts";
 import { reportTransitions } from "./report-transitions.ts";
 
-const REASON = "cluster-autoscaler: target size decreased";
+const REASON = CA_TARGET_DECREASED_REASON;
 
 export async function decreaseTargetSize(
   deps: MutationDeps,

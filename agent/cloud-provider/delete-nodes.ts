@@ -9,17 +9,22 @@
  * Nodes already deleting are left alone, so a retried call is harmless.
  * A node under maintenance (drained for it, or draining for it) is not CA's
  * to remove: the call is refused (FailedPrecondition) before anything moves.
+ * That refusal, and one below the pool's min size, is also reported to the
+ * control plane (report-refusal.ts) for the pool's "why didn't it scale?".
  */
+
 import type { AgentMachine, TransitionItem } from "../../proto/agent-api.ts";
+import { CA_NODE_DELETED_REASON } from "../../proto/scale-down-reasons.ts";
 import { AgentError } from "../errors.ts";
 import { TARGET_STATES } from "../state/instances.ts";
 import { nodeLabel, type ResolvedInstance, requireGroup, requireLeader, resolveNode } from "./lookup.ts";
 import type { MutationDeps } from "./mutation-deps.ts";
 import { deleteTarget } from "./removal-target.ts";
+import { reportRefusal } from "./report-refusal.ts";
 import { reportTransitions } from "./report-transitions.ts";
 import type { CaNode } from "./types.ts";
 
-const REASON = "cluster-autoscaler: node deleted";
+const REASON = CA_NODE_DELETED_REASON;
 
 export async function deleteNodes(
   deps: MutationDeps,
@@ -57,6 +62,18 @@ export async function deleteNodes(
   }
 
   if (maintained.length > 0) {
+    void reportRefusal(deps, {
+      poolId: pool.pool.id,
+      direction: "down",
+      requested: picked.size,
+      reasons: [
+        {
+          code: "node_in_maintenance",
+          message: `under maintenance, back in service when it ends: ${clipped(maintained)}`,
+          count: maintained.length,
+        },
+      ],
+    });
     throw new AgentError(
       "failed_precondition",
       `${what}: under maintenance, back in service when it ends: ${maintained.join(", ")}`,
@@ -67,6 +84,18 @@ export async function deleteNodes(
   const counted = [...picked.values()].filter((p) => TARGET_STATES.includes(p.machine.status)).length;
   const remaining = pool.targetSize - counted;
   if (remaining < pool.pool.minSize) {
+    void reportRefusal(deps, {
+      poolId: pool.pool.id,
+      direction: "down",
+      requested: picked.size,
+      reasons: [
+        {
+          code: "min_size_reached",
+          message: `deleting ${counted} nodes would leave ${remaining}, below the minimum ${pool.pool.minSize}`,
+          count: remaining,
+        },
+      ],
+    });
     throw new AgentError(
       "failed_precondition",
       `${what}: deleting ${counted} nodes would leave ${remaining}, below the minimum ${pool.pool.minSize}`,
@@ -93,6 +122,12 @@ export async function deleteNodes(
     transitions: items.length,
   });
   await reportTransitions(deps, items, names, what, deadline, deleteTarget);
+}
+
+/** Node names for a message of at most 1024 characters (the protocol's bound). */
+function clipped(names: readonly string[]): string {
+  const all = names.join(", ");
+  return all.length <= 900 ? all : `${all.slice(0, 900)}… (${names.length} nodes)`;
 }
 
 /** Drained, or draining, for a maintenance order. */

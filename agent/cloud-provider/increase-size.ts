@@ -12,6 +12,7 @@ import type { LocalChange } from "../state/store.ts";
 import { agentErrorFromControlPlane } from "./control-plane-errors.ts";
 import { requireGroup, requireInteger, requireLeader } from "./lookup.ts";
 import { type MutationDeps, mutationDeadline } from "./mutation-deps.ts";
+import { reportRefusal } from "./report-refusal.ts";
 
 export async function increaseSize(
   deps: MutationDeps,
@@ -33,6 +34,19 @@ export async function increaseSize(
   const { targetSize } = pool;
   const { maxSize } = pool.pool;
   if (targetSize + delta > maxSize) {
+    const room = Math.max(0, maxSize - targetSize);
+    void reportRefusal(deps, {
+      poolId: pool.pool.id,
+      direction: "up",
+      requested: delta,
+      reasons: [
+        {
+          code: "max_size_reached",
+          message: `target size ${targetSize} + ${delta} would exceed the maximum ${maxSize} (room for ${room})`,
+          count: room,
+        },
+      ],
+    });
     throw new AgentError(
       "invalid_argument",
       `${what}: target size ${targetSize} + ${delta} would exceed the maximum ${maxSize}`,

@@ -14,6 +14,7 @@ import {
   AllocationResponseSchema,
   HeartbeatResponseSchema,
   HostKeysResponseSchema,
+  ScalingRefusalResponseSchema,
   SnapshotsResponseSchema,
   TransitionsResponseSchema,
 } from "../../proto/agent-api.ts";
@@ -85,5 +86,7 @@ export function createHttpControlPlane(options: HttpControlPlaneOptions): Contro
       post("/v1/agent/host-keys", { items }, HostKeysResponseSchema, callOptions),
     snapshots: (request, callOptions) =>
       post("/v1/agent/snapshots", request, SnapshotsResponseSchema, callOptions),
+    reportScalingRefusal: (request, callOptions) =>
+      post("/v1/agent/scaling-refusals", request, ScalingRefusalResponseSchema, callOptions),
   };
 }

@@ -12,6 +12,8 @@ import type {
   HeartbeatResponse,
   HostKeyPin,
   HostKeysResponse,
+  ScalingRefusalRequest,
+  ScalingRefusalResponse,
   SnapshotsRequest,
   SnapshotsResponse,
   TransitionItem,
@@ -41,4 +43,9 @@ export interface ControlPlane {
   pinHostKeys(items: HostKeyPin[], options?: CallOptions): Promise<HostKeysResponse>;
   /** POST /v1/agent/snapshots; per-pool and whole-cluster resource figures, stored as raw snapshots */
   snapshots(request: SnapshotsRequest, options?: CallOptions): Promise<SnapshotsResponse>;
+  /** POST /v1/agent/scaling-refusals; a scale request the agent refused itself, for the pool's status */
+  reportScalingRefusal(
+    request: ScalingRefusalRequest,
+    options?: CallOptions,
+  ): Promise<ScalingRefusalResponse>;
 }

@@ -1,21 +1,32 @@
 /**
- * `ksp cluster get|update <id|name>`: one cluster, addressed by UUID or by
- * name (the API resolves names within the token's cluster scope).
+ * `ksp cluster list|get|create|update|delete|rotate-token`. A cluster is
+ * named by UUID or by name (the API resolves names within the token's
+ * cluster scope).
  */
-import { type ApiClient, dataOf, type Schema } from "../api.ts";
-import { patchBodyOf, pathRef, SET_HELP, SET_OPTIONS, singleArg } from "../args.ts";
-import { formatBytes, formatLabels } from "../output.ts";
-import { type FieldList, showResource, when } from "./show.ts";
-import type { Command } from "./types.ts";
+import type { Command } from "commander";
+import { type ApiClient, collectPages, dataOf, type Schema } from "../api.ts";
+import { bodyOf, collect, labelsOf, pathRef, SET_HELP, type SetOptions } from "../args.ts";
+import { type ListOptions, withListOptions, withSelector, withSetOptions } from "../options.ts";
+import { type FieldList, formatAge, formatBytes, formatLabels, renderFields } from "../output.ts";
+import type { ResourceView } from "../render.ts";
+import { type Runtime, type Session, sessionOf } from "../runtime.ts";
+import { listOrWatch } from "../watch.ts";
 
-type Cluster = Schema<"Cluster">;
+export type Cluster = Schema<"Cluster">;
 type ClusterUpdate = Schema<"UpdateClusterRequest">;
+type ClusterCreate = Schema<"CreateClusterRequest">;
 
 /** Every field PATCH /v1/clusters/{clusterId} takes; `satisfies` keeps the list equal to the schema's. */
 const UPDATE_FIELDS = Object.keys({
   description: true,
   labels: true,
 } satisfies Record<keyof ClusterUpdate, true>);
+
+const CREATE_FIELDS = Object.keys({
+  name: true,
+  description: true,
+  labels: true,
+} satisfies Record<keyof ClusterCreate, true>);
 
 function machineSummary(counts: Cluster["nodeCounts"]): string {
   const byStatus = Object.entries(counts.byStatus)
@@ -42,46 +53,152 @@ export function clusterFields(cluster: Cluster): FieldList {
     ["Kubernetes", cluster.kubernetesVersion],
     ["Agent", cluster.agentVersion],
     ["Leader", cluster.leader?.identity],
-    ["Last heartbeat", when(cluster.lastHeartbeatAt)],
-    ["Registered", when(cluster.registeredAt)],
+    ["Last heartbeat", cluster.lastHeartbeatAt ?? "never"],
+    ["Registered", cluster.registeredAt ?? "never"],
     ["Created", cluster.createdAt],
     ["Updated", cluster.updatedAt],
   ];
 }
 
+export const clusterView: ResourceView<Cluster> = {
+  kind: "cluster",
+  name: (cluster) => cluster.name,
+  columns: [
+    { header: "NAME", value: (c) => c.name },
+    { header: "HEALTH", value: (c) => c.health },
+    { header: "MACHINES", value: (c) => c.nodeCounts.total },
+    { header: "READY", value: (c) => c.nodeCounts.byStatus.ready ?? 0 },
+    { header: "NODES", value: (c) => (c.nodes ? `${c.nodes.ready}/${c.nodes.total}` : "-") },
+    { header: "KUBERNETES", value: (c) => c.kubernetesVersion ?? "-" },
+    { header: "AGE", value: (c) => formatAge(c.createdAt) },
+    { header: "ID", value: (c) => c.id, wide: true },
+    { header: "AGENT", value: (c) => c.agentVersion ?? "-", wide: true },
+    { header: "LABELS", value: (c) => formatLabels(c.labels), wide: true },
+  ],
+  fields: clusterFields,
+};
+
 function clusterPath(ref: string) {
   return { params: { path: { clusterId: pathRef(ref, "the cluster") } } };
 }
 
-export async function fetchCluster(api: ApiClient, ref: string): Promise<Cluster> {
-  return dataOf(await api.GET("/v1/clusters/{clusterId}", clusterPath(ref)));
+export async function listClusters(api: ApiClient, query: { labelSelector?: string } = {}, limit?: number) {
+  return collectPages((page) => api.GET("/v1/clusters", { params: { query: { ...query, ...page } } }), limit);
 }
 
-export const clusterGetCommand: Command = {
-  words: ["cluster", "get"],
-  synopsis: "<id|name>",
-  summary: "Show a cluster",
-  async run(ctx) {
-    const cluster = await fetchCluster(ctx.api, singleArg(ctx.args, "a cluster id or name"));
-    return showResource(ctx, cluster, clusterFields);
-  },
-};
+export function registerClusterCommands(program: Command, rt: Runtime): void {
+  const cluster = program.command("cluster").description("Kubernetes clusters the agent runs in");
 
-export const clusterUpdateCommand: Command = {
-  words: ["cluster", "update"],
-  synopsis: "<id|name> --set KEY=VALUE…",
-  summary: "Change a cluster's description or labels",
-  options: SET_OPTIONS,
-  help: [
-    SET_HELP,
-    `Fields: ${UPDATE_FIELDS.join(", ")} (labels are replaced as a whole).`,
-    `Example: ksp cluster update demo --set description="EU workers" --set 'labels={"env":"prod"}'`,
-  ].join("\n"),
-  async run(ctx) {
-    const ref = singleArg(ctx.args, "a cluster id or name");
-    // The API validates every value; the CLI only builds the object.
-    const body = patchBodyOf(ctx.flags, UPDATE_FIELDS) as ClusterUpdate;
-    const cluster = dataOf(await ctx.api.PATCH("/v1/clusters/{clusterId}", { ...clusterPath(ref), body }));
-    return showResource(ctx, cluster, clusterFields);
-  },
-};
+  withListOptions(withSelector(cluster.command("list").alias("ls"), "clusters"))
+    .description("List clusters with health and machine counts")
+    .option("-q, --search <text>", "text in the name or description")
+    .option("--health <health>", "healthy, degraded, offline or unknown")
+    .action(async (options: ListOptions & { selector?: string; search?: string; health?: string }, cmd) => {
+      const session = sessionOf(rt, cmd);
+      const query = {
+        ...(options.selector ? { labelSelector: options.selector } : {}),
+        ...(options.search ? { q: options.search } : {}),
+        ...(options.health ? { status: options.health as "healthy" } : {}),
+      };
+      await listOrWatch(session, clusterView, () => listClusters(session.api, query, options.limit), options);
+    });
+
+  cluster
+    .command("get")
+    .argument("<cluster>", "id or name")
+    .description("Show a cluster")
+    .action(async (ref: string, _options, cmd) => {
+      const session = sessionOf(rt, cmd);
+      const found = dataOf(await session.api.GET("/v1/clusters/{clusterId}", clusterPath(ref)));
+      session.printOne(clusterView, found);
+    });
+
+  withSetOptions(
+    cluster
+      .command("create")
+      .argument("<name>", "the cluster's name")
+      .description("Create a cluster; prints its one-time registration token for the agent")
+      .option("--description <text>", "what the cluster is for")
+      .option("--label <KEY=VALUE>", "a cluster label, repeatable", collect),
+  )
+    .addHelpText("after", `\n${SET_HELP}\nFields: ${CREATE_FIELDS.join(", ")}.`)
+    .action(async (name: string, options: SetOptions & { description?: string; label?: string[] }, cmd) => {
+      const session = sessionOf(rt, cmd);
+      const labels = labelsOf(options.label);
+      const body = bodyOf(options, CREATE_FIELDS, {
+        name,
+        ...(options.description !== undefined ? { description: options.description } : {}),
+        ...(labels ? { labels } : {}),
+      }) as ClusterCreate;
+      const created = dataOf(await session.api.POST("/v1/clusters", { body }));
+      session.printAnswer("cluster", created.cluster.name, created, () =>
+        renderFields([
+          ...clusterFields(created.cluster).slice(0, 2),
+          ["Registration token", created.registrationToken],
+          ["Token expires", created.registrationTokenExpiresAt],
+        ]),
+      );
+      session.deps.stderr(
+        "The registration token is shown once: give it to the agent (KSP_REGISTRATION_TOKEN).\n",
+      );
+    });
+
+  withSetOptions(
+    cluster
+      .command("update")
+      .argument("<cluster>", "id or name")
+      .description("Change a cluster's description or labels"),
+  )
+    .addHelpText(
+      "after",
+      `\n${SET_HELP}\nFields: ${UPDATE_FIELDS.join(", ")} (labels are replaced as a whole).\n` +
+        `Example: ksp cluster update demo --set description="EU workers" --set 'labels={"env":"prod"}'`,
+    )
+    .action(async (ref: string, options: SetOptions, cmd) => {
+      const session = sessionOf(rt, cmd);
+      // The API validates every value; the CLI only builds the object.
+      const body = bodyOf(options, UPDATE_FIELDS, {}, { requireChange: true }) as ClusterUpdate;
+      const updated = dataOf(
+        await session.api.PATCH("/v1/clusters/{clusterId}", { ...clusterPath(ref), body }),
+      );
+      session.printOne(clusterView, updated);
+    });
+
+  cluster
+    .command("delete")
+    .argument("<cluster>", "id or name")
+    .description("Delete a cluster; its machines return to the free inventory")
+    .option("--force", "delete even while machines are still in use (they are marked fault)")
+    .action(async (ref: string, options: { force?: boolean }, cmd) => {
+      const session = sessionOf(rt, cmd);
+      const deleted = dataOf(
+        await session.api.DELETE("/v1/clusters/{clusterId}", {
+          params: { path: clusterPath(ref).params.path, query: options.force ? { force: "true" } : {} },
+        }),
+      );
+      printDeleted(session, "cluster", deleted.name, deleted);
+    });
+
+  cluster
+    .command("rotate-token")
+    .argument("<cluster>", "id or name")
+    .description("Issue a new one-time registration token; the previous one stops working")
+    .action(async (ref: string, _options, cmd) => {
+      const session = sessionOf(rt, cmd);
+      const rotated = dataOf(
+        await session.api.POST("/v1/clusters/{clusterId}/registration-token", clusterPath(ref)),
+      );
+      session.printAnswer("cluster", ref, rotated, () =>
+        renderFields([
+          ["Cluster ID", rotated.clusterId],
+          ["Registration token", rotated.registrationToken],
+          ["Token expires", rotated.registrationTokenExpiresAt],
+        ]),
+      );
+    });
+}
+
+/** What a delete prints: `cluster "x" deleted`, or the API's answer. */
+export function printDeleted(session: Session, kind: string, name: string, answer: unknown): void {
+  session.printAnswer(kind, name, answer, () => `${kind} "${name}" deleted\n`);
+}

@@ -3,9 +3,11 @@
  * 503 is an answer here (not ready), not a failure to talk; any other error
  * status is printed from the server's error envelope.
  */
+import type { Command } from "commander";
 import { type ApiClient, errorFor } from "../api.ts";
-import { renderJson, renderTable } from "../output.ts";
-import type { Command } from "./types.ts";
+import { EXIT_FAILURE } from "../exit-codes.ts";
+import { renderJson, renderTable, renderYaml } from "../output.ts";
+import { type Runtime, sessionOf } from "../runtime.ts";
 
 const PROBES = ["healthz", "readyz"] as const;
 
@@ -67,25 +69,28 @@ async function askProbe(api: ApiClient, path: (typeof PROBES)[number]): Promise<
   throw errorFor(response, error);
 }
 
-export const healthCommand: Command = {
-  words: ["health"],
-  summary: "Check the control plane's /healthz and /readyz",
-  async run({ config, io, api }) {
-    const answers = await Promise.all(PROBES.map((path) => askProbe(api, path)));
-    const results = Object.fromEntries(PROBES.map((path, i) => [path, answers[i]!]));
-    if (config.output === "json") {
-      io.stdout(renderJson({ url: config.url, ...results }));
-    } else {
-      const rows = PROBES.flatMap((probe) => {
-        const result = results[probe]!;
-        const status = result.ok ? "ok" : "failing";
-        return [
-          [probe, String(result.status), status, summarizeProbeBody(result.body)],
-          ...checkRows(probe, result.body),
-        ];
-      });
-      io.stdout(renderTable(["CHECK", "HTTP", "STATUS", "DETAIL"], rows));
-    }
-    return Object.values(results).every((result) => result.ok) ? 0 : 1;
-  },
-};
+export function registerHealthCommand(program: Command, rt: Runtime): void {
+  program
+    .command("health")
+    .description("Check the control plane's /healthz and /readyz (exit 1 when either is not ok)")
+    .action(async (_options, cmd: Command) => {
+      const { config, api, deps } = sessionOf(rt, cmd);
+      const answers = await Promise.all(PROBES.map((path) => askProbe(api, path)));
+      const results = Object.fromEntries(PROBES.map((path, i) => [path, answers[i]!]));
+      if (config.output === "json" || config.output === "yaml") {
+        const value = { url: config.url, ...results };
+        deps.stdout(config.output === "json" ? renderJson(value) : renderYaml(value));
+      } else {
+        const rows = PROBES.flatMap((probe) => {
+          const result = results[probe]!;
+          const status = result.ok ? "ok" : "failing";
+          return [
+            [probe, String(result.status), status, summarizeProbeBody(result.body)],
+            ...checkRows(probe, result.body),
+          ];
+        });
+        deps.stdout(renderTable(config.noHeaders ? null : ["CHECK", "HTTP", "STATUS", "DETAIL"], rows));
+      }
+      if (!Object.values(results).every((result) => result.ok)) rt.exitCode = EXIT_FAILURE;
+    });
+}

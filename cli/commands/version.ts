@@ -1,14 +1,23 @@
+import type { Command } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
-import { renderJson } from "../output.ts";
-import type { Command } from "./types.ts";
+import { renderJson, renderYaml } from "../output.ts";
+import { printOptionsOf, type Runtime } from "../runtime.ts";
 
 export const CLI_VERSION: string = packageJson.version;
 
-export const versionCommand: Command = {
-  words: ["version"],
-  summary: "Print the ksp CLI version",
-  async run({ config, io }) {
-    io.stdout(config.output === "json" ? renderJson({ version: CLI_VERSION }) : `ksp ${CLI_VERSION}\n`);
-    return 0;
-  },
-};
+export function registerVersionCommand(program: Command, rt: Runtime): void {
+  program
+    .command("version")
+    .description("Print the ksp CLI version")
+    .action((_options, cmd: Command) => {
+      const { output } = printOptionsOf(cmd);
+      const value = { version: CLI_VERSION };
+      rt.deps.stdout(
+        output === "json"
+          ? renderJson(value)
+          : output === "yaml"
+            ? renderYaml(value)
+            : `ksp ${CLI_VERSION}\n`,
+      );
+    });
+}

@@ -163,6 +163,72 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/tokens/self": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The calling token itself: its name, role and cluster scope (any role)
+     * @description Lets a client learn who it is signed in as without probing routes. Never returns the token or its hash.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The calling token */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TokenSelf"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/tokens": {
     parameters: {
       query?: never;
@@ -1302,7 +1368,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A pool's machines per state, target size, bounds and recent events (viewer) */
+    /** A pool's machines per state, target size, bounds, recent events and why it did or did not scale (viewer) */
     get: {
       parameters: {
         query?: never;
@@ -1324,6 +1390,100 @@ export interface paths {
           };
           content: {
             "application/json": components["schemas"]["PoolStatus"];
+          };
+        };
+        /** @description validation_failed */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/clusters/{clusterId}/pools/{poolId}/history": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A pool's machines by state and its utilisation over time, bucketed for charts (viewer)
+     * @description The window defaults to the last 24 hours and may span at most 31 days (a longer, empty or reversed one is a 400). Machine counts are sampled every 5 minutes and kept for the retention period (KSP_RETENTION_DAYS); each series holds at most 300 points.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description start of the window, inclusive (default: 24 hours before until) */
+          since?: string;
+          /** @description end of the window, exclusive (default: now); at most 31 days after since */
+          until?: string;
+        };
+        header?: never;
+        path: {
+          /** @description The cluster's id or name */
+          clusterId: string;
+          /** @description The pool's id, its name within the cluster the request names, or "cluster/pool" */
+          poolId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The pool's history */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["PoolHistory"];
           };
         };
         /** @description validation_failed */
@@ -7307,6 +7467,100 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/agent/scaling-refusals": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Report a scale request the agent refused itself (max, min, maintenance), for the pool's status */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["AgentScalingRefusalRequest"];
+        };
+      };
+      responses: {
+        /** @description Recorded as the pool's latest scale decision (identical repeats coalesced) */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AgentScalingRefusalResponse"];
+          };
+        };
+        /** @description validation_failed, bad_request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description unauthorized */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description forbidden */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description not_found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description rate_limited */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+        /** @description internal */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorEnvelope"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/hooks/maintenance-complete": {
     parameters: {
       query?: never;
@@ -7456,6 +7710,25 @@ export interface components {
       error?: string;
     } & {
       [key: string]: unknown;
+    };
+    TokenSelf: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      /** @enum {string} */
+      role: "admin" | "operator" | "viewer";
+      /**
+       * Format: uuid
+       * @description null: every cluster
+       */
+      clusterId: string | null;
+      /** @description the scoped cluster's name; null when unscoped */
+      clusterName: string | null;
+      /** @description the token's first characters, to tell tokens apart */
+      displayPrefix: string;
+      createdAt: string;
+      expiresAt: string | null;
+      lastUsedAt: string | null;
     };
     CreatedApiToken: {
       apiToken: components["schemas"]["ApiToken"];
@@ -7896,6 +8169,146 @@ export interface components {
           [key: string]: unknown;
         };
         createdAt: string;
+      }[];
+      scaling: components["schemas"]["PoolScaling"];
+    };
+    /** @description why the pool did or did not scale lately */
+    PoolScaling: {
+      /** @description null: never asked to scale up */
+      lastScaleUp: components["schemas"]["ScalingDecision"] | null;
+      /** @description null: Cluster Autoscaler never scaled the pool down */
+      lastScaleDown: components["schemas"]["ScalingDecision"] | null;
+      /** @description at most 50, newest first */
+      blockers: components["schemas"]["ScalingBlocker"][];
+    };
+    /**
+     * @example {
+     *       "at": "2026-12-07T08:10:00.000Z",
+     *       "direction": "up",
+     *       "requested": 3,
+     *       "granted": 0,
+     *       "outcome": "refused",
+     *       "reasons": [
+     *         {
+     *           "code": "requirements_unmet",
+     *           "message": "requirement machineLabels gpu=a100 rules out 7 of 9 free machines",
+     *           "count": 7,
+     *           "requirement": "machineLabels gpu=a100"
+     *         },
+     *         {
+     *           "code": "not_enough_machines",
+     *           "message": "needs 3 machines, 2 available fit the pool (0 of its own, 2 free)",
+     *           "count": 2
+     *         }
+     *       ],
+     *       "firstAt": "2026-12-07T08:00:00.000Z",
+     *       "repeats": 61
+     *     }
+     */
+    ScalingDecision: {
+      /** @description when it was last taken (ISO 8601) */
+      at: string;
+      /** @enum {string} */
+      direction: "up" | "down";
+      requested: number;
+      granted: number;
+      /** @enum {string} */
+      outcome: "granted" | "partial" | "refused";
+      /** @description most telling first; empty for a plain grant */
+      reasons: components["schemas"]["ScalingReason"][];
+      /** @description when it was first taken: an identical refusal repeated in a row is one decision */
+      firstAt: string;
+      /** @description times taken in a row (Cluster Autoscaler retries) */
+      repeats: number;
+    };
+    ScalingReason: {
+      /**
+       * @description stable: max_size_reached (the pool's max caps it), no_free_machine (nothing available at all), requirements_unmet (one requirement, named in `requirement`, ruled out free machines; the one ruling out the most comes first), cluster_scope (SSH identities scoped to another cluster), machines_busy (fitting machines held by another request), not_enough_machines (the summary), autoscaling_disabled; scale-down: nodes_deleted, target_decreased
+       * @enum {string}
+       */
+      code:
+        | "max_size_reached"
+        | "no_free_machine"
+        | "requirements_unmet"
+        | "cluster_scope"
+        | "machines_busy"
+        | "not_enough_machines"
+        | "autoscaling_disabled"
+        | "min_size_reached"
+        | "node_in_maintenance"
+        | "nodes_deleted"
+        | "target_decreased";
+      message: string;
+      /** @description machines the reason concerns */
+      count?: number;
+      /** @description requirements_unmet only: e.g. minCpuCores, machineLabels gpu=a100 */
+      requirement?: string;
+    };
+    ScalingBlocker: {
+      /** Format: uuid */
+      machineId: string;
+      /** @description the machine's hostname */
+      machineName: string;
+      /**
+       * @description fault: the machine is in fault; backoff: reserved or joining past the pool's join and registration timeouts (the agent keeps putting it off, or is not running); join_failed: a join ended without a node in the last 24 hours
+       * @enum {string}
+       */
+      kind: "fault" | "backoff" | "join_failed";
+      reason: string;
+      /** @description ISO 8601 */
+      since: string;
+    };
+    PoolHistory: {
+      /** Format: uuid */
+      clusterId: string;
+      /** Format: uuid */
+      poolId: string;
+      /** @description the window's start as applied, inclusive */
+      since: string;
+      /** @description the window's end as applied, exclusive */
+      until: string;
+      /**
+       * @description the bucket size: the smallest of 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400 seconds that keeps each series within 300 points
+       * @example 300
+       */
+      bucketSeconds: number;
+      /** @description machines by state over time, oldest first; buckets without a sample are left out */
+      samples: {
+        /**
+         * @description start of the bucket (UTC, aligned to a multiple of bucketSeconds since the Unix epoch)
+         * @example 2026-01-31T11:55:00.000Z
+         */
+        at: string;
+        /** @description the pool's machines per state at the bucket's last sample; every state */
+        counts: {
+          available?: number;
+          reserved?: number;
+          joining?: number;
+          ready?: number;
+          draining?: number;
+          leaving?: number;
+          fault?: number;
+          maintenance?: number;
+          archived?: number;
+        };
+      }[];
+      /** @description requested / allocatable from the agent's resource snapshots, oldest first; buckets without a snapshot are left out */
+      utilisation: {
+        /**
+         * @description start of the bucket (UTC, aligned to a multiple of bucketSeconds since the Unix epoch)
+         * @example 2026-01-31T11:55:00.000Z
+         */
+        at: string;
+        /**
+         * @description requested / allocatable over the bucket's snapshots; null when nothing was allocatable
+         * @example 0.62
+         */
+        cpu: number | null;
+        /**
+         * @description requested / allocatable over the bucket's snapshots; null when nothing was allocatable
+         * @example 0.62
+         */
+        memory: number | null;
       }[];
     };
     /** @description Any field; the merged pool must keep min ≤ max and allocatable ≤ capacity. */
@@ -9725,6 +10138,22 @@ export interface components {
           memoryBytes: number;
         };
       };
+    };
+    AgentScalingRefusalResponse: {
+      repeats: number;
+    };
+    AgentScalingRefusalRequest: {
+      /** Format: uuid */
+      poolId: string;
+      /** @enum {string} */
+      direction: "up" | "down";
+      requested: number;
+      reasons: {
+        /** @enum {string} */
+        code: "max_size_reached" | "min_size_reached" | "node_in_maintenance";
+        message: string;
+        count?: number;
+      }[];
     };
     /**
      * @example {

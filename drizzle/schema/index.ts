@@ -12,6 +12,7 @@ export * from "./notifications.ts";
 export * from "./operations.ts";
 export * from "./order-devices.ts";
 export * from "./orders.ts";
+export * from "./pool-status-samples.ts";
 export * from "./query-templates.ts";
 export * from "./resource-snapshots.ts";
 export * from "./strategies.ts";

@@ -4,6 +4,8 @@
  * bootstrap admin token, the app, the in-process queue and the scheduler.
  * Process concerns (listening, signals, exit codes) stay in node.ts.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { type Database, openDatabase } from "../../drizzle/client.ts";
 import { migrateDatabase } from "../../drizzle/migrate.ts";
 import { type Clock, systemClock } from "../../shared/clock.ts";
@@ -17,6 +19,8 @@ import { MemoryCoordination } from "../lib/coordination/memory.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
 import { UpstashCoordination } from "../lib/coordination/upstash.ts";
 import { createPrometheusMetrics } from "../lib/metrics/prometheus.ts";
+import { BUILT_STATIC_DIR, directoryAssets } from "../lib/static-assets/directory.ts";
+import { CONSOLE_NOT_BUILT } from "../lib/static-assets/types.ts";
 import { type WebhookSettings, webhookTransport } from "../lib/webhooks/transport.ts";
 import { InProcessQueue } from "../queue/in-process.ts";
 import { type EnsureAdminTokenResult, ensureAdminToken } from "../services/bootstrap/ensure-admin-token.ts";
@@ -99,7 +103,9 @@ export async function composeNode(
       },
       webhooks,
       metrics,
+      assets: directoryAssets(BUILT_STATIC_DIR),
     };
+    if (!existsSync(join(BUILT_STATIC_DIR, "ui", "index.html"))) logger.warn(CONSOLE_NOT_BUILT);
     const adminToken = await ensureAdminToken({
       ctx: { db: database.db, clock, logger, coordination, requestId: "startup", actor: "system" },
       input: { configuredToken: settings.adminToken },

@@ -9,6 +9,7 @@ import type { Logger } from "../../shared/logger.ts";
 import type { ClientAddress } from "../http/client-address.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
 import type { ControlPlaneMetrics } from "../lib/metrics/types.ts";
+import type { StaticAssets } from "../lib/static-assets/types.ts";
 import type { WebhookTransport } from "../lib/webhooks/transport.ts";
 import type { PolicySettings } from "../policy.ts";
 
@@ -52,6 +53,8 @@ export interface AppDeps {
   webhooks: WebhookTransport;
   /** Prometheus on Node, the no-op on Workers (lib/metrics/). */
   metrics: ControlPlaneMetrics;
+  /** The built console and docs (dist/static); absent: /ui and /docs answer 404 saying how to build them. */
+  assets?: StaticAssets;
 }
 
 export const DEFAULT_READY_CHECK_TIMEOUT_MS = 2_000;

@@ -14,6 +14,7 @@ import type { WorkerSettings } from "../env.ts";
 import { workersClientAddress } from "../http/client-address.ts";
 import { UpstashCoordination } from "../lib/coordination/upstash.ts";
 import { noopMetrics } from "../lib/metrics/noop.ts";
+import { bindingAssets } from "../lib/static-assets/binding.ts";
 import { webhookTransport } from "../lib/webhooks/transport.ts";
 import { bindingJobQueue } from "../queue/binding-queue.ts";
 import type { JobQueue } from "../queue/types.ts";
@@ -59,6 +60,7 @@ export function composeWorker(settings: WorkerSettings, logger: Logger): WorkerR
     webhooks: webhookTransport(settings.webhooks),
     // An isolate's counters neither last nor can be scraped: GET /metrics answers 404 here.
     metrics: noopMetrics,
+    assets: settings.assets ? bindingAssets(settings.assets) : undefined,
   };
   const queue: JobQueue = bindingJobQueue(settings.jobsQueue);
   return { app: createApp(deps), deps, ...wireJobs({ app: deps, queue }) };

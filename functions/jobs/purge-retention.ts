@@ -1,9 +1,9 @@
 /**
- * Deletes events/operations (by created_at) and audit rows (by at) older than
- * `policy.retentionMs`. Rows exactly at the cutoff are kept. Deletion runs in
- * bounded batches so no single statement holds locks for long or builds a
- * huge transaction; a backlog larger than one run's bound is finished by the
- * following runs.
+ * Deletes events/operations (by created_at), audit rows (by at) and pool
+ * status samples (by sampled_at) older than `policy.retentionMs`. Rows
+ * exactly at the cutoff are kept. Deletion runs in bounded batches so no
+ * single statement holds locks for long or builds a huge transaction; a
+ * backlog larger than one run's bound is finished by the following runs.
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client.ts";
@@ -17,6 +17,7 @@ const MAX_BATCHES_PER_TABLE = 100;
 export interface PurgeResult {
   operations: number;
   auditLogs: number;
+  poolStatusSamples: number;
 }
 
 async function purgeInBatches(
@@ -55,7 +56,16 @@ export async function purgeRetention(
       returning 1`,
     size,
   );
-  return { operations, auditLogs };
+  // keyed by (pool_id, sampled_at): the batch picks rows by that key
+  const poolStatusSamples = await purgeInBatches(
+    db,
+    () => sql`
+      delete from pool_status_samples where (pool_id, sampled_at) in (
+        select pool_id, sampled_at from pool_status_samples where sampled_at < ${cutoff}::timestamptz limit ${size})
+      returning 1`,
+    size,
+  );
+  return { operations, auditLogs, poolStatusSamples };
 }
 
 export const purgeRetentionJob: Job = {
@@ -64,6 +74,6 @@ export const purgeRetentionJob: Job = {
   async run(ctx) {
     const { db } = await ctx.database();
     const purged = await purgeRetention(db, { now: ctx.clock.now(), retentionMs: ctx.policy.retentionMs });
-    if (purged.operations > 0 || purged.auditLogs > 0) ctx.logger.info("retention purge", { ...purged });
+    if (Object.values(purged).some((n) => n > 0)) ctx.logger.info("retention purge", { ...purged });
   },
 };

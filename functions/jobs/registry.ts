@@ -6,6 +6,7 @@ import { heartbeatJob } from "./heartbeat.ts";
 import { markClustersOfflineJob } from "./mark-clusters-offline.ts";
 import { purgeRetentionJob } from "./purge-retention.ts";
 import { rollupSnapshotsJob } from "./rollup-snapshots.ts";
+import { samplePoolStatusJob } from "./sample-pool-status.ts";
 import { trackOrdersJob } from "./track-orders.ts";
 import type { Job } from "./types.ts";
 
@@ -39,5 +40,6 @@ export function defaultJobRegistry(): JobRegistry {
     purgeRetentionJob,
     trackOrdersJob,
     dispatchNotificationsJob,
+    samplePoolStatusJob,
   ]);
 }

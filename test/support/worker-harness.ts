@@ -1,10 +1,12 @@
 /**
  * Loads the BUNDLED Worker (dist/worker/worker.js, built by the same script
  * as `npm run build:worker`) into workerd through Miniflare, with the queue
- * binding of wrangler.toml, and collects its console output as JSON lines.
+ * binding of wrangler.toml (and on request its `[assets]`), and collects its
+ * console output as JSON lines.
  */
 import { readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { BUNDLE, buildWorker } from "../../scripts/build-worker.ts";
 
@@ -56,6 +58,24 @@ export interface WorkerOptions {
    * wrangler.toml's consumer does; without it, tests hand messages to `queue()` themselves.
    */
   queueConsumer?: { maxBatchSize?: number; maxBatchTimeoutSeconds: number; maxRetries?: number };
+  /**
+   * Serve dist/static through the ASSETS binding, as wrangler.toml's `[assets]` does in production
+   * (build it first: test/support/console-build.ts).
+   */
+  assets?: boolean;
+}
+
+/**
+ * Miniflare's `assets` option exactly as wrangler derives it from wrangler.toml's `[assets]`
+ * (directory, binding, run_worker_first, html_handling…), so the test cannot drift from the deployment.
+ */
+async function wranglerAssets(): Promise<Record<string, unknown>> {
+  const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(
+    fileURLToPath(new URL("../../wrangler.toml", import.meta.url)),
+  );
+  if (!workerOptions.assets) throw new Error("wrangler.toml has no [assets]");
+  return workerOptions.assets as Record<string, unknown>;
 }
 
 export async function startWorker(
@@ -84,6 +104,7 @@ export async function startWorker(
     compatibilityFlags: JSON.parse(wranglerSetting("compatibility_flags")),
     bindings,
     queueProducers: { JOBS_QUEUE: { queueName: QUEUE_NAME } },
+    ...(options.assets ? { assets: await wranglerAssets() } : {}),
     ...(options.queueConsumer
       ? {
           queueConsumers: {

@@ -21,10 +21,22 @@
  * The request is audited as `pool.allocate`: in the reservation's own
  * transaction when it reserves; a replay changed nothing, and is audited on
  * its own once it is known to answer (a replay with another body is a 409).
+ *
+ * Every decision is also a `pool.scale_up` event (scaling/record-scale-decision.ts),
+ * written in the same transaction under the pool lock: a grant with the
+ * reservation, a refusal (max size, no fitting machine, autoscaling off) with
+ * its ranked reasons, committed before the refusal is answered. That is what
+ * the pool status's "why didn't it scale?" reads.
  */
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
-import { type Allocation, allocations, type Machine, machines } from "../../../drizzle/schema/index.ts";
+import {
+  type Allocation,
+  allocations,
+  type Machine,
+  machines,
+  nodePools,
+} from "../../../drizzle/schema/index.ts";
 import type { AllocationRequest, AllocationResponse } from "../../../proto/agent-api.ts";
 import { AppError, isAppError } from "../../lib/errors.ts";
 import type { AuditEntry } from "../audit/audit-entry.ts";
@@ -32,6 +44,14 @@ import { recordAudit } from "../audit/record-audit.ts";
 import type { ServiceCall, ServiceContext } from "../context.ts";
 import { withDbErrors } from "../db-errors.ts";
 import { type ReservationOutcome, reserveMachinesIn } from "../machines/reserve-machines.ts";
+import { candidateBreakdown } from "../scaling/candidate-breakdown.ts";
+import { recordScaleDecision, type ScaleDecision } from "../scaling/record-scale-decision.ts";
+import {
+  autoscalingDisabledReason,
+  maxSizeReason,
+  type ScalingReason,
+  shortfallReasons,
+} from "../scaling/scale-reasons.ts";
 import { withClusterWrite } from "../unit-of-work.ts";
 import { allocatedMachineView } from "./agent-views.ts";
 
@@ -60,17 +80,30 @@ export async function allocateMachines({
   };
   let outcome: ReservationOutcome;
   try {
-    outcome = await withDbErrors(() =>
-      withClusterWrite(ctx, async (tx, write) => {
-        const reserved = await reserveMachinesIn(tx, ctx, reservation, { write, recordAllocation: true });
+    const decided = await withDbErrors(() =>
+      withClusterWrite(ctx, async (tx, write): Promise<ReservationOutcome | { refused: AppError }> => {
+        let reserved: ReservationOutcome;
+        try {
+          reserved = await reserveMachinesIn(tx, ctx, reservation, { write, recordAllocation: true });
+        } catch (err) {
+          // a refusal wrote nothing (the statement only writes when it can grant everything), so
+          // this transaction may still commit the decision before the refusal is answered
+          const reasons = await refusalReasons(tx, err, input);
+          if (!reasons) throw err;
+          await recordScaleDecision(tx, ctx, decisionOf(input, 0, reasons));
+          return { refused: err as AppError };
+        }
         // a duplicate changed nothing: it is audited once its replay is known to answer
         if (!reserved.duplicate) {
           const machineIds = reserved.machines.map((m) => m.id);
           write.audit({ ...audit, changes: { ...audit.changes, machineIds } });
+          await recordScaleDecision(tx, ctx, decisionOf(input, reserved.machines.length, []));
         }
         return reserved;
       }),
     );
+    if ("refused" in decided) throw decided.refused;
+    outcome = decided;
   } catch (err) {
     // A refusal may be for a request id that already succeeded: a concurrent twin filled the pool
     // with this very request, or a retry names another pool (replay answers that with a conflict).
@@ -84,6 +117,42 @@ export async function allocateMachines({
   if (!winner) throw new AppError("conflict", "a concurrent allocation with this request id failed; retry");
   return auditedReplay(ctx, winner, input, audit);
 }
+
+const decisionOf = (input: AllocateInput, granted: number, reasons: ScalingReason[]): ScaleDecision => ({
+  direction: "up",
+  clusterId: input.clusterId,
+  poolId: input.poolId,
+  requested: input.delta,
+  granted,
+  reasons,
+  allocationRequestId: input.requestId,
+});
+
+/**
+ * Why the pool refused, for the decision event; null for what is no scale
+ * decision (an unknown pool, a bad count) and for a refusal of a request id
+ * that already succeeded (a concurrent twin filled the pool with this very
+ * request: the caller replays its answer, nothing was refused).
+ */
+async function refusalReasons(tx: Db, err: unknown, input: AllocateInput): Promise<ScalingReason[] | null> {
+  if (!isAppError(err) || !SCALE_REFUSALS.has(err.code)) return null;
+  if (await findAllocation(tx, input)) return null;
+  const details = err.details ?? {};
+  const num = (key: string) => Number(details[key] ?? 0);
+  // the pool row is ours (locked by the reservation) for the rest of the transaction
+  const [pool] = await tx.select().from(nodePools).where(eq(nodePools.id, input.poolId));
+  if (!pool) return null;
+  switch (err.code) {
+    case "pool_disabled":
+      return [autoscalingDisabledReason(pool.name)];
+    case "pool_at_max":
+      return [maxSizeReason(num("current"), num("max"), num("requested"))];
+    default:
+      return shortfallReasons(await candidateBreakdown(tx, pool), num("requested"), num("available"));
+  }
+}
+
+const SCALE_REFUSALS: ReadonlySet<string> = new Set(["pool_disabled", "pool_at_max", "not_enough_machines"]);
 
 /** A replay changes nothing, so its audit row is written on its own once the answer is known. */
 async function auditedReplay(

@@ -21,6 +21,8 @@ export type MachineHardware = Pick<
 export type RequirementsFit = { ok: true } | { ok: false; reasons: string[] };
 
 interface Rule {
+  /** the requirement's name in explanations ("minCpuCores", …), as HardwareRequirements spells it */
+  name: keyof HardwareRequirements;
   /** whether the requirements ask for anything this rule checks */
   applies(req: HardwareRequirements): boolean;
   /** null when the machine passes, else why not (one line, for people) */
@@ -47,12 +49,14 @@ function missingLabels(have: Labels, need: Labels): string[] {
 
 const RULES: readonly Rule[] = [
   {
+    name: "minCpuCores",
     applies: (req) => Boolean(req.minCpuCores),
     reason: (m, req) =>
       atLeast(m.cpuCores, req.minCpuCores) ? null : `cpu: ${m.cpuCores} cores, needs ${req.minCpuCores}`,
     where: (req) => gte(machines.cpuCores, req.minCpuCores ?? 0),
   },
   {
+    name: "minMemoryBytes",
     applies: (req) => Boolean(req.minMemoryBytes),
     reason: (m, req) =>
       atLeast(m.memoryBytes, req.minMemoryBytes)
@@ -61,18 +65,21 @@ const RULES: readonly Rule[] = [
     where: (req) => gte(machines.memoryBytes, req.minMemoryBytes ?? 0),
   },
   {
+    name: "minGpuCount",
     applies: (req) => Boolean(req.minGpuCount),
     reason: (m, req) =>
       atLeast(m.gpuCount, req.minGpuCount) ? null : `gpu count: ${m.gpuCount}, needs ${req.minGpuCount}`,
     where: (req) => gte(machines.gpuCount, req.minGpuCount ?? 0),
   },
   {
+    name: "gpuType",
     applies: (req) => Boolean(req.gpuType),
     reason: (m, req) =>
       m.gpuType === req.gpuType ? null : `gpu type: ${shown(m.gpuType)}, needs ${shown(req.gpuType ?? null)}`,
     where: (req) => eq(machines.gpuType, req.gpuType ?? ""),
   },
   {
+    name: "regions",
     applies: (req) => nonEmpty(req.regions),
     reason: (m, req) =>
       oneOf(m.region, req.regions)
@@ -81,12 +88,14 @@ const RULES: readonly Rule[] = [
     where: (req) => inArray(machines.region, [...(req.regions ?? [])]),
   },
   {
+    name: "zones",
     applies: (req) => nonEmpty(req.zones),
     reason: (m, req) =>
       oneOf(m.zone, req.zones) ? null : `zone: ${shown(m.zone)}, needs one of ${req.zones?.join(", ")}`,
     where: (req) => inArray(machines.zone, [...(req.zones ?? [])]),
   },
   {
+    name: "machineLabels",
     applies: (req) => Object.keys(req.machineLabels ?? {}).length > 0,
     reason: (m, req) => {
       const missing = missingLabels(m.labels, req.machineLabels ?? {});
@@ -111,4 +120,27 @@ export function meetsRequirements(
 /** The same rules as conditions on `machines` (AND them); empty when nothing is required. */
 export function requirementsConditions(req: HardwareRequirements): SQL[] {
   return RULES.filter((rule) => rule.applies(req)).map((rule) => rule.where(req));
+}
+
+/** One requirement as a SQL condition, named for people: "why does no machine fit?" */
+export interface NamedCondition {
+  /** e.g. "minCpuCores", or "machineLabels gpu=a100" (each label pair on its own) */
+  requirement: string;
+  where: SQL;
+}
+
+/**
+ * The same conditions as requirementsConditions, one per requirement the pool
+ * sets, with each label pair of `machineLabels` on its own: counting which one
+ * rules out the most machines must name the label, not "some label".
+ */
+export function namedRequirementsConditions(req: HardwareRequirements): NamedCondition[] {
+  return RULES.filter((rule) => rule.applies(req)).flatMap((rule): NamedCondition[] =>
+    rule.name === "machineLabels"
+      ? Object.entries(req.machineLabels ?? {}).map(([key, value]) => ({
+          requirement: `machineLabels ${key}=${value}`,
+          where: arrayContains(machines.labels, { [key]: value }),
+        }))
+      : [{ requirement: rule.name, where: rule.where(req) }],
+  );
 }

@@ -1,12 +1,14 @@
 /**
  * A pool at a glance: machines per state (every state, zeros included), what
  * the pool is heading for (`target`: reserved + joining + ready), what it
- * holds (`inUse`), its bounds, and its latest events.
+ * holds (`inUse`), its bounds, its latest events, and why it did or did not
+ * scale lately (`scaling`, services/scaling/pool-scaling.ts).
  */
 import { and, count, desc, eq } from "drizzle-orm";
 import { machines, operations } from "../../../drizzle/schema/index.ts";
 import { IN_USE_STATES, MACHINE_STATES, type MachineState } from "../../../proto/machine-states.ts";
 import type { ServiceCall } from "../context.ts";
+import { type PoolScaling, poolScaling } from "../scaling/pool-scaling.ts";
 import { findPool } from "./pool-view.ts";
 
 export const POOL_STATUS_EVENT_LIMIT = 20;
@@ -39,6 +41,7 @@ export interface PoolStatus {
   target: number;
   inUse: number;
   events: PoolEventView[];
+  scaling: PoolScaling;
 }
 
 const sumOf = (counts: Record<MachineState, number>, states: readonly MachineState[]) =>
@@ -46,7 +49,7 @@ const sumOf = (counts: Record<MachineState, number>, states: readonly MachineSta
 
 export async function poolStatus({ ctx, input }: ServiceCall<PoolStatusInput>): Promise<PoolStatus> {
   const pool = await findPool(ctx.db, input.clusterId, input.poolId);
-  const [grouped, events] = await Promise.all([
+  const [grouped, events, scaling] = await Promise.all([
     ctx.db
       .select({ status: machines.status, n: count() })
       .from(machines)
@@ -58,6 +61,7 @@ export async function poolStatus({ ctx, input }: ServiceCall<PoolStatusInput>): 
       .where(and(eq(operations.poolId, pool.id), eq(operations.clusterId, pool.clusterId)))
       .orderBy(desc(operations.createdAt), desc(operations.id))
       .limit(POOL_STATUS_EVENT_LIMIT),
+    poolScaling(ctx.db, pool, ctx.clock.now()),
   ]);
   const counts = Object.fromEntries(MACHINE_STATES.map((s) => [s, 0])) as Record<MachineState, number>;
   for (const row of grouped) counts[row.status] = row.n;
@@ -80,5 +84,6 @@ export async function poolStatus({ ctx, input }: ServiceCall<PoolStatusInput>): 
       metadata: e.metadata,
       createdAt: e.createdAt.toISOString(),
     })),
+    scaling,
   };
 }

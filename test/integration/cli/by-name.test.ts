@@ -10,6 +10,7 @@ import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../../cli/run.ts";
 import { startTestApi, type TestApi } from "../../support/api.ts";
+import { testDeps } from "../../support/cli/deps.ts";
 import { requirePostgres } from "../../support/postgres.ts";
 
 const ok = await requirePostgres();
@@ -23,19 +24,9 @@ describe.skipIf(!ok)("ksp addresses clusters, pools and machines by name", () =>
   let machineId: string;
 
   async function ksp(...argv: string[]) {
-    let stdout = "";
-    let stderr = "";
-    const code = await runCli(argv, {
-      env: { KSP_URL: url, KSP_TOKEN: api.admin },
-      fetch: globalThis.fetch,
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: (text) => {
-        stderr += text;
-      },
-    });
-    return { code, stdout, stderr };
+    const deps = testDeps({ KSP_URL: url, KSP_TOKEN: api.admin }, globalThis.fetch);
+    const code = await runCli(argv, deps);
+    return { code, ...deps.out() };
   }
 
   async function created(path: string, body: unknown) {
@@ -115,9 +106,9 @@ describe.skipIf(!ok)("ksp addresses clusters, pools and machines by name", () =>
     expect(stored.body.zone).toBe("z-1");
   });
 
-  it("answers a host name two machines share with a 409 listing both, and changes neither", async () => {
+  it("answers a host name two machines share with a 409 listing both (exit 4), and changes neither", async () => {
     const result = await ksp("machine", "update", "twin.example.net", "--set", "zone=z-2");
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(4);
     expect(result.stdout).toBe("");
     const [line, header, ...rows] = result.stderr.split("\n");
     expect(line).toMatch(/^error: conflict: .*twin\.example\.net.* \(request [^)]+\)$/);
@@ -131,9 +122,9 @@ describe.skipIf(!ok)("ksp addresses clusters, pools and machines by name", () =>
     expect(list.body.items.map((machine: { zone: string | null }) => machine.zone)).toEqual([null, null]);
   });
 
-  it("says not_found for a name nothing has", async () => {
+  it("says not_found for a name nothing has (exit 3)", async () => {
     const result = await ksp("cluster", "get", "no-such-cluster");
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/^error: not_found: .*no-such-cluster.* \(request [^)]+\)\n$/);
   });
 });

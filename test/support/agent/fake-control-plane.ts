@@ -41,6 +41,9 @@ import {
   type HostKeysResponse,
   type RegisterAgentRequest,
   RegisterAgentRequestSchema,
+  type ScalingRefusalRequest,
+  ScalingRefusalRequestSchema,
+  type ScalingRefusalResponse,
   type SnapshotsRequest,
   SnapshotsRequestSchema,
   type SnapshotsResponse,
@@ -71,6 +74,7 @@ export type FakeMethod =
   | "heartbeat"
   | "pinHostKeys"
   | "snapshots"
+  | "reportScalingRefusal"
   | "register";
 
 interface RecordedAllocation {
@@ -89,6 +93,8 @@ export class FakeControlPlane implements ControlPlane {
   readonly calls: { method: FakeMethod; options?: CallOptions; args: unknown }[] = [];
   /** snapshots accepted (after pool checks), oldest first */
   readonly snapshotsReceived: SnapshotsRequest[] = [];
+  /** scaling refusals the agent reported (after pool checks), oldest first */
+  readonly refusalsReceived: ScalingRefusalRequest[] = [];
   /** added before every answer */
   latencyMs = 0;
   private outage = false;
@@ -172,6 +178,7 @@ export class FakeControlPlane implements ControlPlane {
       heartbeat: checked(this.heartbeat.bind(this)),
       pinHostKeys: checked(this.pinHostKeys.bind(this)),
       snapshots: checked(this.snapshots.bind(this)),
+      reportScalingRefusal: checked(this.reportScalingRefusal.bind(this)),
     };
   }
 
@@ -369,6 +376,32 @@ export class FakeControlPlane implements ControlPlane {
       capturedAt: (body.capturedAt ? new Date(body.capturedAt) : new Date()).toISOString(),
       recorded: body.pools.length + (body.cluster ? 1 : 0),
     };
+  }
+
+  /**
+   * record-agent-refusal.ts: the pool must be the cluster's (404); a report
+   * identical to the pool's previous one in that direction (same size, same
+   * codes) counts as a repeat, as record-scale-decision.ts coalesces them.
+   */
+  async reportScalingRefusal(
+    request: ScalingRefusalRequest,
+    options?: CallOptions,
+  ): Promise<ScalingRefusalResponse> {
+    await this.enter("reportScalingRefusal", request, options);
+    const body = validated(ScalingRefusalRequestSchema, request, "reportScalingRefusal");
+    if (!this.pools.some((pool) => pool.id === body.poolId))
+      throw refusal(404, "not_found", `pool ${body.poolId} not found`, { poolId: body.poolId });
+    const same = (r: ScalingRefusalRequest) =>
+      JSON.stringify([r.requested, r.reasons.map((x) => x.code)]) ===
+      JSON.stringify([body.requested, body.reasons.map((x) => x.code)]);
+    let repeats = 0;
+    for (const earlier of this.refusalsReceived.filter(
+      (r) => r.poolId === body.poolId && r.direction === body.direction,
+    )) {
+      repeats = same(earlier) ? repeats + 1 : 0;
+    }
+    this.refusalsReceived.push(structuredClone(request));
+    return { repeats: repeats + 1 };
   }
 
   /** A machine of this cluster (the free inventory is not), as lockOwnMachine finds it. */

@@ -124,3 +124,16 @@ export const machine: Schema<"Machine"> = {
   createdAt: "2025-12-31T00:00:00.000Z",
   updatedAt: "2026-01-01T00:00:00.000Z",
 };
+
+/** What GET /v1/tokens/self answers for a token scoped to the `demo` cluster. */
+export const scopedSelf: Schema<"TokenSelf"> = {
+  id: "3c1f0a2b-7d6e-4f5a-9b8c-0d1e2f3a4b5c",
+  name: "ci-deployer",
+  role: "operator",
+  clusterId: CLUSTER_ID,
+  clusterName: "demo",
+  displayPrefix: "ksp_adm_Ab3d",
+  createdAt: "2026-01-02T03:04:05.000Z",
+  expiresAt: null,
+  lastUsedAt: "2026-01-03T00:00:00.000Z",
+};

@@ -3,6 +3,7 @@
  * (method, raw URL path, headers, body) and answered by the test's handler.
  */
 import { runCli } from "../../../cli/run.ts";
+import { testDeps } from "./deps.ts";
 
 export interface SeenRequest {
   method: string;
@@ -46,19 +47,17 @@ export function stubControlPlane(handler: (request: SeenRequest) => Answer) {
   };
 
   async function ksp(argv: string[], env: Record<string, string> = {}) {
-    let stdout = "";
-    let stderr = "";
-    const code = await runCli(argv, {
-      env: { KSP_URL: "http://cp.test:8787", KSP_TOKEN: "ksp_api_testtoken0", ...env },
+    const deps = testDeps(
+      {
+        KSP_URL: "http://cp.test:8787",
+        KSP_TOKEN: "ksp_api_testtoken0",
+        KSP_CONFIG: "/nonexistent/ksp.yaml",
+        ...env,
+      },
       fetch,
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: (text) => {
-        stderr += text;
-      },
-    });
-    return { code, stdout, stderr };
+    );
+    const code = await runCli(argv, deps);
+    return { code, ...deps.out() };
   }
 
   return { seen, ksp };

@@ -19,6 +19,7 @@ import { credentialsContract } from "./control-plane/credentials.ts";
 import { hostKeysContract } from "./control-plane/host-keys.ts";
 import { reportsContract } from "./control-plane/reports.ts";
 import { requestsContract } from "./control-plane/requests.ts";
+import { scalingRefusalsContract } from "./control-plane/scaling-refusals.ts";
 import { stateContract } from "./control-plane/state.ts";
 import type { MakeSubject } from "./control-plane/subject.ts";
 import { transitionsContract } from "./control-plane/transitions.ts";
@@ -33,6 +34,7 @@ export function describeControlPlaneContract(name: string, makeSubject: MakeSubj
     transitionsContract(makeSubject);
     hostKeysContract(makeSubject);
     reportsContract(makeSubject);
+    scalingRefusalsContract(makeSubject);
     requestsContract(makeSubject);
     credentialsContract(makeSubject);
   });

@@ -18,9 +18,13 @@ const INFRA = path.resolve(import.meta.dirname, "../../../infra");
 // biome-ignore lint/suspicious/noExplicitAny: manifests are untyped YAML; the assertions check their shape
 type Manifest = Record<string, any>;
 
+// infra/helm/ holds Helm templates and chart values, not manifests: helm-chart.test.ts renders and checks them.
+const NOT_MANIFESTS = new Set([path.join(INFRA, "helm")]);
+
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
+    if (NOT_MANIFESTS.has(full)) return [];
     if (entry.isDirectory()) return yamlFiles(full);
     return /\.ya?ml$/.test(entry.name) ? [full] : [];
   });

@@ -4,6 +4,7 @@ import { registerAgentHeartbeat } from "./heartbeat.ts";
 import { registerAgentHostKeys } from "./host-keys.ts";
 import { registerRegisterAgent } from "./register.ts";
 import { registerRotateAgentCredential } from "./rotate-credential.ts";
+import { registerAgentScalingRefusals } from "./scaling-refusals.ts";
 import { registerAgentSnapshots } from "./snapshots.ts";
 import { registerAgentState } from "./state.ts";
 import { registerAgentTransitions } from "./transitions.ts";
@@ -18,4 +19,5 @@ export function registerAgentRoutes(app: App): void {
   registerAgentTransitions(app);
   registerAgentHostKeys(app);
   registerAgentSnapshots(app);
+  registerAgentScalingRefusals(app);
 }

@@ -4,6 +4,7 @@ import { registerDeletePool } from "./delete.ts";
 import { registerDisablePool } from "./disable.ts";
 import { registerEnablePool } from "./enable.ts";
 import { registerGetPool } from "./get.ts";
+import { registerPoolHistory } from "./history.ts";
 import { registerListPools } from "./list.ts";
 import { registerPoolStatus } from "./status.ts";
 import { registerUpdatePool } from "./update.ts";
@@ -14,6 +15,7 @@ export function registerPoolRoutes(app: App): void {
   registerListPools(app);
   registerGetPool(app);
   registerPoolStatus(app);
+  registerPoolHistory(app);
   registerUpdatePool(app);
   registerEnablePool(app);
   registerDisablePool(app);

@@ -15,6 +15,7 @@ import { isUuid } from "../../../services/machines/ids.ts";
 import { POOL_TYPE_MAX, POOL_TYPE_PATTERN, POOL_TYPE_RULE } from "../../../services/pools/pool-type.ts";
 import { AutoscalingOptionsInput, HourlyPriceInput, PoolAutoscalingOptions } from "./autoscaling-options.ts";
 import { LifecycleSettingsInput, PoolLifecycleSettings } from "./lifecycle-settings.ts";
+import { PoolScalingSchema } from "./scaling-schemas.ts";
 
 export const HOOK_MAX_BYTES = 64 * 1024;
 const MAX_SIZE = 10_000;
@@ -223,6 +224,7 @@ export const PoolStatusSchema = z
         }),
       )
       .openapi({ description: "the 20 most recent events of the pool, newest first" }),
+    scaling: PoolScalingSchema,
   })
   .openapi("PoolStatus");
 

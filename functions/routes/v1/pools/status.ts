@@ -9,7 +9,8 @@ const route = createRoute({
   method: "get",
   path: "/v1/clusters/{clusterId}/pools/{poolId}/status",
   tags: ["pools"],
-  summary: "A pool's machines per state, target size, bounds and recent events (viewer)",
+  summary:
+    "A pool's machines per state, target size, bounds, recent events and why it did or did not scale (viewer)",
   security: [{ [BEARER_SCHEME]: [] }],
   request: { params: PoolIdParams },
   responses: {

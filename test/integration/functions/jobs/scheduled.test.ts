@@ -306,7 +306,7 @@ describe.skipIf(!ok)("scheduled jobs", () => {
         retentionMs: RETENTION_MS,
         batchSize: 2,
       });
-      expect(purged).toEqual({ operations: 7, auditLogs: 0 });
+      expect(purged).toEqual({ operations: 7, auditLogs: 0, poolStatusSamples: 0 });
       expect(await db().select().from(operations)).toHaveLength(0);
     });
   });
@@ -330,6 +330,7 @@ describe.skipIf(!ok)("scheduled jobs", () => {
       ["purge-retention", "ok"],
       ["track-orders", "ok"],
       ["dispatch-notifications", "ok"],
+      ["sample-pool-status", "ok"],
     ]);
   });
 });

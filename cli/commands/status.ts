@@ -1,0 +1,118 @@
+/**
+ * `ksp status`: the overview in one screen: clusters with health, each
+ * pool's size against its bounds, and machines by status (each cluster's
+ * counts as the API derives them, plus the free inventory).
+ */
+import type { Command } from "commander";
+import { MACHINE_STATES } from "../../proto/machine-states.ts";
+import { renderTable } from "../output.ts";
+import { type Runtime, sessionOf } from "../runtime.ts";
+import { listClusters } from "./cluster.ts";
+import { listMachines } from "./machine.ts";
+import { fetchPoolStatus, listPools } from "./pool.ts";
+import type { PoolStatus } from "./pool-status.ts";
+
+type Counts = Record<string, number>;
+
+function section(title: string, body: string): string {
+  return `${title}\n${body
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => `  ${line}`)
+    .join("\n")}\n`;
+}
+
+function nonZero(counts: Counts): string {
+  const parts = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([state, n]) => `${state} ${n}`);
+  return parts.length === 0 ? "-" : parts.join(", ");
+}
+
+export function registerStatusCommand(program: Command, rt: Runtime): void {
+  program
+    .command("status")
+    .description("Overview: clusters, each pool's size and bounds, machines by status")
+    .action(async (_options, cmd) => {
+      const session = sessionOf(rt, cmd);
+      const { api } = session;
+      const clusters = await listClusters(api);
+      const names = new Map(clusters.map((c) => [c.id, c.name]));
+      const pools: PoolStatus[] = (
+        await Promise.all(
+          clusters.map(async (cluster) => {
+            const list = await listPools(api, cluster.id);
+            return Promise.all(
+              list.map((pool) => fetchPoolStatus(api, { cluster: cluster.id, pool: pool.id })),
+            );
+          }),
+        )
+      ).flat();
+      const free = await listMachines(api, { unassigned: "true" });
+      const byStatus: Counts = Object.fromEntries(MACHINE_STATES.map((state) => [state, 0]));
+      for (const cluster of clusters) {
+        for (const [state, n] of Object.entries(cluster.nodeCounts.byStatus))
+          byStatus[state] = (byStatus[state] ?? 0) + (n ?? 0);
+      }
+      const freeByStatus: Counts = {};
+      for (const machine of free) {
+        byStatus[machine.status] = (byStatus[machine.status] ?? 0) + 1;
+        freeByStatus[machine.status] = (freeByStatus[machine.status] ?? 0) + 1;
+      }
+      const total = Object.values(byStatus).reduce((sum, n) => sum + n, 0);
+      const overview = {
+        clusters,
+        pools,
+        machines: { total, byStatus, freeInventory: free.length },
+      };
+      const { config } = session;
+      if (config.output === "name") {
+        session.deps.stdout(
+          [
+            ...clusters.map((c) => `cluster/${c.name}\n`),
+            ...pools.map((p) => `pool/${names.get(p.clusterId) ?? p.clusterId}/${p.name}\n`),
+          ].join(""),
+        );
+        return;
+      }
+      session.printAnswer("status", "overview", overview, () => {
+        const headers = config.noHeaders ? null : undefined;
+        const clusterTable = renderTable(
+          headers === null ? null : ["NAME", "HEALTH", "MACHINES", "NODES", "KUBERNETES"],
+          clusters.map((c) => [
+            c.name,
+            c.health,
+            nonZero(c.nodeCounts.byStatus as Counts),
+            c.nodes ? `${c.nodes.ready}/${c.nodes.total} ready` : "-",
+            c.kubernetesVersion ?? "-",
+          ]),
+        );
+        const poolTable = renderTable(
+          headers === null ? null : ["POOL", "AUTOSCALING", "MIN", "TARGET", "MAX", "READY", "MACHINES"],
+          pools.map((p) => [
+            `${names.get(p.clusterId) ?? p.clusterId}/${p.name}`,
+            p.autoscalingEnabled ? "enabled" : "disabled",
+            String(p.minSize),
+            String(p.target),
+            String(p.maxSize),
+            String(p.counts.ready ?? 0),
+            nonZero(p.counts as Counts),
+          ]),
+        );
+        const machineTable = renderTable(
+          headers === null ? null : ["STATUS", "MACHINES"],
+          Object.entries(byStatus)
+            .filter(([, n]) => n > 0)
+            .map(([state, n]) => [state, String(n)]),
+        );
+        return [
+          section(`Clusters (${clusters.length})`, clusters.length ? clusterTable : "none"),
+          section(`Pools (${pools.length})`, pools.length ? poolTable : "none"),
+          section(
+            `Machines (${total}; free inventory ${free.length}${free.length ? `: ${nonZero(freeByStatus)}` : ""})`,
+            total ? machineTable : "none",
+          ),
+        ].join("");
+      });
+    });
+}

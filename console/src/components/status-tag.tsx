@@ -1,0 +1,43 @@
+/** Coloured tags for machine states and cluster health, with the same colours in charts. */
+import { Tag } from "antd";
+
+export const MACHINE_STATES = [
+  "available",
+  "reserved",
+  "joining",
+  "ready",
+  "draining",
+  "leaving",
+  "fault",
+  "maintenance",
+  "archived",
+] as const;
+export type MachineState = (typeof MACHINE_STATES)[number];
+
+export const STATE_COLOURS: Record<MachineState, string> = {
+  available: "#52c41a",
+  reserved: "#13c2c2",
+  joining: "#1677ff",
+  ready: "#2f54eb",
+  draining: "#fa8c16",
+  leaving: "#faad14",
+  fault: "#f5222d",
+  maintenance: "#722ed1",
+  archived: "#8c8c8c",
+};
+
+const HEALTH_COLOURS: Record<string, string> = {
+  healthy: "green",
+  degraded: "orange",
+  offline: "red",
+  unknown: "default",
+  active: "green",
+  pending: "blue",
+  enabled: "green",
+  disabled: "default",
+};
+
+export function StatusTag({ status }: { status: string }) {
+  const colour = STATE_COLOURS[status as MachineState] ?? HEALTH_COLOURS[status] ?? "default";
+  return <Tag color={colour}>{status}</Tag>;
+}
