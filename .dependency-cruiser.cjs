@@ -21,6 +21,8 @@ const { join } = require("node:path");
 const PRODUCTION = "^(functions|agent|proto|shared|drizzle|cli)/";
 /** Packages that are Hono or built on it: services must not know HTTP. */
 const HONO = "(^|/)node_modules/(hono|@hono/[^/]+)/";
+/** The REST API's types, generated from /openapi.json for the CLI and the console alike (npm run gen:api-client). */
+const REST_API_TYPES = "^proto/generated/rest-api\\.ts$";
 /** Resolved npm packages and Node built-ins are not repository modules. */
 const NOT_REPO_MODULE = [
   "core",
@@ -121,10 +123,20 @@ module.exports = {
       severity: "error",
       comment:
         "The web console (console/) is a browser app that talks to the control plane over HTTP: it imports " +
-        "only its own files (its API types are generated into console/src/api/) and npm packages; never " +
-        "functions/, agent/, drizzle/, cli/, proto/ or shared/, whose code is not built for the browser bundle.",
+        "only its own files, npm packages and the REST API's generated types (proto/generated/rest-api.ts, " +
+        "shared with the CLI); never functions/, agent/, drizzle/, cli/, shared/ or the rest of proto/, whose " +
+        "code is not built for the browser bundle.",
       from: { path: "^console/" },
-      to: { pathNot: "^console/", dependencyTypesNot: NOT_REPO_MODULE },
+      to: { pathNot: ["^console/", REST_API_TYPES], dependencyTypesNot: NOT_REPO_MODULE },
+    },
+    {
+      name: "console-rest-api-types-only",
+      severity: "error",
+      comment:
+        "The console takes the REST API's generated types with `import type` / `export type` only: they " +
+        "vanish from the bundle, so nothing outside console/ is ever built for the browser.",
+      from: { path: "^console/" },
+      to: { path: REST_API_TYPES, dependencyTypesNot: ["type-only"] },
     },
     {
       name: "neutral-modules-stay-neutral",

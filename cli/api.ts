@@ -1,13 +1,13 @@
 /**
  * The CLI's HTTP client for the control plane REST API: openapi-fetch typed by
- * cli/generated/api-types.ts (npm run gen:api-client), so a request or answer
+ * proto/generated/rest-api.ts (npm run gen:api-client), so a request or answer
  * that drifts from /openapi.json is a compile error. Every way a request can
  * fail becomes a `CliError` carrying what to print and the exit code, so the
  * commands only deal with answers they expect.
  */
 import createClient, { type Client } from "openapi-fetch";
+import type { components, paths } from "../proto/generated/rest-api.ts";
 import { EXIT_FAILURE, EXIT_UNREACHABLE, EXIT_USAGE, exitCodeForStatus } from "./exit-codes.ts";
-import type { components, paths } from "./generated/api-types.ts";
 import { formatError, formatErrorEnvelope, isErrorEnvelope, renderCandidates } from "./output.ts";
 
 export type Fetch = typeof fetch;

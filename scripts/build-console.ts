@@ -24,6 +24,8 @@ export const BUILD_STAMP = join(STATIC_DIR, ".build-stamp.json");
 /** What the build reads: a file here newer than the stamp makes the build stale. */
 export const BUILD_INPUTS = [
   join(ROOT, "console"),
+  // the console's API types (type-only imports, but a changed contract is a changed console)
+  join(ROOT, "proto", "generated", "rest-api.ts"),
   join(ROOT, "scripts", "docs-page.ts"),
   join(ROOT, "scripts", "build-console.ts"),
 ];

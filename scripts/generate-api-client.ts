@@ -1,17 +1,17 @@
 /**
- * `npm run gen:api-client`: writes the typed API client types of the CLI,
- * cli/generated/api-types.ts, and of the web console, console/src/api/schema.ts,
- * from the control plane's own /openapi.json.
+ * `npm run gen:api-client`: writes proto/generated/rest-api.ts, the REST API's
+ * wire contract as TypeScript types, from the control plane's own /openapi.json.
+ * One file for both clients: the CLI (cli/api.ts) and the web console
+ * (console/src/api/schema.ts re-exports it, types only) import the same types.
  * The document is taken from the app in-process (no server, no database:
  * the OpenAPI route reads neither), turned into TypeScript by
  * openapi-typescript and formatted by Biome, so the checked-in file is
- * byte-for-byte what this script prints. Unit tests
- * (test/unit/cli/api-types.test.ts, test/unit/console/api-schema.test.ts) fail when
- * either is out of date.
+ * byte-for-byte what this script prints. test/unit/proto/generated/rest-api.test.ts
+ * fails when it is out of date.
  */
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import openapiTS, { astToString, type OpenAPI3 } from "openapi-typescript";
 import { createApp } from "../functions/app.ts";
@@ -25,26 +25,17 @@ import { systemClock } from "../shared/clock.ts";
 import { createLogger } from "../shared/logger.ts";
 
 export const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
-export const API_TYPES_PATH = join(ROOT, "cli", "generated", "api-types.ts");
-/** The console's copy: console/ talks HTTP only and imports nothing outside itself. */
-export const CONSOLE_SCHEMA_PATH = join(ROOT, "console", "src", "api", "schema.ts");
+/** proto/ holds the wire contracts both sides of a connection share; this one is HTTP's. */
+export const REST_API_TYPES_PATH = join(ROOT, "proto", "generated", "rest-api.ts");
 
 const HEADER = `/**
  * GENERATED FILE, do not edit: the control plane's /openapi.json as TypeScript
- * types (openapi-typescript), for the CLI's openapi-fetch client (cli/api.ts).
+ * types (openapi-typescript), the REST API's wire contract for the openapi-fetch
+ * clients of the CLI (cli/api.ts) and the web console (console/src/api/client.ts).
+ * Types only, no runtime code: the one file outside console/ the browser bundle may import.
  * Regenerate after changing a route: npm run gen:api-client
- * (scripts/generate-api-client.ts). test/unit/cli/api-types.test.ts fails
- * while this file is out of date.
- */
-
-`;
-
-const CONSOLE_HEADER = `/**
- * GENERATED FILE, do not edit: the control plane's /openapi.json as TypeScript
- * types (openapi-typescript), for the console's openapi-fetch client
- * (console/src/api/client.ts). Regenerate after changing a route:
- * npm run gen:api-client (scripts/generate-api-client.ts).
- * test/unit/console/api-schema.test.ts fails while this file is out of date.
+ * (scripts/generate-api-client.ts). test/unit/proto/generated/rest-api.test.ts
+ * fails while this file is out of date.
  */
 
 `;
@@ -93,34 +84,20 @@ function formatWithBiome(source: string, path: string): string {
   return result.stdout;
 }
 
-/** The types of the document, unformatted and without a header. */
-async function typesOfDocument(): Promise<string> {
+/** The full text proto/generated/rest-api.ts should have. */
+export async function generateRestApiTypes(): Promise<string> {
   const document = await loadOpenApiDocument();
   // silent: the generator's warnings go to the console; the validators in CI judge the document.
-  return astToString(await openapiTS(document, { silent: true }));
-}
-
-/** The full text cli/generated/api-types.ts should have. */
-export async function generateApiTypes(): Promise<string> {
-  return formatWithBiome(HEADER + (await typesOfDocument()), API_TYPES_PATH);
-}
-
-/** The full text console/src/api/schema.ts should have. */
-export async function generateConsoleSchema(): Promise<string> {
-  return formatWithBiome(CONSOLE_HEADER + (await typesOfDocument()), CONSOLE_SCHEMA_PATH);
+  const types = astToString(await openapiTS(document, { silent: true }));
+  return formatWithBiome(HEADER + types, REST_API_TYPES_PATH);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    const outputs: [string, () => Promise<string>][] = [
-      [API_TYPES_PATH, generateApiTypes],
-      [CONSOLE_SCHEMA_PATH, generateConsoleSchema],
-    ];
-    for (const [path, generate] of outputs) {
-      const text = await generate();
-      writeFileSync(path, text);
-      console.log(`wrote ${relative(ROOT, path)} (${text.split("\n").length} lines)`);
-    }
+    const text = await generateRestApiTypes();
+    mkdirSync(dirname(REST_API_TYPES_PATH), { recursive: true });
+    writeFileSync(REST_API_TYPES_PATH, text);
+    console.log(`wrote ${relative(ROOT, REST_API_TYPES_PATH)} (${text.split("\n").length} lines)`);
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
     process.exitCode = 1;

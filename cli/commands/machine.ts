@@ -5,9 +5,9 @@
  * a 409 listing them).
  */
 import type { Command } from "commander";
+import type { paths } from "../../proto/generated/rest-api.ts";
 import { type ApiClient, collectPages, dataOf, type Schema } from "../api.ts";
 import { bodyOf, pathRef, poolRefOf, SET_HELP, type SetOptions } from "../args.ts";
-import type { paths } from "../generated/api-types.ts";
 import {
   type ListOptions,
   withExpectedVersion,

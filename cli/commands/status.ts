@@ -1,7 +1,7 @@
 /**
  * `ksp status`: the overview in one screen: clusters with health, each
- * pool's size against its bounds, and machines by status (each cluster's
- * counts as the API derives them, plus the free inventory).
+ * pool's size against its bounds, and machines by status (all of them, the
+ * free inventory among them), from one read of the machine list.
  */
 import type { Command } from "commander";
 import { MACHINE_STATES } from "../../proto/machine-states.ts";
@@ -48,17 +48,15 @@ export function registerStatusCommand(program: Command, rt: Runtime): void {
           }),
         )
       ).flat();
-      const free = await listMachines(api, { unassigned: "true" });
+      // One pass over every machine (pages keyed on creation time and id, so each machine is seen
+      // exactly once): summing the clusters' counts and a separate free-inventory list would count a
+      // machine assigned or released between the two reads twice, or not at all.
+      const machines = await listMachines(api, {});
+      const free = machines.filter((machine) => machine.clusterId === null);
       const byStatus: Counts = Object.fromEntries(MACHINE_STATES.map((state) => [state, 0]));
-      for (const cluster of clusters) {
-        for (const [state, n] of Object.entries(cluster.nodeCounts.byStatus))
-          byStatus[state] = (byStatus[state] ?? 0) + (n ?? 0);
-      }
+      for (const machine of machines) byStatus[machine.status] = (byStatus[machine.status] ?? 0) + 1;
       const freeByStatus: Counts = {};
-      for (const machine of free) {
-        byStatus[machine.status] = (byStatus[machine.status] ?? 0) + 1;
-        freeByStatus[machine.status] = (freeByStatus[machine.status] ?? 0) + 1;
-      }
+      for (const machine of free) freeByStatus[machine.status] = (freeByStatus[machine.status] ?? 0) + 1;
       const total = Object.values(byStatus).reduce((sum, n) => sum + n, 0);
       const overview = {
         clusters,

@@ -8,12 +8,14 @@ const HealthSchema = z.object({ status: z.literal("ok") }).openapi("Health");
 const route = createRoute({
   method: "get",
   path: "/healthz",
+  operationId: "getHealthz",
   tags: ["health"],
   summary: "Liveness probe",
   security: [],
   responses: {
     200: { description: "The process is serving", content: { "application/json": { schema: HealthSchema } } },
-    ...errorResponses(),
+    // like any request, one declaring a body over the limit is refused before routing (app.ts)
+    ...errorResponses("payload_too_large"),
   },
 });
 

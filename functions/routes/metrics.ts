@@ -18,6 +18,7 @@ export const METRICS_UNAVAILABLE =
 const route = createRoute({
   method: "get",
   path: "/metrics",
+  operationId: "getMetrics",
   tags: ["health"],
   summary: "Prometheus metrics of the control plane (Node only)",
   description:

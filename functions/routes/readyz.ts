@@ -9,6 +9,7 @@ import { migrationStatus } from "../../drizzle/migration-status.ts";
 import { maskSecrets } from "../../shared/mask-secrets.ts";
 import type { RequestScope } from "../composition/request-scope.ts";
 import type { AppEnv } from "../http/hono-env.ts";
+import { errorResponses } from "../http/openapi.ts";
 import { isAppError } from "../lib/errors.ts";
 
 const CheckSchema = z
@@ -28,6 +29,7 @@ type Check = z.infer<typeof CheckSchema>;
 const route = createRoute({
   method: "get",
   path: "/readyz",
+  operationId: "getReadyz",
   tags: ["health"],
   summary: "Readiness probe: database, migrations and coordination store",
   security: [],
@@ -40,6 +42,9 @@ const route = createRoute({
       description: "A dependency is down",
       content: { "application/json": { schema: ReadinessSchema } },
     },
+    // like any request, one declaring a body over the limit is refused before routing (app.ts);
+    // (that entry alone: a failing check is the 503 above)
+    413: errorResponses("payload_too_large")[413]!,
   },
 });
 

@@ -1,7 +1,10 @@
 /**
  * Seeds a served control plane for the console's browser tests through its HTTP API
  * (never SQL): one cluster with a pool, a fleet of free machines (some labelled
- * gpu=a100), a few of them assigned to the pool, and tokens of other roles.
+ * gpu=a100), a few of them assigned to the pool, and tokens of other roles. The cluster's
+ * agent registers with the token its creation returned, and a second pool that needs H100
+ * GPUs (its only H100 machine marked faulty) is refused a scale-up through the agent
+ * route, as Cluster Autoscaler's would be: that pool's "Why didn't it scale?" has a story.
  */
 export interface PlaneClient {
   url: string;
@@ -54,11 +57,22 @@ export interface ConsoleSeed {
   strategyName: string;
   /** an operator token scoped to the cluster */
   scopedOperatorToken: string;
+  /** the cluster's agent credential, from a real registration */
+  agentCredential: string;
+  /** a pool needing gpuType H100: no free machine has one, and its own is faulty */
+  gpuPoolId: string;
+  gpuPoolName: string;
+  /** the gpu pool's one machine, in fault with FAULT_REASON */
+  faultyHostname: string;
 }
 
 export const GPU_MACHINES = 6;
 export const PLAIN_MACHINES = 14;
 export const ASSIGNED_MACHINES = 3;
+/** machines the seeded refusal asks the gpu pool for */
+export const REFUSED_DELTA = 2;
+export const FAULT_REASON = "GPU 3 reports uncorrectable ECC errors";
+const H100_HOSTNAME = "h100-000.lab.example.net";
 
 function machine(i: number, gpu: boolean) {
   return {
@@ -82,9 +96,26 @@ export async function seedConsole(plane: PlaneClient): Promise<ConsoleSeed> {
     minSize: 0,
     maxSize: 10,
   });
+  const gpuPool = await ok(plane, "POST", `/v1/clusters/${clusterId}/pools`, {
+    name: "gpu-h100",
+    minSize: 0,
+    maxSize: 8,
+    gpuType: "H100",
+    hardwareRequirements: { gpuType: "H100" },
+  });
   const gpu = Array.from({ length: GPU_MACHINES }, (_, i) => machine(i, true));
   const plain = Array.from({ length: PLAIN_MACHINES + ASSIGNED_MACHINES }, (_, i) => machine(i, false));
-  await ok(plane, "POST", "/v1/machines/import", [...gpu, ...plain]);
+  const h100 = {
+    hostname: H100_HOSTNAME,
+    ip: "10.20.3.1",
+    cpuCores: 96,
+    memoryBytes: 1024 * 2 ** 30,
+    gpuCount: 8,
+    gpuType: "H100",
+    zone: "a",
+    labels: { gpu: "h100", zone: "a" },
+  };
+  await ok(plane, "POST", "/v1/machines/import", [...gpu, ...plain, h100]);
   const assigned = plain.slice(PLAIN_MACHINES).map((m) => m.hostname);
   for (const hostname of assigned) {
     await ok(plane, "POST", `/v1/machines/${hostname}/assign`, { clusterId, poolId: pool.id });
@@ -125,6 +156,18 @@ export async function seedConsole(plane: PlaneClient): Promise<ConsoleSeed> {
     role: "operator",
     clusterId,
   });
+  await ok(plane, "POST", `/v1/machines/${H100_HOSTNAME}/assign`, { clusterId, poolId: gpuPool.id });
+  await ok(plane, "POST", `/v1/machines/${H100_HOSTNAME}/fault`, { reason: FAULT_REASON });
+  const agent = await apiCall(plane, "POST", "/v1/agent/register", {
+    registrationToken: created.registrationToken,
+    clusterName,
+    agentVersion: "0.1.0",
+    kubernetesVersion: "v1.31.2",
+  });
+  if (agent.status !== 201)
+    throw new Error(`agent registration answered ${agent.status}: ${JSON.stringify(agent.body)}`);
+  const agentCredential: string = agent.body.credential;
+  await refusedScaleUp(plane, agentCredential, gpuPool.id, "ca-console-1");
   return {
     clusterId,
     clusterName,
@@ -139,7 +182,32 @@ export async function seedConsole(plane: PlaneClient): Promise<ConsoleSeed> {
     templateName,
     strategyName,
     scopedOperatorToken: scopedOperator.token,
+    agentCredential,
+    gpuPoolId: gpuPool.id,
+    gpuPoolName: gpuPool.name,
+    faultyHostname: H100_HOSTNAME,
   };
+}
+
+/**
+ * Asks for REFUSED_DELTA machines of the pool as the agent does for Cluster Autoscaler, and
+ * throws unless the control plane refuses for want of machines (409 not_enough_machines).
+ */
+export async function refusedScaleUp(
+  plane: PlaneClient,
+  agentCredential: string,
+  poolId: string,
+  requestId: string,
+): Promise<void> {
+  const asked = await apiCall(
+    plane,
+    "POST",
+    "/v1/agent/allocations",
+    { poolId, delta: REFUSED_DELTA, requestId },
+    agentCredential,
+  );
+  if (asked.status !== 409 || asked.body?.error?.code !== "not_enough_machines")
+    throw new Error(`expected a refused scale-up, got ${asked.status}: ${JSON.stringify(asked.body)}`);
 }
 
 /** `count` more free machines labelled bulk=yes, in one import (the API takes up to 16 MiB). */

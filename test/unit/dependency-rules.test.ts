@@ -3,8 +3,9 @@
  * to: the repository's config runs over small trees laid out like the
  * repository (test/fixtures/dependency-rules) that break each rule once, next
  * to imports the rules must allow (a route importing Hono and a service, the
- * CLI importing proto/, the sandbox running a stand-in of test/support, a
- * type-only import of a devDependency).
+ * CLI importing proto/, the console re-exporting the REST API's generated
+ * types, the sandbox running a stand-in of test/support, a type-only import of
+ * a devDependency).
  */
 import { join } from "node:path";
 import { cruise, type ICruiseResult } from "dependency-cruiser";
@@ -52,6 +53,8 @@ describe("dependency rules", () => {
     expect(await violationsIn("layers")).toEqual([
       "agent-not-to-functions: agent/main.ts → functions/http/page.ts",
       "cli-only-to-proto-and-shared: cli/main.ts → functions/lib/errors.ts",
+      "console-only-to-itself: console/src/main.ts → proto/contract.ts",
+      "console-rest-api-types-only: console/src/main.ts → proto/generated/rest-api.ts",
       "drizzle-not-to-app: drizzle/client.ts → functions/lib/errors.ts",
       "drizzle-only-for-functions: agent/main.ts → drizzle/client.ts",
       "functions-not-to-agent: functions/routes/get-thing.ts → agent/loop.ts",

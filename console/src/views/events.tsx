@@ -1,15 +1,14 @@
 /** Events: server-side filtered, paginated, exportable as NDJSON. */
-import { Button, Form, Input, Select, Table, Typography } from "antd";
+import { Form, Input, Select, Typography } from "antd";
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import type { MachineEvent } from "../api/types.ts";
-import { CursorPager } from "../components/cursor-pager.tsx";
-import { ErrorAlert } from "../components/error-alert.tsx";
-import { ExportButton } from "../components/export-button.tsx";
+import { ClusterSelect } from "../components/cluster-select.tsx";
+import { CursorTable } from "../components/cursor-table.tsx";
 import { formatTime } from "../components/format.ts";
+import { LogFilterForm } from "../components/log-filter-form.tsx";
 import { StatusTag } from "../components/status-tag.tsx";
-import { type TimeRange, TimeRangePicker } from "../components/time-range.tsx";
-import { useClusterNames, useClusters } from "../hooks/use-clusters.ts";
+import { useClusterNames } from "../hooks/use-clusters.ts";
 import { useCursorPages } from "../hooks/use-cursor-pages.ts";
 import { type EventQuery, useEvents } from "../hooks/use-events.ts";
 
@@ -20,7 +19,6 @@ export function EventsView() {
   const [filters, setFilters] = useState<Filters>({});
   const pages = useCursorPages(JSON.stringify(filters));
   const events = useEvents({ ...filters, limit: pages.pageSize, cursor: pages.cursor });
-  const clusters = useClusters();
   const clusterName = useClusterNames();
   const columns = [
     { title: "When", dataIndex: "createdAt", width: 180, render: formatTime },
@@ -42,15 +40,15 @@ export function EventsView() {
     },
     { title: "Request id", dataIndex: "requestId", render: (r: string | null) => r ?? "—" },
   ];
-  const onFinish = (v: Filters & { range?: TimeRange }) => {
-    const { range, ...rest } = v;
-    const next = Object.fromEntries(Object.entries({ ...rest, ...range }).filter(([, x]) => x)) as Filters;
-    setFilters(next);
-  };
   return (
     <>
       <Typography.Title level={3}>Events</Typography.Title>
-      <Form layout="inline" onFinish={onFinish} style={{ rowGap: 8, marginBottom: 16 }}>
+      <LogFilterForm
+        applied={filters}
+        onApply={setFilters}
+        exportPath="/v1/events/export"
+        exportFileName="events.ndjson"
+      >
         <Form.Item name="kind">
           <Input
             aria-label="Kind"
@@ -68,44 +66,13 @@ export function EventsView() {
           />
         </Form.Item>
         <Form.Item name="clusterId">
-          <Select
-            aria-label="Cluster"
-            allowClear
-            placeholder="cluster"
-            style={{ width: 160 }}
-            options={(clusters.data ?? []).map((c) => ({ value: c.id, label: c.name }))}
-          />
+          <ClusterSelect />
         </Form.Item>
         <Form.Item name="machineId">
           <Input aria-label="Machine" placeholder="machine id or hostname" style={{ width: 200 }} />
         </Form.Item>
-        <Form.Item name="range">
-          <TimeRangePicker />
-        </Form.Item>
-        <Button type="primary" htmlType="submit">
-          Apply filters
-        </Button>
-        <span style={{ marginLeft: 8 }}>
-          <ExportButton path="/v1/events/export" query={filters} fileName="events.ndjson" />
-        </span>
-      </Form>
-      <ErrorAlert error={events.error} />
-      <Table
-        rowKey="id"
-        size="small"
-        columns={columns}
-        dataSource={events.data?.items ?? []}
-        loading={events.isFetching}
-        pagination={false}
-        scroll={{ x: true }}
-      />
-      <div style={{ marginTop: 16 }}>
-        <CursorPager
-          pages={pages}
-          nextCursor={events.data?.nextCursor}
-          shown={events.data?.items.length ?? 0}
-        />
-      </div>
+      </LogFilterForm>
+      <CursorTable list={events} pages={pages} columns={columns} />
     </>
   );
 }

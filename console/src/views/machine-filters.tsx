@@ -1,8 +1,9 @@
 /** The machines table's filters, kept in the URL (shareable, and the back button works). */
 import { Button, Form, Input, Select, Space } from "antd";
 import { useSearchParams } from "react-router-dom";
+import { ClusterSelect } from "../components/cluster-select.tsx";
+import { withoutEmpty } from "../components/filter-values.ts";
 import { MACHINE_STATES } from "../components/status-tag.tsx";
-import { useClusters } from "../hooks/use-clusters.ts";
 import type { MachineFilters } from "../hooks/use-machines.ts";
 import { usePools } from "../hooks/use-pools.ts";
 
@@ -38,20 +39,13 @@ export function MachineFilterBar({
 }) {
   const [form] = Form.useForm<MachineFilters>();
   const clusterId = Form.useWatch("clusterId", form) ?? filters.clusterId;
-  const clusters = useClusters();
   const pools = usePools(clusterId);
-  const clean = (v: MachineFilters): MachineFilters =>
-    Object.fromEntries(
-      Object.entries(v).filter(
-        ([, x]) => x !== undefined && x !== "" && !(Array.isArray(x) && x.length === 0),
-      ),
-    );
   return (
     <Form
       form={form}
       layout="inline"
       initialValues={filters}
-      onFinish={(v) => onChange(clean(v))}
+      onFinish={(v) => onChange(withoutEmpty(v))}
       style={{ rowGap: 8, marginBottom: 16 }}
     >
       <Form.Item name="q">
@@ -74,14 +68,7 @@ export function MachineFilterBar({
         />
       </Form.Item>
       <Form.Item name="clusterId">
-        <Select
-          aria-label="Cluster"
-          allowClear
-          placeholder="cluster"
-          style={{ width: 160 }}
-          onChange={() => form.setFieldValue("poolId", undefined)}
-          options={(clusters.data ?? []).map((c) => ({ value: c.id, label: c.name }))}
-        />
+        <ClusterSelect onChange={() => form.setFieldValue("poolId", undefined)} />
       </Form.Item>
       <Form.Item name="poolId">
         <Select

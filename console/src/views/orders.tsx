@@ -1,16 +1,14 @@
 /** Orders: machines entering or leaving pools, and maintenance; filter by status and action. */
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { Select, Space, Table, Typography } from "antd";
+import { Select, Space, Typography } from "antd";
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import { api, unwrap } from "../api/client.ts";
 import type { Order } from "../api/types.ts";
-import { CursorPager } from "../components/cursor-pager.tsx";
-import { ErrorAlert } from "../components/error-alert.tsx";
+import { CursorTable } from "../components/cursor-table.tsx";
 import { formatTime } from "../components/format.ts";
 import { StatusTag } from "../components/status-tag.tsx";
 import { useClusterNames } from "../hooks/use-clusters.ts";
-import { useCursorPages } from "../hooks/use-cursor-pages.ts";
+import { useCursorList } from "../hooks/use-cursor-list.ts";
 import { usePoolNames } from "../hooks/use-pool-names.ts";
 import { OrderActions } from "./order-actions.tsx";
 
@@ -28,26 +26,15 @@ const ACTIONS = ["pool_entry", "pool_exit", "maintenance", "uncordon"] as const;
 export function Orders() {
   const [status, setStatus] = useState<string[]>([]);
   const [action, setAction] = useState<(typeof ACTIONS)[number] | undefined>();
-  const pages = useCursorPages(JSON.stringify([status, action]));
+  const { pages, list } = useCursorList(["orders", status, action], (page) =>
+    unwrap(
+      api.GET("/v1/orders", {
+        params: { query: { ...page, ...(status.length ? { status } : {}), action } },
+      }),
+    ),
+  );
   const clusterName = useClusterNames();
   const poolName = usePoolNames();
-  const list = useQuery({
-    queryKey: ["orders", status, action, pages.pageSize, pages.cursor],
-    placeholderData: keepPreviousData,
-    queryFn: () =>
-      unwrap(
-        api.GET("/v1/orders", {
-          params: {
-            query: {
-              limit: pages.pageSize,
-              cursor: pages.cursor,
-              ...(status.length ? { status } : {}),
-              action,
-            },
-          },
-        }),
-      ),
-  });
   const columns = [
     {
       title: "Order",
@@ -89,19 +76,7 @@ export function Orders() {
           options={ACTIONS.map((a) => ({ value: a, label: a }))}
         />
       </Space>
-      <ErrorAlert error={list.error} />
-      <Table
-        rowKey="id"
-        size="small"
-        columns={columns}
-        dataSource={list.data?.items ?? []}
-        loading={list.isFetching}
-        pagination={false}
-        scroll={{ x: true }}
-      />
-      <div style={{ marginTop: 16 }}>
-        <CursorPager pages={pages} nextCursor={list.data?.nextCursor} shown={list.data?.items.length ?? 0} />
-      </div>
+      <CursorTable list={list} pages={pages} columns={columns} />
     </>
   );
 }

@@ -40,7 +40,7 @@ function Decision({ title, decision }: { title: string; decision: ScalingDecisio
             </Descriptions.Item>
             <Descriptions.Item label="Outcome">
               <Tag color={OUTCOME_COLOURS[decision.outcome]}>{decision.outcome}</Tag>
-              {decision.granted} of {decision.requested} machines
+              {decision.granted} of {decision.requested} machines granted
             </Descriptions.Item>
           </Descriptions>
           <Lines

@@ -1,12 +1,10 @@
 /** Query templates: stored machine queries used by strategies and the device query. */
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { Table, Tag, Typography } from "antd";
+import { Tag, Typography } from "antd";
 import { api, unwrap } from "../api/client.ts";
 import type { QueryTemplate } from "../api/types.ts";
-import { CursorPager } from "../components/cursor-pager.tsx";
-import { ErrorAlert } from "../components/error-alert.tsx";
+import { CursorTable } from "../components/cursor-table.tsx";
 import { formatTime } from "../components/format.ts";
-import { useCursorPages } from "../hooks/use-cursor-pages.ts";
+import { useCursorList } from "../hooks/use-cursor-list.ts";
 
 type Block = QueryTemplate["groups"][number]["blocks"][number];
 
@@ -27,17 +25,9 @@ function conditions(t: QueryTemplate) {
 }
 
 export function QueryTemplates() {
-  const pages = useCursorPages("");
-  const list = useQuery({
-    queryKey: ["query-templates", pages.pageSize, pages.cursor],
-    placeholderData: keepPreviousData,
-    queryFn: () =>
-      unwrap(
-        api.GET("/v1/query-templates", {
-          params: { query: { limit: pages.pageSize, cursor: pages.cursor } },
-        }),
-      ),
-  });
+  const { pages, list } = useCursorList(["query-templates"], (page) =>
+    unwrap(api.GET("/v1/query-templates", { params: { query: page } })),
+  );
   const columns = [
     { title: "Name", dataIndex: "name" },
     { title: "Description", dataIndex: "description", render: (d: string | null) => d ?? "—" },
@@ -48,19 +38,7 @@ export function QueryTemplates() {
   return (
     <>
       <Typography.Title level={3}>Query templates</Typography.Title>
-      <ErrorAlert error={list.error} />
-      <Table
-        rowKey="id"
-        size="small"
-        columns={columns}
-        dataSource={list.data?.items ?? []}
-        loading={list.isFetching}
-        pagination={false}
-        scroll={{ x: true }}
-      />
-      <div style={{ marginTop: 16 }}>
-        <CursorPager pages={pages} nextCursor={list.data?.nextCursor} shown={list.data?.items.length ?? 0} />
-      </div>
+      <CursorTable list={list} pages={pages} columns={columns} />
     </>
   );
 }

@@ -1,16 +1,14 @@
 /** Capacity strategies: what each watches and does; operators enable or disable them. */
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { Switch, Table, Typography } from "antd";
+import { Switch, Typography } from "antd";
 import { Link } from "react-router-dom";
 import { api, unwrap } from "../api/client.ts";
 import type { Strategy } from "../api/types.ts";
-import { CursorPager } from "../components/cursor-pager.tsx";
-import { ErrorAlert } from "../components/error-alert.tsx";
+import { CursorTable } from "../components/cursor-table.tsx";
 import { formatTime } from "../components/format.ts";
 import { useHasRole } from "../components/role-gate.tsx";
 import { StatusTag } from "../components/status-tag.tsx";
 import { useAction } from "../hooks/use-action.ts";
-import { useCursorPages } from "../hooks/use-cursor-pages.ts";
+import { useCursorList } from "../hooks/use-cursor-list.ts";
 
 function metric(m: Strategy["cpu"]): string {
   return m ? `${m.type} ≥ ${m.threshold}% → ${m.target}%` : "—";
@@ -47,15 +45,9 @@ export function StrategyToggle({ strategy }: { strategy: Strategy }) {
 }
 
 export function Strategies() {
-  const pages = useCursorPages("");
-  const list = useQuery({
-    queryKey: ["strategies", pages.pageSize, pages.cursor],
-    placeholderData: keepPreviousData,
-    queryFn: () =>
-      unwrap(
-        api.GET("/v1/strategies", { params: { query: { limit: pages.pageSize, cursor: pages.cursor } } }),
-      ),
-  });
+  const { pages, list } = useCursorList(["strategies"], (page) =>
+    unwrap(api.GET("/v1/strategies", { params: { query: page } })),
+  );
   const columns = [
     {
       title: "Name",
@@ -76,19 +68,7 @@ export function Strategies() {
   return (
     <>
       <Typography.Title level={3}>Strategies</Typography.Title>
-      <ErrorAlert error={list.error} />
-      <Table
-        rowKey="id"
-        size="small"
-        columns={columns}
-        dataSource={list.data?.items ?? []}
-        loading={list.isFetching}
-        pagination={false}
-        scroll={{ x: true }}
-      />
-      <div style={{ marginTop: 16 }}>
-        <CursorPager pages={pages} nextCursor={list.data?.nextCursor} shown={list.data?.items.length ?? 0} />
-      </div>
+      <CursorTable list={list} pages={pages} columns={columns} />
     </>
   );
 }

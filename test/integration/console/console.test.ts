@@ -3,7 +3,8 @@
  * `npm start` runs it, on Postgres, seeded through its API: an admin signs in, sees the overview,
  * the clusters, a pool, filters the machines, dry-runs a CSV import with one bad row (nothing is
  * written), puts a machine in maintenance and restores it, sees the events, and signs out; a
- * viewer sees no mutating buttons and is told clearly when a page needs another role.
+ * viewer sees no mutating buttons and is told clearly when a page needs another role. A pool the
+ * agent was refused machines for (through the real agent route) says why it did not scale.
  * Each view's screenshot goes to .test-report/screenshots/<view>.png.
  */
 import { readFile } from "node:fs/promises";
@@ -14,8 +15,11 @@ import { CONSOLE_BUILD_TIMEOUT_MS, ensureConsoleBuilt } from "../../support/cons
 import {
   apiCall,
   type ConsoleSeed,
+  FAULT_REASON,
   GPU_MACHINES,
   type PlaneClient,
+  REFUSED_DELTA,
+  refusedScaleUp,
   seedBulkMachines,
   seedConsole,
 } from "../../support/console-seed.ts";
@@ -24,6 +28,11 @@ import { createTestDatabase, requirePostgres, type TestDatabase } from "../../su
 
 const ready = (await requireChromium()) && (await requirePostgres());
 const TOKEN_KEY = "ksp.console.token";
+/**
+ * The scheduler ticks this often (default: a minute), so its sample-pool-status job records the
+ * seeded pools within seconds and the history charts have a point to draw.
+ */
+const SCHEDULER_INTERVAL_SECONDS = "2";
 
 /** A locator that never appears fails the step in 20 s, naming itself, instead of the test timing out. */
 async function watch(browser: Browser, url: string): Promise<WatchedPage> {
@@ -70,7 +79,10 @@ describe.skipIf(!ready)("the web console in Chromium", () => {
     await ensureConsoleBuilt();
     database = await createTestDatabase();
     [plane, browser] = await Promise.all([
-      startServedControlPlane({ DATABASE_URL: database.url }),
+      startServedControlPlane({
+        DATABASE_URL: database.url,
+        KSP_SCHEDULER_INTERVAL_SECONDS: SCHEDULER_INTERVAL_SECONDS,
+      }),
       launchChromium(),
     ]);
     client = { url: plane.url, token: plane.adminToken };
@@ -127,10 +139,44 @@ describe.skipIf(!ready)("the web console in Chromium", () => {
       await expect.poll(() => dataRows(page).first().textContent()).toContain(seed.poolName);
       await page.getByRole("switch", { name: `Autoscaling of ${seed.poolName}` }).waitFor();
       await watched.screenshot("pools");
+      // the scheduler's sampling job, not the test, records the pool's first sample
+      const history = `/v1/clusters/${seed.clusterId}/pools/${seed.poolId}/history`;
+      await expect
+        .poll(async () => (await apiCall(client, "GET", history)).body.samples.length, { timeout: 30_000 })
+        .toBeGreaterThan(0);
       await page.getByRole("link", { name: seed.poolName }).click();
       await page.getByText("Why didn't it scale?").waitFor();
-      await page.getByText("Machines by status over time").waitFor();
+      const chart = page.locator(".ant-card").filter({ hasText: "Machines by status over time" }).last();
+      // one sample so far: recharts draws a lone point as dots (an area needs two)
+      await chart
+        .locator(".recharts-area-dot, path.recharts-area-area")
+        .first()
+        .waitFor({ state: "attached" });
+      expect(await chart.getByText("No samples in this window").count()).toBe(0);
       await watched.screenshot("pool");
+    });
+
+    it("says why a pool did not scale: the refused scale-up, its reasons and repeats, the faulty machine", async () => {
+      await page.goto(`/ui/clusters/${seed.clusterId}`);
+      await page.getByRole("link", { name: seed.gpuPoolName }).click();
+      const scaleUp = page.locator(".ant-card").filter({ hasText: "Last scale-up" }).last();
+      await expect.poll(() => scaleUp.textContent()).toContain(`0 of ${REFUSED_DELTA} machines granted`);
+      const text = (await scaleUp.textContent()) ?? "";
+      expect(text).toContain("refused");
+      expect(text).toContain("requirements_unmet");
+      expect(text).toMatch(/requirement gpuType rules out \d+ of \d+ free machines/);
+      expect(text).toContain("not_enough_machines");
+      expect(text).not.toContain("times in a row");
+      const blockers = page.locator(".ant-card").filter({ hasText: "Machines holding the pool back" }).last();
+      expect(await blockers.textContent()).toContain(`fault${seed.faultyHostname}: ${FAULT_REASON}`);
+      await blockers.getByRole("link", { name: seed.faultyHostname }).waitFor();
+
+      // Cluster Autoscaler asks again, and is refused again for the same reasons: one decision, repeated
+      await refusedScaleUp(client, seed.agentCredential, seed.gpuPoolId, "ca-console-2");
+      await page.reload();
+      await expect.poll(() => scaleUp.textContent()).toMatch(/\(2 times in a row since [^)]+\)/);
+      expect(await scaleUp.textContent()).toContain(`0 of ${REFUSED_DELTA} machines granted`);
+      await watched.screenshot("pool-why");
     });
 
     it("filters the machines on the server by label selector and by text", async () => {

@@ -167,6 +167,22 @@ describe("/healthz and /readyz", () => {
     expect(deps.leases.acquired).toBe(0);
   });
 
+  it("refuse a declared body over the limit with 413, as /openapi.json says, without checking anything", async () => {
+    const deps = testDeps();
+    const app = createApp(deps);
+    for (const path of ["/healthz", "/readyz"]) {
+      const res = await app.request(path, { headers: { "content-length": String(2 * 1024 * 1024) } });
+      expect(res.status, path).toBe(413);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
+    }
+    expect(deps.leases.acquired).toBe(0);
+    const doc = (await (await app.request("/openapi.json")).json()) as {
+      paths: Record<string, { get: { responses: Record<string, unknown> } }>;
+    };
+    expect(Object.keys(doc.paths["/healthz"]!.get.responses)).toContain("413");
+    expect(Object.keys(doc.paths["/readyz"]!.get.responses)).toContain("413");
+  });
+
   it("/readyz is 200 when every check passes, and gives the lease back", async () => {
     const deps = testDeps();
     const res = await createApp(deps).request("/readyz");

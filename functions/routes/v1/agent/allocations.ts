@@ -8,6 +8,7 @@ import { AGENT_ERRORS, AllocationRequest, AllocationResponse } from "./schemas.t
 const route = createRoute({
   method: "post",
   path: "/v1/agent/allocations",
+  operationId: "agentAllocateMachines",
   tags: ["agent"],
   summary: "Reserve machines for a pool's scale-up, idempotent by requestId",
   description:

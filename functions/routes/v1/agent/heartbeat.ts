@@ -7,6 +7,7 @@ import { AGENT_ERRORS, HeartbeatRequest, HeartbeatResponse } from "./schemas.ts"
 const route = createRoute({
   method: "post",
   path: "/v1/agent/heartbeat",
+  operationId: "agentHeartbeat",
   tags: ["agent"],
   summary: "Report that the agent is alive, with its versions, node counts and leader",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -7,6 +7,7 @@ import { AGENT_ERRORS, HostKeysRequest, HostKeysResponse } from "./schemas.ts";
 const route = createRoute({
   method: "post",
   path: "/v1/agent/host-keys",
+  operationId: "agentPinHostKeys",
   tags: ["agent"],
   summary: "Pin the SSH host keys the agent learned on first use, each on its own",
   description:

@@ -9,6 +9,7 @@ import { RegisterAgentRequest, RegisterAgentResponse } from "./schemas.ts";
 const route = createRoute({
   method: "post",
   path: "/v1/agent/register",
+  operationId: "agentRegister",
   tags: ["agent"],
   summary: "Trade a one-time registration token for the cluster's agent credential",
   description:

@@ -7,6 +7,7 @@ import { AGENT_ERRORS, RotatedCredential } from "./schemas.ts";
 const route = createRoute({
   method: "post",
   path: "/v1/agent/credential/rotate",
+  operationId: "agentRotateCredential",
   tags: ["agent"],
   summary:
     "Replace the agent credential; the one used for this call is refused from the commit on, by every replica",

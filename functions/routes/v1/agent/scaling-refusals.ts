@@ -11,6 +11,7 @@ const ScalingRefusalResponse = ScalingRefusalResponseSchema.openapi("AgentScalin
 const route = createRoute({
   method: "post",
   path: "/v1/agent/scaling-refusals",
+  operationId: "agentReportScalingRefusal",
   tags: ["agent"],
   summary: "Report a scale request the agent refused itself (max, min, maintenance), for the pool's status",
   security: [{ [BEARER_SCHEME]: [] }],

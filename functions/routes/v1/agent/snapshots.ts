@@ -7,6 +7,7 @@ import { AGENT_ERRORS, SnapshotsRequest, SnapshotsResponse } from "./schemas.ts"
 const route = createRoute({
   method: "post",
   path: "/v1/agent/snapshots",
+  operationId: "agentPushSnapshots",
   tags: ["agent"],
   summary: "Push per-pool (and whole-cluster) resource figures",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -17,6 +17,7 @@ import { AGENT_ERRORS, AgentState } from "./schemas.ts";
 const route = createRoute({
   method: "get",
   path: "/v1/agent/state",
+  operationId: "agentGetState",
   tags: ["agent"],
   summary: "The cluster's pools and machines, with an ETag for conditional polling",
   security: [{ [BEARER_SCHEME]: [] }],

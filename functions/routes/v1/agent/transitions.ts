@@ -7,6 +7,7 @@ import { AGENT_ERRORS, TransitionsRequest, TransitionsResponse } from "./schemas
 const route = createRoute({
   method: "post",
   path: "/v1/agent/transitions",
+  operationId: "agentApplyTransitions",
   tags: ["agent"],
   summary: "Apply a batch of machine transitions, each on its own",
   description:

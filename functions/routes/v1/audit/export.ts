@@ -10,6 +10,7 @@ import { AUDIT_READER_ROLE, AuditFilterQuery } from "./schemas.ts";
 const route = createRoute({
   method: "get",
   path: "/v1/audit/export",
+  operationId: "exportAudit",
   tags: ["audit"],
   summary: "Export audit log entries as NDJSON, newest first, streamed (admin)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -9,6 +9,7 @@ import { AUDIT_READER_ROLE, AuditEntrySchema, AuditFilterQuery } from "./schemas
 const route = createRoute({
   method: "get",
   path: "/v1/audit",
+  operationId: "listAuditEntries",
   tags: ["audit"],
   summary: "List audit log entries, newest first (admin; scoped tokens see their cluster's)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -26,6 +26,7 @@ const CreatedClusterSchema = RegistrationTokenSchema.extend({ cluster: ClusterSc
 const route = createRoute({
   method: "post",
   path: "/v1/clusters",
+  operationId: "createCluster",
   tags: ["clusters"],
   summary: "Create a cluster and its one-time registration token (admin)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -25,6 +25,7 @@ const DeletedClusterSchema = z
 const route = createRoute({
   method: "delete",
   path: "/v1/clusters/{clusterId}",
+  operationId: "deleteCluster",
   tags: ["clusters"],
   summary: "Delete a cluster, returning its machines to inventory (admin)",
   description:

@@ -8,6 +8,7 @@ import { ClusterSchema, healthThresholds } from "./schemas.ts";
 const route = createRoute({
   method: "get",
   path: "/v1/clusters/{clusterId}",
+  operationId: "getCluster",
   tags: ["clusters"],
   summary: "One cluster with derived health, machine counts and capacity (viewer)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -19,6 +19,7 @@ const ListClustersQuery = PageQuerySchema.extend({
 const route = createRoute({
   method: "get",
   path: "/v1/clusters",
+  operationId: "listClusters",
   tags: ["clusters"],
   summary: "List clusters with derived health, machine counts and capacity (viewer)",
   security: [{ [BEARER_SCHEME]: [] }],

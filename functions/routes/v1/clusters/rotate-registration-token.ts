@@ -12,6 +12,7 @@ const RotatedSchema = RegistrationTokenSchema.extend({ clusterId: z.uuid() }).op
 const route = createRoute({
   method: "post",
   path: "/v1/clusters/{clusterId}/registration-token",
+  operationId: "rotateClusterRegistrationToken",
   tags: ["clusters"],
   summary: "Issue a new one-time registration token; the previous one stops working (admin)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -18,6 +18,7 @@ const UpdateClusterBody = z
 const route = createRoute({
   method: "patch",
   path: "/v1/clusters/{clusterId}",
+  operationId: "updateCluster",
   tags: ["clusters"],
   summary: "Change a cluster's description or labels (operator)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -9,6 +9,7 @@ import { DeviceQueryBody, DeviceQueryResultSchema } from "./schemas.ts";
 const route = createRoute({
   method: "post",
   path: "/v1/device-query",
+  operationId: "queryDevices",
   tags: ["device-query"],
   summary: "The machines a query template matches (viewer)",
   description:

@@ -7,6 +7,7 @@ import { CreateDutyShiftBody, DutyShiftSchema } from "./schemas.ts";
 const route = createRoute({
   method: "post",
   path: "/v1/duty-roster",
+  operationId: "createDutyShift",
   tags: ["duty-roster"],
   summary: "Put a person on duty for a time window (unscoped operator)",
   description:

@@ -7,6 +7,7 @@ import { DutyShiftSchema, ShiftIdParams } from "./schemas.ts";
 const route = createRoute({
   method: "delete",
   path: "/v1/duty-roster/{shiftId}",
+  operationId: "deleteDutyShift",
   tags: ["duty-roster"],
   summary: "Delete a duty shift (unscoped operator)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -7,6 +7,7 @@ import { DutyShiftSchema, ShiftIdParams } from "./schemas.ts";
 const route = createRoute({
   method: "get",
   path: "/v1/duty-roster/{shiftId}",
+  operationId: "getDutyShift",
   tags: ["duty-roster"],
   summary: "One duty shift (unscoped operator: contacts are personal data)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -17,6 +17,7 @@ const ListDutyShiftsQuery = PageQuerySchema.extend({
 const route = createRoute({
   method: "get",
   path: "/v1/duty-roster",
+  operationId: "listDutyShifts",
   tags: ["duty-roster"],
   summary: "List duty shifts by start time (unscoped operator: contacts are personal data)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -7,6 +7,7 @@ import { DutyShiftSchema, datesOf, ShiftIdParams, UpdateDutyShiftBody } from "./
 const route = createRoute({
   method: "patch",
   path: "/v1/duty-roster/{shiftId}",
+  operationId: "updateDutyShift",
   tags: ["duty-roster"],
   summary: "Change a duty shift (unscoped operator)",
   description:

@@ -9,6 +9,7 @@ import { ndjsonResponse, streamingContext } from "./streaming.ts";
 const route = createRoute({
   method: "get",
   path: "/v1/events/export",
+  operationId: "exportEvents",
   tags: ["events"],
   summary: "Export events as NDJSON, newest first, streamed (viewer; scoped tokens see their cluster's)",
   security: [{ [BEARER_SCHEME]: [] }],

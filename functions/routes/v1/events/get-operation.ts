@@ -12,6 +12,7 @@ const OperationIdParams = z.object({
 const route = createRoute({
   method: "get",
   path: "/v1/operations/{operationId}",
+  operationId: "getOperation",
   tags: ["events"],
   summary: "One operation or event by id (viewer; scoped tokens only their cluster's)",
   security: [{ [BEARER_SCHEME]: [] }],

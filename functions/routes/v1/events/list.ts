@@ -8,6 +8,7 @@ import { EventFilterQuery, EventSchema, timeRange } from "./schemas.ts";
 const route = createRoute({
   method: "get",
   path: "/v1/events",
+  operationId: "listEvents",
   tags: ["events"],
   summary: "List events and operations, newest first (viewer; scoped tokens see their cluster's)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -12,6 +12,7 @@ export const MAINTENANCE_HOOK_ACTOR = "hook:maintenance";
 const route = createRoute({
   method: "post",
   path: MAINTENANCE_COMPLETE_HOOK_PATH,
+  operationId: "maintenanceCompleteHook",
   tags: ["hooks"],
   summary: "An external system reports a maintenance ticket done (signed hook)",
   description:

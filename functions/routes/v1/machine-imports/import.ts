@@ -39,6 +39,7 @@ const knownMediaType: MiddlewareHandler<AppEnv> = async (c, next) => {
 const route = createRoute({
   method: "post",
   path: "/v1/machines/import",
+  operationId: "importMachines",
   tags: ["machines"],
   summary: "Import machines in bulk from JSON, CSV or YAML (operator)",
   description: [

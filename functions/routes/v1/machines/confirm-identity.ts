@@ -9,6 +9,7 @@ import { MachineSchema, presentMachine } from "./schemas.ts";
 const route = createRoute({
   method: "post",
   path: "/v1/machines/{machineId}/confirm-identity",
+  operationId: "confirmMachineIdentity",
   tags: ["machines"],
   summary: "Confirm a machine's SSH identity so any cluster may be given it (operator, unscoped)",
   description:

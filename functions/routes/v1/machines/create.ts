@@ -7,6 +7,7 @@ import { MachineInputSchema, MachineSchema, presentMachine } from "./schemas.ts"
 const route = createRoute({
   method: "post",
   path: "/v1/machines",
+  operationId: "createMachine",
   tags: ["machines"],
   summary: "Add a machine to the free inventory (operator, unscoped)",
   description: "The machine starts available, in no cluster. A live machine with the same IP is a 409.",

@@ -8,6 +8,7 @@ import { MachineSchema, presentMachine } from "./schemas.ts";
 const route = createRoute({
   method: "get",
   path: "/v1/machines/{machineId}",
+  operationId: "getMachine",
   tags: ["machines"],
   summary: "One machine, by id or hostname (viewer)",
   description: "A hostname more than one visible machine has is a 409 listing them.",

@@ -9,6 +9,7 @@ import { MachineSchema, presentMachine } from "./schemas.ts";
 const route = createRoute({
   method: "get",
   path: "/v1/machines",
+  operationId: "listMachines",
   tags: ["machines"],
   summary: "List machines; filters combine (viewer)",
   description:

@@ -23,6 +23,7 @@ export function placementRoute(spec: PlacementRoute) {
   const route = createRoute({
     method: "post",
     path: `/v1/machines/{machineId}/${spec.verb}`,
+    operationId: `${spec.verb}Machine`,
     tags: ["machines"],
     summary: spec.summary,
     description: spec.description,

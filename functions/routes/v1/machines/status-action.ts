@@ -31,6 +31,7 @@ export function statusActionRoute(action: StatusAction) {
   const route = createRoute({
     method: "post",
     path: `/v1/machines/{machineId}/${action}`,
+    operationId: `${action}Machine`,
     tags: ["machines"],
     summary: SUMMARIES[action],
     security: [{ [BEARER_SCHEME]: [] }],

@@ -9,6 +9,7 @@ import { MachineSchema, presentMachine } from "./schemas.ts";
 const route = createRoute({
   method: "post",
   path: "/v1/machines/{machineId}/unassign",
+  operationId: "unassignMachine",
   tags: ["machines"],
   summary: "Return a machine that is not in use to the free inventory (operator)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -8,6 +8,7 @@ import { MachineSchema, MachineUpdateSchema, presentMachine } from "./schemas.ts
 const route = createRoute({
   method: "patch",
   path: "/v1/machines/{machineId}",
+  operationId: "updateMachine",
   tags: ["machines"],
   summary: "Change labels, tags, SSH access or location of a machine (operator)",
   description:

@@ -8,6 +8,7 @@ import { MaintenanceCompletionBody, MaintenanceCompletionSchema, TicketIdParams 
 const route = createRoute({
   method: "post",
   path: "/v1/maintenance-requests/{ticketId}/complete",
+  operationId: "completeMaintenanceRequest",
   tags: ["maintenance-requests"],
   summary: "Report a ticket's maintenance over (operator)",
   description:

@@ -8,6 +8,7 @@ import { MaintenanceRequestBody } from "./schemas.ts";
 const route = createRoute({
   method: "post",
   path: "/v1/maintenance-requests",
+  operationId: "createMaintenanceRequest",
   tags: ["maintenance-requests"],
   summary: "Ask for a machine to be taken out for maintenance (operator)",
   description:

@@ -7,6 +7,7 @@ import { CreateMatchingPolicyBody, MatchingPolicySchema } from "./schemas.ts";
 const route = createRoute({
   method: "post",
   path: "/v1/matching-policies",
+  operationId: "createMatchingPolicy",
   tags: ["matching-policies"],
   summary: "Create a matching policy (unscoped operator)",
   description:

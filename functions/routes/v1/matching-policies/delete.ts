@@ -7,6 +7,7 @@ import { MatchingPolicySchema, PolicyIdParams } from "./schemas.ts";
 const route = createRoute({
   method: "delete",
   path: "/v1/matching-policies/{policyId}",
+  operationId: "deleteMatchingPolicy",
   tags: ["matching-policies"],
   summary: "Delete a matching policy (unscoped operator)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -7,6 +7,7 @@ import { MatchingPolicySchema, PolicyIdParams } from "./schemas.ts";
 const route = createRoute({
   method: "get",
   path: "/v1/matching-policies/{policyId}",
+  operationId: "getMatchingPolicy",
   tags: ["matching-policies"],
   summary: "One matching policy (viewer)",
   security: [{ [BEARER_SCHEME]: [] }],

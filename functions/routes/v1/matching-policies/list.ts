@@ -18,6 +18,7 @@ const ListMatchingPoliciesQuery = PageQuerySchema.extend({
 const route = createRoute({
   method: "get",
   path: "/v1/matching-policies",
+  operationId: "listMatchingPolicies",
   tags: ["matching-policies"],
   summary: "List matching policies (viewer)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -7,6 +7,7 @@ import { MatchingPolicySchema, PolicyIdParams, UpdateMatchingPolicyBody } from "
 const route = createRoute({
   method: "patch",
   path: "/v1/matching-policies/{policyId}",
+  operationId: "updateMatchingPolicy",
   tags: ["matching-policies"],
   summary: "Change a matching policy (unscoped operator)",
   description:

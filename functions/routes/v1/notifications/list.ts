@@ -20,6 +20,7 @@ const ListNotificationsQuery = PageQuerySchema.extend({
 const route = createRoute({
   method: "get",
   path: "/v1/notifications",
+  operationId: "listNotifications",
   tags: ["notifications"],
   summary: "The notification log, newest first (unscoped operator)",
   description: "One row per event and recipient, with its delivery status and attempts.",

@@ -7,6 +7,7 @@ import { CreateOrderBody, OrderSchema, presentOrder } from "./schemas.ts";
 const route = createRoute({
   method: "post",
   path: "/v1/orders",
+  operationId: "createOrder",
   tags: ["orders"],
   summary: "Create a manual order, pending approval (operator)",
   description:

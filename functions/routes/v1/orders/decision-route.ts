@@ -16,6 +16,7 @@ export function orderDecisionRoute(decision: {
   const route = createRoute({
     method: "post",
     path: `/v1/orders/{orderId}/${decision.verb}`,
+    operationId: `${decision.verb}Order`,
     tags: ["orders"],
     summary: decision.summary,
     description: decision.description,

@@ -7,6 +7,7 @@ import { OrderIdParams, OrderSchema, presentOrder } from "./schemas.ts";
 const route = createRoute({
   method: "get",
   path: "/v1/orders/{orderId}",
+  operationId: "getOrder",
   tags: ["orders"],
   summary: "One order with its devices (viewer)",
   security: [{ [BEARER_SCHEME]: [] }],

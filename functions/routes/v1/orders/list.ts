@@ -8,6 +8,7 @@ import { ListOrdersQuery, OrderSchema, orderStatusesOf, presentOrder } from "./s
 const route = createRoute({
   method: "get",
   path: "/v1/orders",
+  operationId: "listOrders",
   tags: ["orders"],
   summary: "List orders; filters combine (viewer)",
   description:

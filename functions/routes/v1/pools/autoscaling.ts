@@ -11,6 +11,7 @@ export function autoscalingToggle(enabled: boolean) {
   const route = createRoute({
     method: "post",
     path: `/v1/clusters/{clusterId}/pools/{poolId}/${verb}`,
+    operationId: `${verb}PoolAutoscaling`,
     tags: ["pools"],
     summary: `${enabled ? "Enable" : "Disable"} autoscaling of a node pool; idempotent (operator)`,
     security: [{ [BEARER_SCHEME]: [] }],

@@ -8,6 +8,7 @@ import { CreatePoolBody, PoolSchema } from "./schemas.ts";
 const route = createRoute({
   method: "post",
   path: "/v1/clusters/{clusterId}/pools",
+  operationId: "createPool",
   tags: ["pools"],
   summary: "Create a node pool in a cluster (operator)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -8,6 +8,7 @@ import { DeletedPoolSchema } from "./schemas.ts";
 const route = createRoute({
   method: "delete",
   path: "/v1/clusters/{clusterId}/pools/{poolId}",
+  operationId: "deletePool",
   tags: ["pools"],
   summary: "Delete a node pool with no machines assigned (operator)",
   description:

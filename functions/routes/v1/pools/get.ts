@@ -8,6 +8,7 @@ import { PoolSchema } from "./schemas.ts";
 const route = createRoute({
   method: "get",
   path: "/v1/clusters/{clusterId}/pools/{poolId}",
+  operationId: "getPool",
   tags: ["pools"],
   summary: "One node pool (viewer)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -11,6 +11,7 @@ import { PoolHistoryQuery, PoolHistorySchema } from "./history-schemas.ts";
 const route = createRoute({
   method: "get",
   path: "/v1/clusters/{clusterId}/pools/{poolId}/history",
+  operationId: "getPoolHistory",
   tags: ["pools"],
   summary: "A pool's machines by state and its utilisation over time, bucketed for charts (viewer)",
   description:

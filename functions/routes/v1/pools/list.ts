@@ -19,6 +19,7 @@ const ListPoolsQuery = PageQuerySchema.extend({
 const route = createRoute({
   method: "get",
   path: "/v1/clusters/{clusterId}/pools",
+  operationId: "listPools",
   tags: ["pools"],
   summary: "List a cluster's node pools (viewer)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -8,6 +8,7 @@ import { PoolStatusSchema } from "./schemas.ts";
 const route = createRoute({
   method: "get",
   path: "/v1/clusters/{clusterId}/pools/{poolId}/status",
+  operationId: "getPoolStatus",
   tags: ["pools"],
   summary:
     "A pool's machines per state, target size, bounds, recent events and why it did or did not scale (viewer)",

@@ -8,6 +8,7 @@ import { PoolSchema, UpdatePoolBody } from "./schemas.ts";
 const route = createRoute({
   method: "patch",
   path: "/v1/clusters/{clusterId}/pools/{poolId}",
+  operationId: "updatePool",
   tags: ["pools"],
   summary: "Change any settings of a node pool (operator)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -7,6 +7,7 @@ import { CreateQueryTemplateBody, presentQueryTemplate, QueryTemplateSchema } fr
 const route = createRoute({
   method: "post",
   path: "/v1/query-templates",
+  operationId: "createQueryTemplate",
   tags: ["query-templates"],
   summary: "Create a device query template (unscoped operator)",
   description:

@@ -7,6 +7,7 @@ import { presentQueryTemplate, QueryTemplateSchema, TemplateIdParams } from "./s
 const route = createRoute({
   method: "delete",
   path: "/v1/query-templates/{templateId}",
+  operationId: "deleteQueryTemplate",
   tags: ["query-templates"],
   summary: "Delete a device query template (unscoped operator)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -7,6 +7,7 @@ import { presentQueryTemplate, QueryTemplateSchema, TemplateIdParams } from "./s
 const route = createRoute({
   method: "get",
   path: "/v1/query-templates/{templateId}",
+  operationId: "getQueryTemplate",
   tags: ["query-templates"],
   summary: "One device query template (viewer)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -12,6 +12,7 @@ const ListQueryTemplatesQuery = PageQuerySchema.extend({
 const route = createRoute({
   method: "get",
   path: "/v1/query-templates",
+  operationId: "listQueryTemplates",
   tags: ["query-templates"],
   summary: "List device query templates (viewer)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -12,6 +12,7 @@ import {
 const route = createRoute({
   method: "patch",
   path: "/v1/query-templates/{templateId}",
+  operationId: "updateQueryTemplate",
   tags: ["query-templates"],
   summary: "Change a device query template (unscoped operator)",
   description:

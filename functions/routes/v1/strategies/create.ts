@@ -7,6 +7,7 @@ import { CreateStrategyBody, presentStrategy, StrategySchema } from "./schemas.t
 const route = createRoute({
   method: "post",
   path: "/v1/strategies",
+  operationId: "createStrategy",
   tags: ["strategies"],
   summary: "Create a capacity strategy (unscoped operator)",
   description:

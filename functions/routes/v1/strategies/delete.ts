@@ -7,6 +7,7 @@ import { presentStrategy, StrategyIdParams, StrategySchema } from "./schemas.ts"
 const route = createRoute({
   method: "delete",
   path: "/v1/strategies/{strategyId}",
+  operationId: "deleteStrategy",
   tags: ["strategies"],
   summary: "Delete a capacity strategy and its history (unscoped operator)",
   description: "Its orders stay and no longer name it.",

@@ -7,6 +7,7 @@ import { presentStrategy, StrategyIdParams, StrategySchema } from "./schemas.ts"
 const route = createRoute({
   method: "get",
   path: "/v1/strategies/{strategyId}",
+  operationId: "getStrategy",
   tags: ["strategies"],
   summary: "One capacity strategy (viewer)",
   description: "A cluster-scoped token is told 404 for a strategy whose scope does not reach its cluster.",

@@ -20,6 +20,7 @@ const HistoryQuery = PageQuerySchema.extend({
 const route = createRoute({
   method: "get",
   path: "/v1/strategies/{strategyId}/history",
+  operationId: "listStrategyEvaluations",
   tags: ["strategies"],
   summary: "A capacity strategy's evaluations, newest first (viewer)",
   description:

@@ -15,6 +15,7 @@ const ListStrategiesQuery = PageQuerySchema.extend({
 const route = createRoute({
   method: "get",
   path: "/v1/strategies",
+  operationId: "listStrategies",
   tags: ["strategies"],
   summary: "List capacity strategies (viewer)",
   description: "A cluster-scoped token sees the strategies whose scope is empty or reaches its cluster.",

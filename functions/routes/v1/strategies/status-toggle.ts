@@ -11,6 +11,7 @@ export function strategyStatusToggle(status: StrategyStatus) {
   const route = createRoute({
     method: "post",
     path: `/v1/strategies/{strategyId}/${verb}`,
+    operationId: `${verb}Strategy`,
     tags: ["strategies"],
     summary: `${status === "enabled" ? "Enable" : "Disable"} a capacity strategy (unscoped operator)`,
     description:

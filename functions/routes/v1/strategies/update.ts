@@ -7,6 +7,7 @@ import { presentStrategy, StrategyIdParams, StrategySchema, UpdateStrategyBody }
 const route = createRoute({
   method: "patch",
   path: "/v1/strategies/{strategyId}",
+  operationId: "updateStrategy",
   tags: ["strategies"],
   summary: "Change a capacity strategy (unscoped operator)",
   description:

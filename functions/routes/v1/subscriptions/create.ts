@@ -7,6 +7,7 @@ import { CreateSubscriptionBody, SubscriptionSchema } from "./schemas.ts";
 const route = createRoute({
   method: "post",
   path: "/v1/subscriptions",
+  operationId: "createSubscription",
   tags: ["subscriptions"],
   summary: "Subscribe a webhook URL or email address to event types (unscoped operator)",
   description:

@@ -7,6 +7,7 @@ import { SubscriptionIdParams, SubscriptionSchema } from "./schemas.ts";
 const route = createRoute({
   method: "delete",
   path: "/v1/subscriptions/{subscriptionId}",
+  operationId: "deleteSubscription",
   tags: ["subscriptions"],
   summary: "Delete a subscription (unscoped operator)",
   security: [{ [BEARER_SCHEME]: [] }],

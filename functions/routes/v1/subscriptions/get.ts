@@ -7,6 +7,7 @@ import { SubscriptionIdParams, SubscriptionSchema } from "./schemas.ts";
 const route = createRoute({
   method: "get",
   path: "/v1/subscriptions/{subscriptionId}",
+  operationId: "getSubscription",
   tags: ["subscriptions"],
   summary: "One subscription (unscoped operator)",
   security: [{ [BEARER_SCHEME]: [] }],

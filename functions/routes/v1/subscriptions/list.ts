@@ -15,6 +15,7 @@ const ListSubscriptionsQuery = PageQuerySchema.extend({
 const route = createRoute({
   method: "get",
   path: "/v1/subscriptions",
+  operationId: "listSubscriptions",
   tags: ["subscriptions"],
   summary: "List subscriptions (unscoped operator)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -7,6 +7,7 @@ import { SubscriptionIdParams, SubscriptionSchema, UpdateSubscriptionBody } from
 const route = createRoute({
   method: "patch",
   path: "/v1/subscriptions/{subscriptionId}",
+  operationId: "updateSubscription",
   tags: ["subscriptions"],
   summary: "Change a subscription (unscoped operator)",
   description:

@@ -36,6 +36,7 @@ const CreatedTokenSchema = z
 const route = createRoute({
   method: "post",
   path: "/v1/tokens",
+  operationId: "createToken",
   tags: ["tokens"],
   summary: "Create an API token, shown once (admin)",
   security: [{ [BEARER_SCHEME]: [] }],

@@ -15,6 +15,7 @@ const ListTokensQuery = PageQuerySchema.extend({
 const route = createRoute({
   method: "get",
   path: "/v1/tokens",
+  operationId: "listTokens",
   tags: ["tokens"],
   summary: "List API tokens, revoked and expired ones included; never their hashes (admin)",
   security: [{ [BEARER_SCHEME]: [] }],

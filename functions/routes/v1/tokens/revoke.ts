@@ -10,6 +10,7 @@ const TokenIdParams = z.object({ tokenId: UuidSchema.openapi({ param: { name: "t
 const route = createRoute({
   method: "delete",
   path: "/v1/tokens/{tokenId}",
+  operationId: "revokeToken",
   tags: ["tokens"],
   summary: "Revoke an API token; it is refused from the next request on (admin)",
   security: [{ [BEARER_SCHEME]: [] }],

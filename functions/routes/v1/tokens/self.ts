@@ -7,6 +7,7 @@ import { TokenSelfSchema } from "./schemas.ts";
 const route = createRoute({
   method: "get",
   path: "/v1/tokens/self",
+  operationId: "getOwnToken",
   tags: ["tokens"],
   summary: "The calling token itself: its name, role and cluster scope (any role)",
   description:

@@ -71,6 +71,15 @@ describe("redoclyLint", () => {
     );
   });
 
+  it("fails an operation without an operationId (redocly.yaml makes it an error)", async () => {
+    const unnamed = clean();
+    delete (unnamed.paths["/things/{name}"] as { get: { operationId?: string } }).get.operationId;
+    const { errors } = await redoclyLint(unnamed);
+    expect(errors.map((e) => `${e.ruleId} ${e.pointer}`)).toEqual([
+      "operation-operationId #/paths/~1things~1{name}/get/operationId",
+    ]);
+  });
+
   it("summarizes problems by rule", () => {
     const p = (ruleId: string, pointer: string) => ({
       ruleId,
