@@ -1,14 +1,15 @@
 /**
  * `ksp status`: the overview in one screen: clusters with health, each
  * pool's size against its bounds, and machines by status (all of them, the
- * free inventory among them), from one read of the machine list.
+ * free inventory among them), from one request: GET /v1/machines/summary
+ * counts them server-side in one grouped query (one snapshot), whatever the
+ * fleet's size.
  */
 import type { Command } from "commander";
-import { MACHINE_STATES } from "../../proto/machine-states.ts";
+import { dataOf } from "../api.ts";
 import { renderTable } from "../output.ts";
 import { type Runtime, sessionOf } from "../runtime.ts";
 import { listClusters } from "./cluster.ts";
-import { listMachines } from "./machine.ts";
 import { fetchPoolStatus, listPools } from "./pool.ts";
 import type { PoolStatus } from "./pool-status.ts";
 
@@ -48,20 +49,17 @@ export function registerStatusCommand(program: Command, rt: Runtime): void {
           }),
         )
       ).flat();
-      // One pass over every machine (pages keyed on creation time and id, so each machine is seen
-      // exactly once): summing the clusters' counts and a separate free-inventory list would count a
-      // machine assigned or released between the two reads twice, or not at all.
-      const machines = await listMachines(api, {});
-      const free = machines.filter((machine) => machine.clusterId === null);
-      const byStatus: Counts = Object.fromEntries(MACHINE_STATES.map((state) => [state, 0]));
-      for (const machine of machines) byStatus[machine.status] = (byStatus[machine.status] ?? 0) + 1;
-      const freeByStatus: Counts = {};
-      for (const machine of free) freeByStatus[machine.status] = (freeByStatus[machine.status] ?? 0) + 1;
-      const total = Object.values(byStatus).reduce((sum, n) => sum + n, 0);
+      // One server-side count (one snapshot): summing the clusters' counts and a separate
+      // free-inventory read would count a machine assigned or released between the reads twice, or
+      // not at all; and reading every machine costs a request per 500 of them.
+      const summary = dataOf(await api.GET("/v1/machines/summary"));
+      const { total, byStatus, free } = summary;
+      // the clusters' rows count from the same snapshot as the totals below them
+      const clusterCounts = new Map(summary.clusters.map((c) => [c.clusterId, c.byStatus]));
       const overview = {
         clusters,
         pools,
-        machines: { total, byStatus, freeInventory: free.length },
+        machines: { total, byStatus, freeInventory: free.total },
       };
       const { config } = session;
       if (config.output === "name") {
@@ -80,7 +78,7 @@ export function registerStatusCommand(program: Command, rt: Runtime): void {
           clusters.map((c) => [
             c.name,
             c.health,
-            nonZero(c.nodeCounts.byStatus as Counts),
+            nonZero((clusterCounts.get(c.id) ?? c.nodeCounts.byStatus) as Counts),
             c.nodes ? `${c.nodes.ready}/${c.nodes.total} ready` : "-",
             c.kubernetesVersion ?? "-",
           ]),
@@ -107,7 +105,7 @@ export function registerStatusCommand(program: Command, rt: Runtime): void {
           section(`Clusters (${clusters.length})`, clusters.length ? clusterTable : "none"),
           section(`Pools (${pools.length})`, pools.length ? poolTable : "none"),
           section(
-            `Machines (${total}; free inventory ${free.length}${free.length ? `: ${nonZero(freeByStatus)}` : ""})`,
+            `Machines (${total}; free inventory ${free.total}${free.total ? `: ${nonZero(free.byStatus)}` : ""})`,
             total ? machineTable : "none",
           ),
         ].join("");

@@ -310,6 +310,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/machines/summary": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Machines by status: in all, in the free inventory and per cluster (viewer)
+     * @description One grouped query, so one consistent snapshot: total = free.total + the clusters' totals, and a machine assigned or released meanwhile is counted exactly once. Counts what GET /v1/machines lists without filters: every status, archived included (archived machines are in the free inventory). A cluster-scoped token sees only its cluster's machines, never the free inventory. (A machine whose host name is "summary" is read as GET /v1/machines/{its id}.)
+     */
+    get: operations["getMachineSummary"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/machines/{machineId}": {
     parameters: {
       query?: never;
@@ -2112,6 +2132,51 @@ export interface components {
     MachinePage: {
       items: components["schemas"]["Machine"][];
       nextCursor: string | null;
+    };
+    MachineSummary: {
+      /** @description the sum of byStatus */
+      total: number;
+      byStatus: components["schemas"]["MachineStatusCounts"];
+      /** @description the free inventory (machines in no cluster, archived ones among them); all zeros for a cluster-scoped token, which never sees it */
+      free: {
+        /** @description the sum of byStatus */
+        total: number;
+        byStatus: components["schemas"]["MachineStatusCounts"];
+      };
+      /** @description every cluster the token sees, by name, including those without machines */
+      clusters: {
+        /** Format: uuid */
+        clusterId: string;
+        clusterName: string;
+        /** @description the sum of byStatus */
+        total: number;
+        byStatus: components["schemas"]["MachineStatusCounts"];
+      }[];
+    };
+    /**
+     * @description machines per status; every status is present, zeros included
+     * @example {
+     *       "available": 3,
+     *       "reserved": 0,
+     *       "joining": 0,
+     *       "ready": 12,
+     *       "draining": 0,
+     *       "leaving": 0,
+     *       "fault": 0,
+     *       "maintenance": 0,
+     *       "archived": 0
+     *     }
+     */
+    MachineStatusCounts: {
+      available: number;
+      reserved: number;
+      joining: number;
+      ready: number;
+      draining: number;
+      leaving: number;
+      fault: number;
+      maintenance: number;
+      archived: number;
     };
     MachineUpdate: {
       labels?: {
@@ -5398,6 +5463,53 @@ export interface operations {
       };
       /** @description conflict */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description internal */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+    };
+  };
+  getMachineSummary: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The counts */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["MachineSummary"];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description forbidden */
+      403: {
         headers: {
           [name: string]: unknown;
         };

@@ -6,6 +6,7 @@ export type Cluster = Schemas["Cluster"];
 export type Pool = Schemas["Pool"];
 export type PoolStatus = Schemas["PoolStatus"];
 export type Machine = Schemas["Machine"];
+export type MachineSummary = Schemas["MachineSummary"];
 export type MachineEvent = Schemas["Event"];
 export type AuditEntry = Schemas["AuditEntry"];
 export type Order = Schemas["Order"];

@@ -1,62 +1,29 @@
 /**
- * Machines by status across what the token sees, without listing machines: the
- * clusters' own counts (assigned machines) plus the free inventory's, counted by
- * the device query (`total`, one row fetched per state).
+ * Machines by status across what the token sees, in one request:
+ * GET /v1/machines/summary counts them server-side in one grouped query, so
+ * the clusters' counts and the free inventory's come from the same moment
+ * (a machine assigned meanwhile is counted once) and cost the same for ten
+ * machines or a hundred thousand. A cluster-scoped token's answer holds its
+ * cluster only, its free inventory all zeros.
  */
 import { useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client.ts";
-import type { Cluster } from "../api/types.ts";
-import { MACHINE_STATES, type MachineState } from "../components/status-tag.tsx";
-
-/** The states a machine outside every cluster can be in. */
-const FREE_STATES: MachineState[] = ["available", "maintenance", "fault", "archived"];
-
-async function freeCount(status: MachineState): Promise<number> {
-  const result = await unwrap(
-    api.POST("/v1/device-query", {
-      body: {
-        template: {
-          logic: "and",
-          groups: [
-            { logic: "and", blocks: [{ type: "device", key: "status", operator: "eq", value: status }] },
-          ],
-        },
-        unassigned: true,
-        limit: 1,
-      },
-    }),
-  );
-  return result.total;
-}
+import type { MachineSummary } from "../api/types.ts";
+import type { MachineState } from "../components/status-tag.tsx";
 
 export interface StatusCountRow {
   group: string;
   counts: Record<MachineState, number>;
 }
 
-function zeroCounts(): Record<MachineState, number> {
-  return Object.fromEntries(MACHINE_STATES.map((s) => [s, 0])) as Record<MachineState, number>;
+export function useMachineSummary() {
+  return useQuery({ queryKey: ["machine-summary"], queryFn: () => unwrap(api.GET("/v1/machines/summary")) });
 }
 
-export function useFreeInventoryCounts(enabled: boolean) {
-  return useQuery({
-    queryKey: ["free-inventory-counts"],
-    enabled,
-    queryFn: async (): Promise<Record<MachineState, number>> => {
-      const counts = zeroCounts();
-      const totals = await Promise.all(FREE_STATES.map(freeCount));
-      FREE_STATES.forEach((s, i) => {
-        counts[s] = totals[i] ?? 0;
-      });
-      return counts;
-    },
-  });
-}
-
-export function clusterCountRows(clusters: Cluster[]): StatusCountRow[] {
-  return clusters.map((c) => {
-    const counts = zeroCounts();
-    for (const s of MACHINE_STATES) counts[s] = c.nodeCounts.byStatus[s] ?? 0;
-    return { group: c.name, counts };
-  });
+/** One bar per cluster, then the free inventory's when it holds any machine. */
+export function statusCountRows(summary: MachineSummary | undefined): StatusCountRow[] {
+  if (!summary) return [];
+  const rows = summary.clusters.map((c) => ({ group: c.clusterName, counts: c.byStatus }));
+  if (summary.free.total > 0) rows.push({ group: "free inventory", counts: summary.free.byStatus });
+  return rows;
 }

@@ -10,7 +10,7 @@ import { StatusBarChart } from "../components/status-bar-chart.tsx";
 import { StatusTag } from "../components/status-tag.tsx";
 import { useClusters } from "../hooks/use-clusters.ts";
 import { useEvents } from "../hooks/use-events.ts";
-import { clusterCountRows, useFreeInventoryCounts } from "../hooks/use-machine-counts.ts";
+import { statusCountRows, useMachineSummary } from "../hooks/use-machine-counts.ts";
 
 const columns = [
   {
@@ -28,15 +28,15 @@ const columns = [
 export function Overview() {
   const identity = useIdentity();
   const clusters = useClusters();
-  // a cluster-scoped token never sees the free inventory
-  const free = useFreeInventoryCounts(identity.scope === "all");
+  // every machine count on this page comes from one read (one snapshot), the chart's included
+  const summary = useMachineSummary();
   const events = useEvents({ kind: "pool.", limit: 10 }, { refetchInterval: 30_000 });
   const list = clusters.data ?? [];
-  const rows = clusterCountRows(list);
-  if (free.data && Object.values(free.data).some((n) => n > 0))
-    rows.push({ group: "free inventory", counts: free.data });
+  const rows = statusCountRows(summary.data);
   const healthy = list.filter((c) => c.health === "healthy").length;
-  const assigned = list.reduce((n, c) => n + c.nodeCounts.total, 0);
+  const assigned = summary.data ? summary.data.total - summary.data.free.total : undefined;
+  // a cluster-scoped token never sees the free inventory: its zeros would read as "none free"
+  const freeAvailable = identity.scope === "all" ? summary.data?.free.byStatus.available : undefined;
   return (
     <>
       <Typography.Title level={3}>Overview</Typography.Title>
@@ -54,15 +54,15 @@ export function Overview() {
         </Col>
         <Col xs={12} md={6}>
           <Card>
-            <Statistic title="Machines in clusters" value={assigned} loading={clusters.isLoading} />
+            <Statistic title="Machines in clusters" value={assigned ?? "—"} loading={summary.isLoading} />
           </Card>
         </Col>
         <Col xs={12} md={6}>
           <Card>
             <Statistic
               title="Free machines available"
-              value={free.data?.available ?? "—"}
-              loading={free.isLoading}
+              value={freeAvailable ?? "—"}
+              loading={summary.isLoading}
             />
           </Card>
         </Col>
@@ -80,6 +80,7 @@ export function Overview() {
         </Col>
         <Col xs={24} xl={10}>
           <Card title="Machines by status">
+            <ErrorAlert error={summary.error} />
             <StatusBarChart rows={rows} />
           </Card>
         </Col>

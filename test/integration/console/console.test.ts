@@ -126,6 +126,18 @@ describe.skipIf(!ready)("the web console in Chromium", () => {
       await page.getByRole("heading", { name: "Overview" }).waitFor();
       await page.getByRole("link", { name: seed.clusterName }).first().waitFor();
       await page.locator(".recharts-bar-rectangle").first().waitFor();
+      // the counts are GET /v1/machines/summary's: in clusters = total - free, and the free available ones
+      const summary = (await apiCall(client, "GET", "/v1/machines/summary")).body;
+      const statistic = (title: string) =>
+        page.locator(".ant-statistic").filter({ hasText: title }).locator(".ant-statistic-content-value");
+      const digits = async (title: string) => (await statistic(title).textContent())?.replace(/\D/g, "");
+      await expect
+        .poll(() => digits("Machines in clusters"))
+        .toBe(String(summary.total - summary.free.total));
+      await expect
+        .poll(() => digits("Free machines available"))
+        .toBe(String(summary.free.byStatus.available));
+      expect(summary.total).toBeGreaterThan(0);
       await watched.screenshot("overview");
     });
 

@@ -9,6 +9,7 @@ import { registerListMachines } from "./list.ts";
 import { registerMaintenanceMachine } from "./maintenance.ts";
 import { registerMoveMachine } from "./move.ts";
 import { registerRestoreMachine } from "./restore.ts";
+import { registerMachineSummary } from "./summary.ts";
 import { registerUnassignMachine } from "./unassign.ts";
 import { registerUpdateMachine } from "./update.ts";
 
@@ -16,6 +17,8 @@ import { registerUpdateMachine } from "./update.ts";
 export function registerMachineRoutes(app: App): void {
   registerCreateMachine(app);
   registerListMachines(app);
+  // before /v1/machines/{machineId}, which would take "summary" for a machine's name
+  registerMachineSummary(app);
   registerGetMachine(app);
   registerUpdateMachine(app);
   registerAssignMachine(app);
