@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { DEFAULT_STATEMENT_CACHE_SIZE } from "../drizzle/drivers/statement-cache.ts";
 import type { LogLevel } from "../shared/logger.ts";
+import { type EncryptionKey, parseEncryptionKeys } from "./lib/crypto/encryption-keys.ts";
 import { type AssetsFetcher, isAssetsFetcher } from "./lib/static-assets/binding.ts";
 import type { WebhookSettings } from "./lib/webhooks/transport.ts";
 import { type PolicySettings, policyEnvShape, policyFrom, policyProblems } from "./policy.ts";
@@ -58,6 +59,14 @@ const intIn = (min: number, max: number) =>
 
 const secret = (what: string) => z.string().min(1, { message: `must be the ${what}` });
 
+// Every entry's problem in the one line the variable gets; they name entries and ids, never key material.
+const encryptionKeys = z.string().transform((raw, ctx): EncryptionKey[] => {
+  const parsed = parseEncryptionKeys(raw);
+  if (parsed.ok) return parsed.keys;
+  ctx.addIssue({ code: "custom", message: parsed.problems.join("; ") });
+  return z.NEVER;
+});
+
 const logLevel = z.enum(["debug", "info", "warn", "error"], {
   message: "must be one of debug, info, warn, error",
 });
@@ -88,6 +97,8 @@ const common = {
   QSTASH_NEXT_SIGNING_KEY: optional(secret("QStash signing key")),
   // Email notifications are POSTed here as { to, subject, text, deliveryId } for an adapter to send.
   KSP_EMAIL_WEBHOOK_URL: optional(httpUrl),
+  // Secrets at rest: `id:base64key,...`, the first encrypts, all decrypt (lib/crypto/).
+  KSP_ENCRYPTION_KEYS: optional(encryptionKeys),
   ...policyEnvShape,
 };
 
@@ -183,6 +194,8 @@ export interface SharedSettings {
   policy: PolicySettings;
   /** QStash, signing keys and the email adapter (lib/webhooks/transport.ts picks the sender) */
   webhooks: WebhookSettings;
+  /** KSP_ENCRYPTION_KEYS, newest first; undefined: unset (see composition/encryption-keyring.ts) */
+  encryptionKeys: EncryptionKey[] | undefined;
 }
 
 export interface NodeSettings extends SharedSettings {
@@ -277,6 +290,7 @@ export function parseNodeEnv(raw: Record<string, string | undefined>): EnvResult
       upstash: upstashOf(env),
       policy,
       webhooks: webhooksOf(env),
+      encryptionKeys: env.KSP_ENCRYPTION_KEYS,
     },
   };
 }
@@ -302,6 +316,7 @@ export function parseWorkerEnv(raw: Record<string, unknown>): EnvResult<WorkerSe
       maxImportBytes: env.KSP_MAX_IMPORT_BYTES ?? DEFAULT_MAX_IMPORT_BYTES,
       policy,
       webhooks: webhooksOf(env),
+      encryptionKeys: env.KSP_ENCRYPTION_KEYS,
     },
   };
 }

@@ -8,9 +8,9 @@ export const MASK = "****";
 
 // What a secret-holding key looks like: `token`, `apiToken`, `client_secret`, `password`,
 // `passphrase`, `Authorization`, `cookie`, `privateKey`/`private_key`, `credential(s)`,
-// `signingKey`/`QSTASH_CURRENT_SIGNING_KEY`.
+// `signingKey`/`QSTASH_CURRENT_SIGNING_KEY`, `encryptionKey`/`KSP_ENCRYPTION_KEYS`.
 const SECRET_KEY =
-  /(token|secret|password|passphrase|authorization|cookie|private[_-]?key|credential|signing[_-]?key)/i;
+  /(token|secret|password|passphrase|authorization|cookie|private[_-]?key|credential|signing[_-]?key|encryption[_-]?key)/i;
 
 // Keys such as `credentialFile`, `tokenPath` or `sshKeyDir` name where a secret lives, not
 // the secret: operators need to see those locations in the logs.

@@ -18,12 +18,15 @@ import { type IntervalScheduler, startIntervalScheduler } from "../jobs/schedule
 import { MemoryCoordination } from "../lib/coordination/memory.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
 import { UpstashCoordination } from "../lib/coordination/upstash.ts";
+import { NO_ENCRYPTION_KEYS } from "../lib/crypto/encryption-keys.ts";
+import { Keyring } from "../lib/crypto/keyring.ts";
 import { createPrometheusMetrics } from "../lib/metrics/prometheus.ts";
 import { BUILT_STATIC_DIR, directoryAssets } from "../lib/static-assets/directory.ts";
 import { CONSOLE_NOT_BUILT } from "../lib/static-assets/types.ts";
 import { type WebhookSettings, webhookTransport } from "../lib/webhooks/transport.ts";
 import { InProcessQueue } from "../queue/in-process.ts";
 import { type EnsureAdminTokenResult, ensureAdminToken } from "../services/bootstrap/ensure-admin-token.ts";
+import { dataDirKeyring } from "./encryption-keyring.ts";
 import { wireJobs } from "./jobs.ts";
 import { type AppDeps, DEFAULT_READY_CHECK_TIMEOUT_MS, sharedDatabaseSource } from "./types.ts";
 import { dataDirSigningKey } from "./webhook-signing-key.ts";
@@ -70,6 +73,14 @@ async function webhookSettingsFor(settings: NodeSettings, logger: Logger): Promi
   return { ...webhooks, signingKeys: { currentSigningKey: key, nextSigningKey: key } };
 }
 
+/** The configured keys; an embedded install's own; or none where a data-dir key would not be shared. */
+async function keyringFor(settings: NodeSettings, logger: Logger): Promise<Keyring | undefined> {
+  if (settings.encryptionKeys) return new Keyring(settings.encryptionKeys);
+  if (settings.databaseUrl === undefined) return dataDirKeyring(settings.dataDir, logger);
+  logger.info(NO_ENCRYPTION_KEYS);
+  return undefined;
+}
+
 export async function composeNode(
   settings: NodeSettings,
   opts: { logger?: Logger; clock?: Clock } = {},
@@ -88,6 +99,7 @@ export async function composeNode(
     const webhooks = webhookTransport(await webhookSettingsFor(settings, logger));
     if (!webhooks.publisher) logger.warn(NO_WEBHOOK_TRANSPORT_WARNING);
     const metrics = createPrometheusMetrics();
+    const encryption = await keyringFor(settings, logger);
     const deps: AppDeps = {
       databases: sharedDatabaseSource(database),
       coordination,
@@ -104,6 +116,7 @@ export async function composeNode(
       webhooks,
       metrics,
       assets: directoryAssets(BUILT_STATIC_DIR),
+      encryption,
     };
     if (!existsSync(join(BUILT_STATIC_DIR, "ui", "index.html"))) logger.warn(CONSOLE_NOT_BUILT);
     const adminToken = await ensureAdminToken({

@@ -8,6 +8,7 @@ import type { Clock } from "../../shared/clock.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { ClientAddress } from "../http/client-address.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
+import type { Keyring } from "../lib/crypto/keyring.ts";
 import type { ControlPlaneMetrics } from "../lib/metrics/types.ts";
 import type { StaticAssets } from "../lib/static-assets/types.ts";
 import type { WebhookTransport } from "../lib/webhooks/transport.ts";
@@ -55,6 +56,11 @@ export interface AppDeps {
   metrics: ControlPlaneMetrics;
   /** The built console and docs (dist/static); absent: /ui and /docs answer 404 saying how to build them. */
   assets?: StaticAssets;
+  /**
+   * Encrypts secrets at rest (KSP_ENCRYPTION_KEYS, or an embedded install's own key); absent:
+   * features that store secrets refuse, never store them in plain text.
+   */
+  encryption?: Keyring;
 }
 
 export const DEFAULT_READY_CHECK_TIMEOUT_MS = 2_000;

@@ -13,6 +13,8 @@ import { type App, createApp } from "../app.ts";
 import type { WorkerSettings } from "../env.ts";
 import { workersClientAddress } from "../http/client-address.ts";
 import { UpstashCoordination } from "../lib/coordination/upstash.ts";
+import { NO_ENCRYPTION_KEYS } from "../lib/crypto/encryption-keys.ts";
+import { Keyring } from "../lib/crypto/keyring.ts";
 import { noopMetrics } from "../lib/metrics/noop.ts";
 import { bindingAssets } from "../lib/static-assets/binding.ts";
 import { webhookTransport } from "../lib/webhooks/transport.ts";
@@ -39,6 +41,8 @@ function neonOptionsFor(settings: WorkerSettings): NeonOptions | undefined {
 
 export function composeWorker(settings: WorkerSettings, logger: Logger): WorkerRuntime {
   const neon = neonOptionsFor(settings);
+  // no disk to keep a generated key on: without KSP_ENCRYPTION_KEYS there is no keyring
+  if (!settings.encryptionKeys) logger.info(NO_ENCRYPTION_KEYS);
   const deps: AppDeps = {
     databases: perUseDatabaseSource(() =>
       openWorkerDatabase({ databaseUrl: settings.databaseUrl, neon, maxConnections: 2 }),
@@ -61,6 +65,7 @@ export function composeWorker(settings: WorkerSettings, logger: Logger): WorkerR
     // An isolate's counters neither last nor can be scraped: GET /metrics answers 404 here.
     metrics: noopMetrics,
     assets: settings.assets ? bindingAssets(settings.assets) : undefined,
+    encryption: settings.encryptionKeys ? new Keyring(settings.encryptionKeys) : undefined,
   };
   const queue: JobQueue = bindingJobQueue(settings.jobsQueue);
   return { app: createApp(deps), deps, ...wireJobs({ app: deps, queue }) };

@@ -13,7 +13,7 @@ import { BUNDLE, buildWorker } from "../../scripts/build-worker.ts";
 export const QUEUE_NAME = "ksp-jobs";
 
 /** The same date and flags as wrangler.toml, read from it so the two cannot drift. */
-function wranglerSetting(key: string): string {
+export function wranglerSetting(key: string): string {
   const match = readFileSync(new URL("../../wrangler.toml", import.meta.url), "utf8").match(
     new RegExp(`^${key}\\s*=\\s*(.+)$`, "m"),
   );

@@ -163,15 +163,23 @@ describe("node entry, start-up faults", () => {
   );
 
   it("reports each invalid variable on its own line", async () => {
-    const server = await startServer({ PORT: "x", LOG_LEVEL: "loud", KSP_ADMIN_TOKEN: "too-short-secretpw" });
+    const server = await startServer({
+      PORT: "x",
+      LOG_LEVEL: "loud",
+      KSP_ADMIN_TOKEN: "too-short-secretpw",
+      // "secretpw" in base64: 8 bytes, not 32
+      KSP_ENCRYPTION_KEYS: "k1:c2VjcmV0cHc=",
+    });
     expect(await server.exited).toBe(1);
     const lines = server.stderr().trim().split("\n");
     expect(lines.sort()).toEqual([
       "ksp: cannot start: KSP_ADMIN_TOKEN: must be ksp_adm_ followed by 32 to 256 characters of A-Z a-z 0-9 _ -",
+      'ksp: cannot start: KSP_ENCRYPTION_KEYS: entry 1 (id "k1"): the key must be 32 bytes after base64 decoding, not 8',
       "ksp: cannot start: LOG_LEVEL: must be one of debug, info, warn, error",
       "ksp: cannot start: PORT: must be a whole number between 0 and 65535",
     ]);
     expect(server.stderr()).not.toContain("secretpw");
+    expect(server.stderr()).not.toContain("c2VjcmV0cHc");
   }, 30_000);
 });
 

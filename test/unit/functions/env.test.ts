@@ -215,3 +215,38 @@ describe("Worker environment", () => {
     });
   });
 });
+
+describe("KSP_ENCRYPTION_KEYS (both entries)", () => {
+  const keyText = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+  const parsers = {
+    node: (extra: Record<string, string>) => parseNodeEnv(extra),
+    worker: (extra: Record<string, string>) => parseWorkerEnv({ ...workerBase, ...extra }),
+  };
+
+  for (const [entry, parse] of Object.entries(parsers)) {
+    it(`${entry}: is optional, and empty is unset`, () => {
+      for (const r of [parse({}), parse({ KSP_ENCRYPTION_KEYS: "" })]) {
+        expect(r.ok && r.settings.encryptionKeys).toBeUndefined();
+      }
+    });
+
+    it(`${entry}: reads the keys in order`, () => {
+      const r = parse({ KSP_ENCRYPTION_KEYS: `k2:${keyText},k1:${keyText.replace(/^./, "A")}` });
+      if (!r.ok) throw new Error(r.problems.join("; "));
+      expect(r.settings.encryptionKeys?.map((k) => k.id)).toEqual(["k2", "k1"]);
+      expect(r.settings.encryptionKeys?.[0]?.key).toHaveLength(32);
+    });
+
+    it(`${entry}: refuses a malformed list in one line naming the entries, never the key`, () => {
+      const r = parse({ KSP_ENCRYPTION_KEYS: `k1:${keyText},k1:${keyText},k3:${keyText.slice(4)}` });
+      expect(r).toEqual({
+        ok: false,
+        problems: [
+          'KSP_ENCRYPTION_KEYS: entry 2 (id "k1"): the key id is already used by an earlier entry; ' +
+            'entry 3 (id "k3"): the key must be 32 bytes after base64 decoding, not 29',
+        ],
+      });
+      expect(JSON.stringify(r)).not.toContain(keyText.slice(4, 20));
+    });
+  }
+});

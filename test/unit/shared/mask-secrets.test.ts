@@ -36,6 +36,8 @@ describe("maskSecrets: keys", () => {
     ["signing_key"],
     ["QSTASH_CURRENT_SIGNING_KEY"],
     ["QSTASH_NEXT_SIGNING_KEY"],
+    ["encryptionKey"],
+    ["KSP_ENCRYPTION_KEYS"],
   ])("masks the value of %s", (key) => {
     expect(isSecretKey(key)).toBe(true);
     expect(maskSecrets({ [key]: "plain-value", other: "plain-value" })).toEqual({
@@ -62,6 +64,7 @@ describe("maskSecrets: keys", () => {
     ["passwordFile", "/etc/pw"],
     ["credentialDir", "/var/lib/ksp"],
     ["signingKeyDir", "/etc/keys"],
+    ["encryptionKeyFile", "/data/encryption-keys"],
     ["TOKEN_FILE", "/t"],
   ])("does not mask %s, a location", (key, path) => {
     expect(isSecretKey(key)).toBe(false);
