@@ -23,6 +23,8 @@ const PRODUCTION = "^(functions|agent|proto|shared|drizzle|cli)/";
 const HONO = "(^|/)node_modules/(hono|@hono/[^/]+)/";
 /** The REST API's types, generated from /openapi.json for the CLI and the console alike (npm run gen:api-client). */
 const REST_API_TYPES = "^proto/generated/rest-api\\.ts$";
+/** The machine state list: plain data with no imports, so the browser bundle can take it as it is. */
+const MACHINE_STATES_TABLE = "^proto/machine-states\\.ts$";
 /** Resolved npm packages and Node built-ins are not repository modules. */
 const NOT_REPO_MODULE = [
   "core",
@@ -123,11 +125,12 @@ module.exports = {
       severity: "error",
       comment:
         "The web console (console/) is a browser app that talks to the control plane over HTTP: it imports " +
-        "only its own files, npm packages and the REST API's generated types (proto/generated/rest-api.ts, " +
-        "shared with the CLI); never functions/, agent/, drizzle/, cli/, shared/ or the rest of proto/, whose " +
-        "code is not built for the browser bundle.",
+        "only its own files, npm packages, the REST API's generated types (proto/generated/rest-api.ts, " +
+        "shared with the CLI) and the machine state table (proto/machine-states.ts, import-free data); never " +
+        "functions/, agent/, drizzle/, cli/, shared/ or the rest of proto/, whose code is not built for the " +
+        "browser bundle.",
       from: { path: "^console/" },
-      to: { pathNot: ["^console/", REST_API_TYPES], dependencyTypesNot: NOT_REPO_MODULE },
+      to: { pathNot: ["^console/", REST_API_TYPES, MACHINE_STATES_TABLE], dependencyTypesNot: NOT_REPO_MODULE },
     },
     {
       name: "console-rest-api-types-only",

@@ -26,6 +26,7 @@ export const BUILD_INPUTS = [
   join(ROOT, "console"),
   // the console's API types (type-only imports, but a changed contract is a changed console)
   join(ROOT, "proto", "generated", "rest-api.ts"),
+  join(ROOT, "proto", "machine-states.ts"),
   join(ROOT, "scripts", "docs-page.ts"),
   join(ROOT, "scripts", "build-console.ts"),
 ];

@@ -24,6 +24,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json ./
 COPY console ./console
+# the machine state table the console bundles (proto/machine-states.ts); the rest of proto/ is types
+COPY proto ./proto
 COPY scripts ./scripts
 RUN npm run build:console
 

@@ -1,18 +1,9 @@
 /** Coloured tags for machine states and cluster health, with the same colours in charts. */
 import { Tag } from "antd";
+import type { MachineState } from "../../../proto/machine-states.ts";
 
-export const MACHINE_STATES = [
-  "available",
-  "reserved",
-  "joining",
-  "ready",
-  "draining",
-  "leaving",
-  "fault",
-  "maintenance",
-  "archived",
-] as const;
-export type MachineState = (typeof MACHINE_STATES)[number];
+// The one state table (also the database's and the agent's); re-exported for the console's views.
+export { MACHINE_STATES, type MachineState } from "../../../proto/machine-states.ts";
 
 export const STATE_COLOURS: Record<MachineState, string> = {
   available: "#52c41a",

@@ -4,13 +4,18 @@
  * content hash, so those may be cached forever; anything else (index.html,
  * the docs page) must be revalidated so a new build shows at once.
  * Text files go out gzipped to browsers that accept it (the console's vendor
- * chunks shrink to a third); on Workers, Cloudflare compresses assets itself.
+ * chunks shrink to a third), each compressed once per build and kept: the
+ * folder holds a handful of files, and gzipping a 1.3 MB chunk for every
+ * browser that loads the console would be the same work again and again.
+ * On Workers, Cloudflare compresses assets itself.
  */
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join, normalize, sep } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import { getMimeType } from "hono/utils/mime";
 import type { StaticAssets } from "./types.ts";
 
@@ -47,8 +52,22 @@ export function resolveInside(root: string, urlPath: string): string | null {
   return file.startsWith(root.endsWith(sep) ? root : root + sep) ? file : null;
 }
 
+const gzipAsync = promisify(gzip);
+
 export function directoryAssets(root: string): StaticAssets {
   const base = normalize(root);
+  /** file → its gzipped bytes, for the version (mtime and size) they were made from */
+  const gzipped = new Map<string, { version: string; bytes: Promise<Uint8Array<ArrayBuffer>> }>();
+  const gzippedOnce = (file: string, version: string): Promise<Uint8Array<ArrayBuffer>> => {
+    const cached = gzipped.get(file);
+    if (cached?.version === version) return cached.bytes;
+    // zlib's output is a plain (never shared) ArrayBuffer
+    const bytes = readFile(file).then((plain) => gzipAsync(plain) as Promise<Uint8Array<ArrayBuffer>>);
+    gzipped.set(file, { version, bytes });
+    // a failed read is not kept: the next request tries again
+    bytes.catch(() => gzipped.delete(file));
+    return bytes;
+  };
   return {
     async get(path, request) {
       const file = resolveInside(base, path);
@@ -61,17 +80,17 @@ export function directoryAssets(root: string): StaticAssets {
         "Cache-Control": /\/assets\//.test(path) ? IMMUTABLE : REVALIDATE,
         "Last-Modified": info.mtime.toUTCString(),
       };
-      const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
       const compressible = COMPRESSIBLE.test(type) && info.size >= COMPRESS_FROM_BYTES;
       // Caches must keep the gzipped and the plain answer apart.
       if (compressible) headers.Vary = "Accept-Encoding";
       if (!compressible || !acceptsGzip(request.headers.get("accept-encoding"))) {
+        const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
         return new Response(body, { headers: { ...headers, "Content-Length": String(info.size) } });
       }
-      const gzipped = body.pipeThrough(
-        new CompressionStream("gzip") as ReadableWritablePair<Uint8Array, Uint8Array>,
-      );
-      return new Response(gzipped, { headers: { ...headers, "Content-Encoding": "gzip" } });
+      const bytes = await gzippedOnce(file, `${info.mtimeMs}:${info.size}`);
+      return new Response(bytes, {
+        headers: { ...headers, "Content-Encoding": "gzip", "Content-Length": String(bytes.byteLength) },
+      });
     },
   };
 }
