@@ -130,7 +130,10 @@ module.exports = {
         "functions/, agent/, drizzle/, cli/, shared/ or the rest of proto/, whose code is not built for the " +
         "browser bundle.",
       from: { path: "^console/" },
-      to: { pathNot: ["^console/", REST_API_TYPES, MACHINE_STATES_TABLE], dependencyTypesNot: NOT_REPO_MODULE },
+      to: {
+        pathNot: ["^console/", REST_API_TYPES, MACHINE_STATES_TABLE],
+        dependencyTypesNot: NOT_REPO_MODULE,
+      },
     },
     {
       name: "console-rest-api-types-only",
