@@ -3,6 +3,8 @@
 export * from "./allocations.ts";
 export * from "./api-tokens.ts";
 export * from "./audit-logs.ts";
+export * from "./cluster-kubeconfigs.ts";
+export * from "./cluster-states.ts";
 export * from "./clusters.ts";
 export * from "./duty-roster.ts";
 export * from "./machines.ts";
@@ -15,6 +17,7 @@ export * from "./orders.ts";
 export * from "./pool-status-samples.ts";
 export * from "./query-templates.ts";
 export * from "./resource-snapshots.ts";
+export * from "./ssh-keys.ts";
 export * from "./strategies.ts";
 export * from "./strategy-evaluations.ts";
 export * from "./subscriptions.ts";

@@ -41,6 +41,7 @@ export class RequestScope {
       actor,
     };
     if (audit) ctx.audit = audit;
+    if (this.deps.encryption) ctx.encryption = this.deps.encryption;
     return ctx;
   }
 

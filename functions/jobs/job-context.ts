@@ -13,5 +13,6 @@ export async function jobServiceContext(ctx: JobContext): Promise<ServiceContext
     coordination: ctx.coordination,
     requestId: ctx.runId,
     actor: JOB_ACTOR,
+    ...(ctx.encryption ? { encryption: ctx.encryption } : {}),
   };
 }

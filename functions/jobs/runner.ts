@@ -54,6 +54,7 @@ async function runScoped(deps: JobRunnerDeps, run: ScopedRun): Promise<JobOutcom
       runId,
       policy: deps.app.config.policy,
       webhooks: deps.app.webhooks,
+      ...(deps.app.encryption ? { encryption: deps.app.encryption } : {}),
     });
     deps.app.metrics.jobRun(job.name, "ok", (performance.now() - started) / 1000);
     return { job: job.name, outcome: "ok", durationMs: durationMs() };

@@ -7,6 +7,7 @@ import type { Database } from "../../drizzle/client.ts";
 import type { Clock } from "../../shared/clock.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
+import type { Keyring } from "../lib/crypto/keyring.ts";
 import type { WebhookTransport } from "../lib/webhooks/transport.ts";
 import type { PolicySettings } from "../policy.ts";
 import type { JobQueue } from "../queue/types.ts";
@@ -25,6 +26,8 @@ export interface JobContext {
   policy: PolicySettings;
   /** How notifications leave (QStash or the in-process sender) and where email goes. */
   webhooks: WebhookTransport;
+  /** opens the secrets jobs need (kubeconfigs) and re-seals them on rotation; absent: no key configured */
+  encryption?: Keyring;
 }
 
 export interface Job {

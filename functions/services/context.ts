@@ -2,6 +2,7 @@ import type { Db } from "../../drizzle/client.ts";
 import type { Clock } from "../../shared/clock.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
+import type { Keyring } from "../lib/crypto/keyring.ts";
 import type { AuditOrigin } from "./audit/audit-entry.ts";
 
 /**
@@ -19,6 +20,8 @@ export interface ServiceContext {
   actor: string;
   /** where the change came from, for the audit rows the service writes (absent: a job) */
   audit?: AuditOrigin;
+  /** seals secrets at rest; absent when no key is configured (services/secrets.ts refuses then) */
+  encryption?: Keyring;
 }
 
 export interface ServiceCall<I> {
