@@ -5,7 +5,10 @@
  *     generate_series over clusters, pools, regions and zones; then
  *     `GET /v1/machines?limit=100&zone=…` through the real app (admin token),
  *     warmed up, timed N times → p50 / p99 (target p99 < 50 ms).
- * (b) allocation throughput: 20 concurrent clients call
+ * (b) cluster list latency (api-clusters.ts): GET /v1/clusters over 10,000
+ *     clusters with kubeconfigs and API server states, each sort and filter,
+ *     following nextCursor → p50 / p99 per scenario (target p99 < 50 ms).
+ * (c) allocation throughput: 20 concurrent clients call
  *     POST /v1/agent/allocations (delta 1..3) until a fixed number of machines
  *     is reserved; the baseline in the same run does the same reservations
  *     with plain `pg` (BEGIN; SELECT … FOR UPDATE SKIP LOCKED; UPDATE; COMMIT)
@@ -30,6 +33,7 @@
  */
 import pg from "pg";
 import { startTestApi, type TestApi } from "../test/support/api.ts";
+import { benchClusterList, seedClusterFleet } from "./api-clusters.ts";
 import { baselineReservation, floorReservation } from "./api-raw-sql.ts";
 
 const MACHINES = Number(process.env.BENCH_MACHINES ?? 100_000);
@@ -42,6 +46,8 @@ const TARGET_RESERVED = Number(process.env.BENCH_RESERVE ?? 2_000);
 /** rounds of the allocation figures; each side keeps its best */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const LIST_TARGET_P99_MS = 50;
+/** BENCH_API_PARTS=clusters (say) runs only that part; default all: machines, clusters, allocations */
+const PARTS = new Set((process.env.BENCH_API_PARTS ?? "machines,clusters,allocations").split(","));
 const ALLOCATION_TARGET_RATIO = 0.5;
 
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
@@ -276,48 +282,63 @@ async function driveOurs(api: TestApi, targets: Target[], shape: Shape) {
   }, shape.targetOf(targets));
 }
 
+async function allocationFigures(api: TestApi, sql: pg.Client): Promise<Record<string, unknown>> {
+  const {
+    baseline,
+    floor,
+    ours,
+    ratio: allocationRatio,
+    floorRatio,
+  } = await benchAllocations(api, sql, PER_CLUSTER, "per-cluster", 20);
+  const sameCluster = await benchAllocations(api, sql, SAME_CLUSTER, "same-cluster", 40);
+  return {
+    clients: CLIENTS,
+    rounds: ROUNDS,
+    allocationClusters: PER_CLUSTER.clusters,
+    reserved: ours.reserved,
+    allocationsPerSecond: round(ours.perSecond, 1),
+    baselinePerSecond: round(baseline.perSecond, 1),
+    allocationRatio: round(allocationRatio),
+    oursNodeCpuShare: round(ours.processCpuShare),
+    allocationTargetRatio: ALLOCATION_TARGET_RATIO,
+    allocationTargetMet: allocationRatio >= ALLOCATION_TARGET_RATIO,
+    floorPerSecond: round(floor.perSecond, 1),
+    floorRatio: round(floorRatio),
+    oursOfFloor: round(ours.perSecond / floor.perSecond),
+    sameClusterPools: SAME_CLUSTER_POOLS,
+    sameClusterPerSecond: round(sameCluster.ours.perSecond, 1),
+    sameClusterBaselinePerSecond: round(sameCluster.baseline.perSecond, 1),
+    sameClusterRatio: round(sameCluster.ratio),
+    sameClusterFloorRatio: round(sameCluster.floorRatio),
+  };
+}
+
 export async function benchApi(): Promise<Record<string, unknown>> {
   const api = await startTestApi({ maxConnections: 25 });
   const sql = new pg.Client({ connectionString: api.testDatabase.url });
   await sql.connect();
   try {
-    await seedInventory(sql);
-    const {
-      baseline,
-      floor,
-      ours,
-      ratio: allocationRatio,
-      floorRatio,
-    } = await benchAllocations(api, sql, PER_CLUSTER, "per-cluster", 20);
-    const sameCluster = await benchAllocations(api, sql, SAME_CLUSTER, "same-cluster", 40);
-    const list = await benchList(api);
-    return {
-      machines: MACHINES,
-      listRuns: LIST_RUNS,
-      listP50Ms: round(list.p50),
-      listP99Ms: round(list.p99),
-      listItemsPerPage: list.itemsPerPage,
-      listTargetP99Ms: LIST_TARGET_P99_MS,
-      listTargetMet: list.p99 < LIST_TARGET_P99_MS,
-      clients: CLIENTS,
-      rounds: ROUNDS,
-      clusters: PER_CLUSTER.clusters,
-      reserved: ours.reserved,
-      allocationsPerSecond: round(ours.perSecond, 1),
-      baselinePerSecond: round(baseline.perSecond, 1),
-      allocationRatio: round(allocationRatio),
-      oursNodeCpuShare: round(ours.processCpuShare),
-      allocationTargetRatio: ALLOCATION_TARGET_RATIO,
-      allocationTargetMet: allocationRatio >= ALLOCATION_TARGET_RATIO,
-      floorPerSecond: round(floor.perSecond, 1),
-      floorRatio: round(floorRatio),
-      oursOfFloor: round(ours.perSecond / floor.perSecond),
-      sameClusterPools: SAME_CLUSTER_POOLS,
-      sameClusterPerSecond: round(sameCluster.ours.perSecond, 1),
-      sameClusterBaselinePerSecond: round(sameCluster.baseline.perSecond, 1),
-      sameClusterRatio: round(sameCluster.ratio),
-      sameClusterFloorRatio: round(sameCluster.floorRatio),
-    };
+    const figures: Record<string, unknown> = {};
+    if (PARTS.has("machines") || PARTS.has("allocations")) await seedInventory(sql);
+    if (PARTS.has("allocations")) Object.assign(figures, await allocationFigures(api, sql));
+    if (PARTS.has("machines")) {
+      const list = await benchList(api);
+      Object.assign(figures, {
+        machines: MACHINES,
+        listRuns: LIST_RUNS,
+        listP50Ms: round(list.p50),
+        listP99Ms: round(list.p99),
+        listItemsPerPage: list.itemsPerPage,
+        listTargetP99Ms: LIST_TARGET_P99_MS,
+        listTargetMet: list.p99 < LIST_TARGET_P99_MS,
+      });
+    }
+    // seeded right before it is timed, so the agents' heartbeats are fresh (agent health filters)
+    if (PARTS.has("clusters")) {
+      await seedClusterFleet(sql);
+      Object.assign(figures, await benchClusterList(api));
+    }
+    return figures;
   } finally {
     await sql.end();
     await api.close();

@@ -5,11 +5,13 @@
 import { Argument, Command, Option } from "commander";
 import { registerAuditCommands } from "./commands/audit.ts";
 import { registerClusterCommands } from "./commands/cluster.ts";
+import { registerEncryptionCommands } from "./commands/encryption.ts";
 import { registerEventCommands } from "./commands/event.ts";
 import { registerHealthCommand } from "./commands/health.ts";
 import { registerLoginCommands } from "./commands/login.ts";
 import { registerMachineCommands } from "./commands/machine.ts";
 import { registerPoolCommands } from "./commands/pool.ts";
+import { registerSshKeyCommands } from "./commands/ssh-key.ts";
 import { registerStatusCommand } from "./commands/status.ts";
 import { registerTokenCommands } from "./commands/token.ts";
 import { CLI_VERSION, registerVersionCommand } from "./commands/version.ts";
@@ -64,8 +66,10 @@ export function buildProgram(rt: Runtime): Command {
   registerPoolCommands(program, rt);
   registerMachineCommands(program, rt);
   registerTokenCommands(program, rt);
+  registerSshKeyCommands(program, rt);
   registerEventCommands(program, rt);
   registerAuditCommands(program, rt);
+  registerEncryptionCommands(program, rt);
   registerStatusCommand(program, rt);
   registerHealthCommand(program, rt);
   registerVersionCommand(program, rt);

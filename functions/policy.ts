@@ -31,6 +31,16 @@ export interface PolicySettings {
    * first scheduler tick at or after it does, later ticks that day do nothing
    */
   strategyEvaluationHourUtc: number;
+  /** a cluster's API server is checked again (probe-clusters) once its last check is this old */
+  clusterProbeIntervalMs: number;
+  /** one check (version and every Node page) must finish within this */
+  clusterProbeTimeoutMs: number;
+  /**
+   * checks in flight at once per queue delivery batch: on Node the process's bound (the in-process
+   * queue delivers one batch at a time); on Workers per consumer invocation, times wrangler.toml's
+   * max_concurrency
+   */
+  clusterProbeConcurrency: number;
 }
 
 export const DEFAULT_POLICY: PolicySettings = {
@@ -45,6 +55,10 @@ export const DEFAULT_POLICY: PolicySettings = {
   retentionMs: 90 * 86_400_000,
   // after midnight's roll-up has turned yesterday's raw snapshots into its daily rows
   strategyEvaluationHourUtc: 2,
+  clusterProbeIntervalMs: 60_000,
+  clusterProbeTimeoutMs: 10_000,
+  // a Worker invocation has six connections waiting for response headers at once
+  clusterProbeConcurrency: 6,
 };
 
 const seconds = (min: number, max: number) =>
@@ -69,6 +83,9 @@ export const policyEnvShape = {
   KSP_HEARTBEAT_OFFLINE_SECONDS: seconds(10, 30 * 86_400),
   KSP_RETENTION_DAYS: seconds(1, 3650),
   KSP_STRATEGY_EVALUATION_HOUR: seconds(0, 23),
+  KSP_CLUSTER_PROBE_INTERVAL_SECONDS: seconds(10, 86_400),
+  KSP_CLUSTER_PROBE_TIMEOUT_SECONDS: seconds(1, 60),
+  KSP_CLUSTER_PROBE_CONCURRENCY: seconds(1, 100),
 };
 
 type PolicyEnv = { [K in keyof typeof policyEnvShape]?: number | undefined };
@@ -89,12 +106,21 @@ export function policyFrom(env: PolicyEnv): PolicySettings {
     heartbeatOfflineMs: ms(env.KSP_HEARTBEAT_OFFLINE_SECONDS, 1000, d.heartbeatOfflineMs),
     retentionMs: ms(env.KSP_RETENTION_DAYS, 86_400_000, d.retentionMs),
     strategyEvaluationHourUtc: env.KSP_STRATEGY_EVALUATION_HOUR ?? d.strategyEvaluationHourUtc,
+    clusterProbeIntervalMs: ms(env.KSP_CLUSTER_PROBE_INTERVAL_SECONDS, 1000, d.clusterProbeIntervalMs),
+    clusterProbeTimeoutMs: ms(env.KSP_CLUSTER_PROBE_TIMEOUT_SECONDS, 1000, d.clusterProbeTimeoutMs),
+    clusterProbeConcurrency: env.KSP_CLUSTER_PROBE_CONCURRENCY ?? d.clusterProbeConcurrency,
   };
 }
 
 /** Cross-field rule, reported like a variable problem. */
 export function policyProblems(policy: PolicySettings): string[] {
-  return policy.heartbeatOfflineMs > policy.heartbeatDegradedMs
-    ? []
-    : ["KSP_HEARTBEAT_OFFLINE_SECONDS: must be greater than KSP_HEARTBEAT_DEGRADED_SECONDS"];
+  const problems: string[] = [];
+  if (policy.heartbeatOfflineMs <= policy.heartbeatDegradedMs) {
+    problems.push("KSP_HEARTBEAT_OFFLINE_SECONDS: must be greater than KSP_HEARTBEAT_DEGRADED_SECONDS");
+  }
+  // a check that may outlast the interval would overlap the next one for the same cluster
+  if (policy.clusterProbeTimeoutMs >= policy.clusterProbeIntervalMs) {
+    problems.push("KSP_CLUSTER_PROBE_TIMEOUT_SECONDS: must be less than KSP_CLUSTER_PROBE_INTERVAL_SECONDS");
+  }
+  return problems;
 }

@@ -371,6 +371,25 @@ export const HostKeysResponseSchema = z.object({
 });
 export type HostKeysResponse = z.infer<typeof HostKeysResponseSchema>;
 
+// ---------------------------------------------------------------- stored SSH keys
+
+/**
+ * A stored SSH key released for one machine (GET /v1/agent/machines/{id}/ssh-key). The agent
+ * keeps it in memory only; `version` changes when the key is rotated.
+ */
+export const AgentSshKeySchema = z.object({
+  machineId: Uuid,
+  /** the stored key's name: the machine's sshKeyRef, else "default" */
+  keyRef: z.string().min(1),
+  fingerprint: z.string(),
+  version: z.number().int().min(1),
+  /** the OpenSSH private key file's text */
+  privateKey: z.string().min(1),
+  /** present only for a passphrase-protected key */
+  passphrase: z.string().optional(),
+});
+export type AgentSshKey = z.infer<typeof AgentSshKeySchema>;
+
 // ---------------------------------------------------------------- snapshots
 
 const ResourceFigures = z.strictObject({ cpuMillis: Millis, memoryBytes: Millis });

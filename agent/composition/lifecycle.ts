@@ -24,8 +24,8 @@ import type { Leadership } from "../leadership.ts";
 import type { AgentMetrics } from "../metrics.ts";
 import { createReconciler, type Reconciler } from "../reconciler/reconciler.ts";
 import { createSshConnector } from "../ssh/connector.ts";
-import { createKeyDirStore } from "../ssh/key-store.ts";
 import type { SshConnector } from "../ssh/types.ts";
+import { createMachineKeys, type MachineKeys } from "./ssh-keys.ts";
 
 /** SSH connections: two per host (a step's retry may overlap a dying connection), idle ones close after a minute. */
 const SSH_SETTINGS = {
@@ -41,6 +41,8 @@ export interface Lifecycle {
   reconciler: Reconciler;
   health: HealthChecks;
   connector: SshConnector;
+  /** machines' SSH keys: mounted files, else stored keys held in memory while the machine is ours */
+  keys: MachineKeys;
 }
 
 /**
@@ -63,9 +65,10 @@ export async function startLifecycle(
   await nodes.start();
   const connector = createSshConnector({ policy: config.lifecycle.hostKeyPolicy, logger, ...SSH_SETTINGS });
   const nodeOps = createNodeOperations(coreV1, { logger });
+  const keys = createMachineKeys({ sshKeyDir: config.sshKeyDir, controlPlane, store: core.store, logger });
   const work = createSshMachineWork({
     connector,
-    keys: createKeyDirStore(config.sshKeyDir),
+    keys: keys.keys,
     hostKeys: createHostKeyPins(controlPlane, core.requestSync),
     limiter: createLimiter(config.lifecycle.sshConcurrency),
     metrics,
@@ -103,7 +106,7 @@ export async function startLifecycle(
     running: () => reconciler.running(),
   });
   health.start();
-  return { nodes, reconciler, health, connector };
+  return { nodes, reconciler, health, connector, keys };
 }
 
 /** `graceMs`: how long joins and removals in flight may finish before they are aborted. */
@@ -113,4 +116,5 @@ export async function stopLifecycle(lifecycle: Lifecycle | undefined, graceMs: n
   await lifecycle.reconciler.stop({ graceMs });
   await lifecycle.nodes.stop();
   await lifecycle.connector.close();
+  lifecycle.keys.stop();
 }

@@ -196,7 +196,7 @@ export const AGENT_FIELDS: readonly FieldSpec[] = [
     flag: "ssh-key-dir",
     env: "KSP_SSH_KEY_DIR",
     value: "DIR",
-    help: "Directory with the SSH private keys used to join and remove machines.",
+    help: "Directory with the SSH private keys used to join and remove machines, one file per keyRef (`default` for machines without one). A file here wins; without one, the control plane's stored key of that name is fetched (only for machines allocated to this cluster, kept in memory only).",
   },
   {
     key: "sshHostKeyPolicy",

@@ -6,10 +6,13 @@
  * expectedVersion, so a replay never applies twice (it reports stale_version),
  * a host key is only pinned where none is (a replay answers "unchanged"),
  * and a replayed snapshot carries its capturedAt, so it adds at most one
- * duplicate sample (same time, same figures) to the day's average.
+ * duplicate sample (same time, same figures) to the day's average. A
+ * stored SSH key is a read (each release is audited, so a retry adds a row).
  */
 import type { z } from "zod";
 import {
+  type AgentSshKey,
+  AgentSshKeySchema,
   AgentStateSchema,
   AllocationResponseSchema,
   HeartbeatResponseSchema,
@@ -19,8 +22,9 @@ import {
   TransitionsResponseSchema,
 } from "../../proto/agent-api.ts";
 import { type Clock, systemClock } from "../../shared/clock.ts";
+import { isControlPlaneError } from "./errors.ts";
 import { callControlPlane, type HttpSettings } from "./http-request.ts";
-import type { CallOptions, ControlPlane } from "./types.ts";
+import type { CallOptions, ControlPlane, StoredSshKey } from "./types.ts";
 
 export interface HttpControlPlaneOptions {
   baseUrl: string;
@@ -88,5 +92,30 @@ export function createHttpControlPlane(options: HttpControlPlaneOptions): Contro
       post("/v1/agent/snapshots", request, SnapshotsResponseSchema, callOptions),
     reportScalingRefusal: (request, callOptions) =>
       post("/v1/agent/scaling-refusals", request, ScalingRefusalResponseSchema, callOptions),
+    async fetchSshKey(machineId, callOptions) {
+      try {
+        const answer = await callControlPlane(
+          settings,
+          {
+            method: "GET",
+            path: `/v1/agent/machines/${encodeURIComponent(machineId)}/ssh-key`,
+            headers: auth(),
+            schema: AgentSshKeySchema,
+          },
+          callOptions,
+        );
+        return storedKeyOf((answer as { body: AgentSshKey }).body);
+      } catch (err) {
+        // one answer for "not this cluster's", "not any more" and "no such stored key": none to use
+        if (isControlPlaneError(err) && err.status === 404 && err.code === "not_found") return null;
+        throw err;
+      }
+    },
   };
+}
+
+/** The wire's optional passphrase as the agent's optional field. */
+function storedKeyOf(body: AgentSshKey): StoredSshKey {
+  const { passphrase, ...rest } = body;
+  return typeof passphrase === "string" ? { ...rest, passphrase } : rest;
 }

@@ -5,6 +5,7 @@
  * Registration is separate (register.ts): it runs before a credential exists.
  */
 import type {
+  AgentSshKey,
   AgentState,
   AllocationRequest,
   AllocationResponse,
@@ -27,6 +28,9 @@ export interface CallOptions {
   attempts?: number;
 }
 
+/** A stored SSH key released for one machine (GET /v1/agent/machines/{id}/ssh-key); memory only, never logged. */
+export type StoredSshKey = AgentSshKey;
+
 export type StateResult =
   | { notModified: true }
   | { notModified: false; state: AgentState; etag: string | null };
@@ -48,4 +52,9 @@ export interface ControlPlane {
     request: ScalingRefusalRequest,
     options?: CallOptions,
   ): Promise<ScalingRefusalResponse>;
+  /**
+   * GET /v1/agent/machines/{id}/ssh-key: the stored key for a machine allocated to this cluster;
+   * null (404 not_found) when it is not ours (any more) or its key ref names no stored key
+   */
+  fetchSshKey(machineId: string, options?: CallOptions): Promise<StoredSshKey | null>;
 }

@@ -1,6 +1,7 @@
 /**
  * MachineWork over SSH: the built-in pipelines (agent/pipeline/) on the
- * machine's address with the key its keyRef names. Every run takes a slot of
+ * machine's address with the key its keyRef names (a mounted file, else the
+ * control plane's stored key: agent/ssh/key-store.ts). Every run takes a slot of
  * the agent's global SSH cap. A machine with no pinned host key first has it
  * learned by a bare `echo` and stored through the control plane (which keeps
  * the first key any replica saw); only then does anything else run, against
@@ -121,9 +122,10 @@ export function createSshMachineWork(deps: SshMachineWorkDeps): MachineWork {
     try {
       let key: { key: string; passphrase?: string };
       try {
-        key = await deps.keys.load(machine.ssh.keyRef);
+        key = await deps.keys.load(machine);
       } catch (err) {
-        return failure("ssh.key", err, false);
+        // retryable: the control plane holding a stored key could not be reached; not the machine's fault
+        return failure("ssh.key", err, false, err instanceof SshError && err.retryable);
       }
       let pinned = machine.hostKeyFingerprint;
       if (pinned === null) {

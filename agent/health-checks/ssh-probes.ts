@@ -12,8 +12,10 @@
  *
  * What is not the machine's fault does not count either way: a run cut short
  * (the agent stopping, no SSH slot, the control plane unable to store a
- * host key) or an SSH key the agent cannot load (its key directory is
- * wrong, not the host).
+ * host key) or an SSH key the agent cannot load (its key directory or the
+ * control plane's key store is wrong, not the host). Stored keys are released
+ * only for machines allocated to a cluster, so a free machine whose key is
+ * stored only there is never probed: its probes do not count either way.
  */
 
 import type { AgentMachine, AgentPool } from "../../proto/agent-api.ts";
@@ -41,6 +43,8 @@ interface Candidate {
   lastAt: number;
 }
 
+const COULD_NOT_RUN = "health probe could not run; not counted against the machine";
+
 const describe = (f: WorkFailure) => `${f.step} (${f.errorClass}): ${f.message}`;
 
 /** Not the host's doing: the run never got to it, or could not start for a reason of the agent's. */
@@ -50,6 +54,8 @@ export function createSshProbes(ctx: HealthContext): SshProbes {
   const { deps } = ctx;
   const streaks = new Streaks();
   const probing = new Set<string>();
+  /** per machine, the last reason a probe could not run (logged at warn once, then at debug) */
+  const unrunnable = new Map<string, string>();
   const concurrency = Math.max(1, deps.probeConcurrency ?? DEFAULT_CONCURRENCY);
 
   async function probe(candidate: Candidate, signal: AbortSignal): Promise<void> {
@@ -65,18 +71,23 @@ export function createSshProbes(ctx: HealthContext): SshProbes {
       const current = deps.store.view().machinesById.get(machine.id);
       if (!current || current.status !== machine.status || ctx.busy.has(machine.id)) return;
       if (outcome.ok) {
+        unrunnable.delete(machine.id);
         await passed(current, pool);
         return;
       }
       const { failure } = outcome;
       if (notTheMachine(failure)) {
-        ctx.logger.warn("health probe could not run; not counted against the machine", {
-          machineId: machine.id,
-          host: machine.hostname,
-          err: describe(failure),
-        });
+        // a free machine whose key is only in the control plane's store fails this way on every
+        // interval: say it once per machine and reason, then only at debug
+        const err = describe(failure);
+        const repeated = unrunnable.get(machine.id) === err;
+        unrunnable.set(machine.id, err);
+        const fields = { machineId: machine.id, host: machine.hostname, err };
+        if (repeated) ctx.logger.debug(COULD_NOT_RUN, fields);
+        else ctx.logger.warn(COULD_NOT_RUN, fields);
         return;
       }
+      unrunnable.delete(machine.id);
       deps.metrics.healthCheckFailure(pool.name, "ssh-probe");
       const streak = streaks.failed(current);
       const threshold = pool.lifecycle.healthFailureThreshold;
@@ -138,6 +149,7 @@ export function createSshProbes(ctx: HealthContext): SshProbes {
         }
       }
       streaks.retain(new Set([...watched, ...probing]));
+      for (const id of unrunnable.keys()) if (!watched.has(id)) unrunnable.delete(id);
       const slots = Math.max(0, concurrency - probing.size);
       return candidates
         .sort((a, b) => a.lastAt - b.lastAt)
@@ -149,6 +161,7 @@ export function createSshProbes(ctx: HealthContext): SshProbes {
     },
     reset() {
       streaks.clear();
+      unrunnable.clear();
     },
   };
 }

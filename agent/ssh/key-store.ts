@@ -1,72 +1,49 @@
 /**
- * Where the agent's SSH private keys come from: files in `--ssh-key-dir`
- * (in a cluster, a mounted Kubernetes Secret), chosen by the machine's
- * `keyRef`. A key is read when a connection needs it, so a rotated Secret
- * is picked up without a restart. Keys never leave this process: they go to
- * ssh2 and nowhere else (not to the control plane, a log or a result).
+ * Where a machine's SSH private key comes from, in this order:
+ *
+ * 1. a file in `--ssh-key-dir` named by the machine's keyRef (key-dir.ts):
+ *    mounted keys keep working and win when both exist;
+ * 2. otherwise the key the control plane stores under that name, released
+ *    only while the machine is allocated to this cluster (stored-keys.ts).
+ *
+ * A machine with no keyRef uses the key named `default` in both places. When
+ * neither has one, the refusal names both places looked at. Keys never leave
+ * this process: they go to ssh2 and nowhere else (not a log or a result).
  */
-import { readFile, realpath } from "node:fs/promises";
-import path from "node:path";
-import { SshError } from "./types.ts";
+import { keyRefusal, readKeyFile, type SshKey } from "./key-dir.ts";
+import type { KeyedMachine, StoredSshKeys } from "./stored-keys.ts";
 
-/** The file used for machines without a keyRef. */
+export type { SshKey } from "./key-dir.ts";
+export type { KeyedMachine } from "./stored-keys.ts";
+
+/** The key used for machines without a keyRef (a file, or a stored key, of that name). */
 export const DEFAULT_KEY_NAME = "default";
-/** An optional sibling file holding the key's passphrase. */
-export const PASSPHRASE_SUFFIX = ".passphrase";
-
-export interface SshKey {
-  key: string;
-  passphrase?: string;
-}
 
 export interface SshKeyStore {
-  /** the key for `keyRef` (null: the default key); rejects with SshError("auth") naming what is missing */
-  load(keyRef: string | null): Promise<SshKey>;
+  /** the machine's key; rejects with SshError("auth") naming what is missing (retryable while the control plane is away) */
+  load(machine: KeyedMachine): Promise<SshKey>;
 }
 
-// Segments of a Secret volume's keys (or subdirectories of projected volumes): no "..", no hidden files.
-const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,252}$/;
-
-/** The relative path a keyRef names, or null when it could escape the directory. */
-export function keyPathOf(keyRef: string): string | null {
-  const segments = keyRef.split("/");
-  if (segments.length > 4 || !segments.every((s) => SEGMENT.test(s))) return null;
-  return segments.join("/");
+export interface SshKeyStoreOptions {
+  /** `--ssh-key-dir`; null when the agent runs without one */
+  dir: string | null;
+  /** the control plane's stored keys; absent: files only */
+  stored?: StoredSshKeys;
 }
 
-const refusal = (message: string) => new SshError("auth", message, { retryable: false });
-
-export function createKeyDirStore(dir: string | null): SshKeyStore {
+export function createSshKeyStore(options: SshKeyStoreOptions): SshKeyStore {
   return {
-    async load(keyRef) {
-      const name = keyRef ?? DEFAULT_KEY_NAME;
-      if (dir === null) {
-        throw refusal(`no SSH key for "${name}": the agent runs without --ssh-key-dir`);
+    async load(machine) {
+      const name = machine.ssh.keyRef ?? DEFAULT_KEY_NAME;
+      const file = await readKeyFile(options.dir, name);
+      if (file.found) return file.key;
+      const looked = [file.looked];
+      if (options.stored) {
+        const stored = await options.stored.lookup(machine, name);
+        if (stored.found) return stored.key;
+        looked.push(stored.looked);
       }
-      const relative = keyPathOf(name);
-      if (relative === null) {
-        throw refusal(`SSH key reference "${name}" is not a plain file name (A-Z a-z 0-9 . _ - and /)`);
-      }
-      const file = path.join(dir, relative);
-      let resolved: string;
-      try {
-        // Secret volumes are symlinks into ..data/; the target must still be inside the directory.
-        resolved = await realpath(file);
-      } catch {
-        throw refusal(`no SSH key "${name}" in --ssh-key-dir ${dir}`);
-      }
-      const root = await realpath(dir);
-      if (!resolved.startsWith(`${root}${path.sep}`)) {
-        throw refusal(`SSH key "${name}" resolves outside --ssh-key-dir ${dir}`);
-      }
-      const key = await readFile(resolved, "utf8").catch(() => {
-        throw refusal(`cannot read SSH key "${name}" in --ssh-key-dir ${dir}`);
-      });
-      const passphrase = await readFile(`${resolved}${PASSPHRASE_SUFFIX}`, "utf8").then(
-        (text) => text.replace(/\r?\n$/, ""),
-        () => undefined,
-      );
-      return passphrase === undefined ? { key } : { key, passphrase };
+      throw keyRefusal(`no SSH key "${name}" for machine ${machine.id}: ${looked.join("; ")}`);
     },
   };
 }

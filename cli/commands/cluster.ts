@@ -1,18 +1,32 @@
 /**
- * `ksp cluster list|get|create|update|delete|rotate-token`. A cluster is
+ * `ksp cluster list|get|create|update|delete|rotate-token|set-kubeconfig|remove-kubeconfig`. A cluster is
  * named by UUID or by name (the API resolves names within the token's
  * cluster scope).
  */
-import type { Command } from "commander";
-import { type ApiClient, collectPages, dataOf, type Schema } from "../api.ts";
+import { type Command, Option } from "commander";
+import { dataOf, type Schema } from "../api.ts";
 import { bodyOf, collect, labelsOf, pathRef, SET_HELP, type SetOptions } from "../args.ts";
 import { type ListOptions, withListOptions, withSelector, withSetOptions } from "../options.ts";
-import { type FieldList, formatAge, formatBytes, formatLabels, renderFields } from "../output.ts";
-import type { ResourceView } from "../render.ts";
+import { renderFields } from "../output.ts";
 import { type Runtime, type Session, sessionOf } from "../runtime.ts";
 import { listOrWatch } from "../watch.ts";
+import {
+  KUBECONFIG_HELP,
+  readKubeconfigFile,
+  registerClusterKubeconfigCommands,
+} from "./cluster-kubeconfig.ts";
+import {
+  type ClusterListOptions,
+  clusterFields,
+  clusterListQuery,
+  clusterView,
+  listClusters,
+  withClusterListFilters,
+} from "./cluster-view.ts";
 
-export type Cluster = Schema<"Cluster">;
+// the rendering and the list's filters live in cluster-view.ts
+export { type Cluster, clusterFields, clusterView, listClusters } from "./cluster-view.ts";
+
 type ClusterUpdate = Schema<"UpdateClusterRequest">;
 type ClusterCreate = Schema<"CreateClusterRequest">;
 
@@ -26,80 +40,32 @@ const CREATE_FIELDS = Object.keys({
   name: true,
   description: true,
   labels: true,
+  mode: true,
+  kubeconfig: true,
 } satisfies Record<keyof ClusterCreate, true>);
 
-function machineSummary(counts: Cluster["nodeCounts"]): string {
-  const byStatus = Object.entries(counts.byStatus)
-    .filter(([, count]) => (count ?? 0) > 0)
-    .map(([status, count]) => `${status} ${count}`);
-  return byStatus.length === 0 ? String(counts.total) : `${counts.total} (${byStatus.join(", ")})`;
-}
+const ACCESS_MODES = ["agent", "kubeconfig"] as const;
 
-export function clusterFields(cluster: Cluster): FieldList {
-  const { ready, assigned } = cluster.capacity;
-  const hardware = (totals: typeof ready) =>
-    `${totals.machines} machines, ${totals.cpuCores} cores, ${formatBytes(totals.memoryBytes)}`;
-  return [
-    ["Name", cluster.name],
-    ["ID", cluster.id],
-    ["Status", cluster.status],
-    ["Health", cluster.health],
-    ["Description", cluster.description],
-    ["Labels", formatLabels(cluster.labels)],
-    ["Machines", machineSummary(cluster.nodeCounts)],
-    ["Ready capacity", hardware(ready)],
-    ["Assigned capacity", hardware(assigned)],
-    ["Nodes", cluster.nodes ? `${cluster.nodes.ready}/${cluster.nodes.total} ready` : "not reported"],
-    ["Kubernetes", cluster.kubernetesVersion],
-    ["Agent", cluster.agentVersion],
-    ["Leader", cluster.leader?.identity],
-    ["Last heartbeat", cluster.lastHeartbeatAt ?? "never"],
-    ["Registered", cluster.registeredAt ?? "never"],
-    ["Created", cluster.createdAt],
-    ["Updated", cluster.updatedAt],
-  ];
+interface CreateOptions extends SetOptions {
+  description?: string;
+  label?: string[];
+  /** a file, or - for stdin */
+  kubeconfig?: string;
+  mode?: (typeof ACCESS_MODES)[number];
 }
-
-export const clusterView: ResourceView<Cluster> = {
-  kind: "cluster",
-  name: (cluster) => cluster.name,
-  columns: [
-    { header: "NAME", value: (c) => c.name },
-    { header: "HEALTH", value: (c) => c.health },
-    { header: "MACHINES", value: (c) => c.nodeCounts.total },
-    { header: "READY", value: (c) => c.nodeCounts.byStatus.ready ?? 0 },
-    { header: "NODES", value: (c) => (c.nodes ? `${c.nodes.ready}/${c.nodes.total}` : "-") },
-    { header: "KUBERNETES", value: (c) => c.kubernetesVersion ?? "-" },
-    { header: "AGE", value: (c) => formatAge(c.createdAt) },
-    { header: "ID", value: (c) => c.id, wide: true },
-    { header: "AGENT", value: (c) => c.agentVersion ?? "-", wide: true },
-    { header: "LABELS", value: (c) => formatLabels(c.labels), wide: true },
-  ],
-  fields: clusterFields,
-};
 
 function clusterPath(ref: string) {
   return { params: { path: { clusterId: pathRef(ref, "the cluster") } } };
 }
 
-export async function listClusters(api: ApiClient, query: { labelSelector?: string } = {}, limit?: number) {
-  return collectPages((page) => api.GET("/v1/clusters", { params: { query: { ...query, ...page } } }), limit);
-}
-
 export function registerClusterCommands(program: Command, rt: Runtime): void {
   const cluster = program.command("cluster").description("Kubernetes clusters the agent runs in");
 
-  withListOptions(withSelector(cluster.command("list").alias("ls"), "clusters"))
-    .description("List clusters with health and machine counts")
-    .option("-q, --search <text>", "text in the name or description")
-    .option("--health <health>", "healthy, degraded, offline or unknown")
-    .action(async (options: ListOptions & { selector?: string; search?: string; health?: string }, cmd) => {
+  withClusterListFilters(withListOptions(withSelector(cluster.command("list").alias("ls"), "clusters")))
+    .description("List clusters (agent and kubeconfig ones) with health, API server status and versions")
+    .action(async (options: ListOptions & ClusterListOptions, cmd) => {
       const session = sessionOf(rt, cmd);
-      const query = {
-        ...(options.selector ? { labelSelector: options.selector } : {}),
-        ...(options.search ? { q: options.search } : {}),
-        ...(options.health ? { status: options.health as "healthy" } : {}),
-      };
+      const query = clusterListQuery(options);
       await listOrWatch(session, clusterView, () => listClusters(session.api, query, options.limit), options);
     });
 
@@ -117,29 +83,53 @@ export function registerClusterCommands(program: Command, rt: Runtime): void {
     cluster
       .command("create")
       .argument("<name>", "the cluster's name")
-      .description("Create a cluster; prints its one-time registration token for the agent")
+      .description(
+        "Create a cluster: prints its one-time registration token for the agent, or imports a kubeconfig",
+      )
       .option("--description <text>", "what the cluster is for")
-      .option("--label <KEY=VALUE>", "a cluster label, repeatable", collect),
+      .option("--label <KEY=VALUE>", "a cluster label, repeatable", collect)
+      .option("--kubeconfig <file>", "import this kubeconfig (YAML or base64 of it; - for stdin)")
+      .addOption(
+        new Option(
+          "--mode <mode>",
+          "agent: a registration token (with --kubeconfig: both); kubeconfig: the kubeconfig only " +
+            "(default: kubeconfig when --kubeconfig is given, else agent)",
+        ).choices(ACCESS_MODES),
+      ),
   )
-    .addHelpText("after", `\n${SET_HELP}\nFields: ${CREATE_FIELDS.join(", ")}.`)
-    .action(async (name: string, options: SetOptions & { description?: string; label?: string[] }, cmd) => {
+    .addHelpText("after", `\n${SET_HELP}\nFields: ${CREATE_FIELDS.join(", ")}.\n\n${KUBECONFIG_HELP}`)
+    .action(async (name: string, options: CreateOptions, cmd) => {
       const session = sessionOf(rt, cmd);
       const labels = labelsOf(options.label);
+      const kubeconfig =
+        options.kubeconfig === undefined ? undefined : await readKubeconfigFile(session, options.kubeconfig);
+      const mode = options.mode ?? (kubeconfig === undefined ? undefined : "kubeconfig");
       const body = bodyOf(options, CREATE_FIELDS, {
         name,
         ...(options.description !== undefined ? { description: options.description } : {}),
         ...(labels ? { labels } : {}),
+        ...(mode !== undefined ? { mode } : {}),
+        ...(kubeconfig !== undefined ? { kubeconfig } : {}),
       }) as ClusterCreate;
       const created = dataOf(await session.api.POST("/v1/clusters", { body }));
+      const { registrationToken, registrationTokenExpiresAt } = created;
+      const imported = created.cluster.kubeconfig;
       session.printAnswer("cluster", created.cluster.name, created, () =>
         renderFields([
           ...clusterFields(created.cluster).slice(0, 2),
-          ["Registration token", created.registrationToken],
-          ["Token expires", created.registrationTokenExpiresAt],
+          ...(imported ? [["Kubeconfig", `${imported.server} (${imported.authKind})`] as const] : []),
+          ...(registrationToken !== null
+            ? [
+                ["Registration token", registrationToken] as const,
+                ["Token expires", registrationTokenExpiresAt] as const,
+              ]
+            : []),
         ]),
       );
       session.deps.stderr(
-        "The registration token is shown once: give it to the agent (KSP_REGISTRATION_TOKEN).\n",
+        registrationToken !== null
+          ? "The registration token is shown once: give it to the agent (KSP_REGISTRATION_TOKEN).\n"
+          : `No registration token: to add an agent later, run ksp cluster rotate-token ${created.cluster.name}\n`,
       );
     });
 
@@ -196,6 +186,8 @@ export function registerClusterCommands(program: Command, rt: Runtime): void {
         ]),
       );
     });
+
+  registerClusterKubeconfigCommands(cluster, rt);
 }
 
 /** What a delete prints: `cluster "x" deleted`, or the API's answer. */

@@ -40,6 +40,7 @@ CREATE TABLE "ssh_keys" (
 	"public_key" text NOT NULL,
 	"secret_ciphertext" text NOT NULL,
 	"encryption_key_id" text NOT NULL,
+	"has_passphrase" boolean DEFAULT false NOT NULL,
 	"version" integer DEFAULT 1 NOT NULL,
 	"rotated_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -52,4 +53,5 @@ ALTER TABLE "cluster_states" ADD CONSTRAINT "cluster_states_cluster_id_clusters_
 CREATE INDEX "cluster_kubeconfigs_encryption_key_id_idx" ON "cluster_kubeconfigs" USING btree ("encryption_key_id");--> statement-breakpoint
 CREATE INDEX "cluster_states_status_idx" ON "cluster_states" USING btree ("status");--> statement-breakpoint
 CREATE UNIQUE INDEX "ssh_keys_name_uq" ON "ssh_keys" USING btree ("name");--> statement-breakpoint
-CREATE INDEX "ssh_keys_encryption_key_id_idx" ON "ssh_keys" USING btree ("encryption_key_id");
+CREATE INDEX "ssh_keys_encryption_key_id_idx" ON "ssh_keys" USING btree ("encryption_key_id");--> statement-breakpoint
+CREATE INDEX "clusters_live_created_idx" ON "clusters" USING btree ("created_at","id") WHERE "clusters"."deleted_at" is null;

@@ -41,6 +41,8 @@ export const clusters = pgTable(
     uniqueIndex("clusters_registration_token_hash_uq").on(t.registrationTokenHash),
     uniqueIndex("clusters_agent_credential_hash_uq").on(t.agentCredentialHash),
     index("clusters_status_idx").on(t.status),
+    // the list's default order (created_at, id) over live clusters: an index scan, not a sort of all
+    index("clusters_live_created_idx").on(t.createdAt, t.id).where(sql`${t.deletedAt} is null`),
     check("clusters_status_ck", sql`${t.status} in ('pending', 'active', 'offline')`),
   ],
 );

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, index, integer, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, tstz, updatedAt } from "./columns.ts";
 
 /**
@@ -25,6 +25,8 @@ export const sshKeys = pgTable(
     secretCiphertext: text("secret_ciphertext").notNull(),
     // the key the envelope was sealed with, so rotation finds old values with an index, not by parsing
     encryptionKeyId: text("encryption_key_id").notNull(),
+    // kept beside the envelope so listing keys never opens a secret
+    hasPassphrase: boolean("has_passphrase").notNull().default(false),
     // bumped by every rotation of the SSH key itself; guards concurrent writers
     version: integer("version").notNull().default(1),
     rotatedAt: tstz("rotated_at"),

@@ -20,12 +20,14 @@ import type { Coordination } from "../lib/coordination/types.ts";
 import { UpstashCoordination } from "../lib/coordination/upstash.ts";
 import { NO_ENCRYPTION_KEYS } from "../lib/crypto/encryption-keys.ts";
 import { Keyring } from "../lib/crypto/keyring.ts";
+import { nodeApiServerProbe } from "../lib/kube-probe/node-probe.ts";
 import { createPrometheusMetrics } from "../lib/metrics/prometheus.ts";
 import { BUILT_STATIC_DIR, directoryAssets } from "../lib/static-assets/directory.ts";
 import { CONSOLE_NOT_BUILT } from "../lib/static-assets/types.ts";
 import { type WebhookSettings, webhookTransport } from "../lib/webhooks/transport.ts";
 import { InProcessQueue } from "../queue/in-process.ts";
 import { type EnsureAdminTokenResult, ensureAdminToken } from "../services/bootstrap/ensure-admin-token.ts";
+import { refuseUnreadableSecrets } from "../services/secrets/stored-keys-check.ts";
 import { dataDirKeyring } from "./encryption-keyring.ts";
 import { wireJobs } from "./jobs.ts";
 import { type AppDeps, DEFAULT_READY_CHECK_TIMEOUT_MS, sharedDatabaseSource } from "./types.ts";
@@ -100,6 +102,7 @@ export async function composeNode(
     if (!webhooks.publisher) logger.warn(NO_WEBHOOK_TRANSPORT_WARNING);
     const metrics = createPrometheusMetrics();
     const encryption = await keyringFor(settings, logger);
+    await refuseUnreadableSecrets(database.db, encryption);
     const deps: AppDeps = {
       databases: sharedDatabaseSource(database),
       coordination,
@@ -117,6 +120,8 @@ export async function composeNode(
       metrics,
       assets: directoryAssets(BUILT_STATIC_DIR),
       encryption,
+      // node:https: any kubeconfig we accept (its own CA, client certificates, tls-server-name)
+      apiServerProbe: nodeApiServerProbe(),
     };
     if (!existsSync(join(BUILT_STATIC_DIR, "ui", "index.html"))) logger.warn(CONSOLE_NOT_BUILT);
     const adminToken = await ensureAdminToken({

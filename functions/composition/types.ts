@@ -9,6 +9,7 @@ import type { Logger } from "../../shared/logger.ts";
 import type { ClientAddress } from "../http/client-address.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
 import type { Keyring } from "../lib/crypto/keyring.ts";
+import type { ApiServerProbe } from "../lib/kube-probe/types.ts";
 import type { ControlPlaneMetrics } from "../lib/metrics/types.ts";
 import type { StaticAssets } from "../lib/static-assets/types.ts";
 import type { WebhookTransport } from "../lib/webhooks/transport.ts";
@@ -61,6 +62,11 @@ export interface AppDeps {
    * features that store secrets refuse, never store them in plain text.
    */
   encryption?: Keyring;
+  /**
+   * Checks a cluster's API server through its kubeconfig (lib/kube-probe/): node:https on Node,
+   * fetch on Workers; absent: the health worker (jobs/probe-clusters.ts) checks nothing.
+   */
+  apiServerProbe?: ApiServerProbe;
 }
 
 export const DEFAULT_READY_CHECK_TIMEOUT_MS = 2_000;

@@ -15,6 +15,7 @@ import { workersClientAddress } from "../http/client-address.ts";
 import { UpstashCoordination } from "../lib/coordination/upstash.ts";
 import { NO_ENCRYPTION_KEYS } from "../lib/crypto/encryption-keys.ts";
 import { Keyring } from "../lib/crypto/keyring.ts";
+import { fetchApiServerProbe } from "../lib/kube-probe/fetch-probe.ts";
 import { noopMetrics } from "../lib/metrics/noop.ts";
 import { bindingAssets } from "../lib/static-assets/binding.ts";
 import { webhookTransport } from "../lib/webhooks/transport.ts";
@@ -66,6 +67,8 @@ export function composeWorker(settings: WorkerSettings, logger: Logger): WorkerR
     metrics: noopMetrics,
     assets: settings.assets ? bindingAssets(settings.assets) : undefined,
     encryption: settings.encryptionKeys ? new Keyring(settings.encryptionKeys) : undefined,
+    // plain fetch: token and basic-auth kubeconfigs on publicly trusted endpoints (lib/kube-probe/fetch-probe.ts)
+    apiServerProbe: fetchApiServerProbe(),
   };
   const queue: JobQueue = bindingJobQueue(settings.jobsQueue);
   return { app: createApp(deps), deps, ...wireJobs({ app: deps, queue }) };

@@ -4,8 +4,10 @@ import { evaluateStrategiesJob } from "./evaluate-strategies.ts";
 import { expireReservationsJob } from "./expire-reservations.ts";
 import { heartbeatJob } from "./heartbeat.ts";
 import { markClustersOfflineJob } from "./mark-clusters-offline.ts";
+import { probeClustersJob } from "./probe-clusters.ts";
 import { purgeRetentionJob } from "./purge-retention.ts";
 import { rollupSnapshotsJob } from "./rollup-snapshots.ts";
+import { rotateEncryptionJob } from "./rotate-encryption.ts";
 import { samplePoolStatusJob } from "./sample-pool-status.ts";
 import { trackOrdersJob } from "./track-orders.ts";
 import type { Job } from "./types.ts";
@@ -41,5 +43,7 @@ export function defaultJobRegistry(): JobRegistry {
     trackOrdersJob,
     dispatchNotificationsJob,
     samplePoolStatusJob,
+    probeClustersJob,
+    rotateEncryptionJob,
   ]);
 }

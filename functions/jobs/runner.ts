@@ -9,6 +9,7 @@ import { RequestScope } from "../composition/request-scope.ts";
 import type { AppDeps } from "../composition/types.ts";
 import { type BatchHandler, settle } from "../queue/consumer.ts";
 import { type JobMessage, type JobQueue, PoisonMessageError } from "../queue/types.ts";
+import { mapBounded } from "./bounded.ts";
 import {
   evaluateStrategiesJob,
   evaluateStrategyBatch,
@@ -55,6 +56,7 @@ async function runScoped(deps: JobRunnerDeps, run: ScopedRun): Promise<JobOutcom
       policy: deps.app.config.policy,
       webhooks: deps.app.webhooks,
       ...(deps.app.encryption ? { encryption: deps.app.encryption } : {}),
+      ...(deps.app.apiServerProbe ? { apiServerProbe: deps.app.apiServerProbe } : {}),
     });
     deps.app.metrics.jobRun(job.name, "ok", (performance.now() - started) / 1000);
     return { job: job.name, outcome: "ok", durationMs: durationMs() };
@@ -204,22 +206,42 @@ async function runJobMessage(
   );
 }
 
+/** How many of a message's job's `job.cluster` messages may run at once (1: one after another). */
+function clusterConcurrency(deps: JobRunnerDeps, message: JobMessage): { job: Job; limit: number } | null {
+  if (message.type !== "job.cluster") return null;
+  const job = deps.registry.get(message.job);
+  const limit = job?.clusterConcurrency?.(deps.app.config.policy) ?? 1;
+  return job && limit > 1 ? { job, limit } : null;
+}
+
 /**
  * The queue handler for a delivery batch of job messages: its `strategy.evaluate` messages
- * together (runStrategyEvaluations), the others one after another. A rejected result has its
- * message retried; PoisonMessageError parks it.
+ * together (runStrategyEvaluations), the `job.cluster` messages of a job that allows it
+ * (Job.clusterConcurrency) side by side up to its bound, the others one after another. A
+ * rejected result has its message retried; PoisonMessageError parks it.
  */
 export function jobBatchHandler(deps: JobRunnerDeps): BatchHandler {
   return async (messages) => {
     const results: PromiseSettledResult<void>[] = [];
     const evaluations: { index: number; target: StrategyTarget }[] = [];
+    type ClusterMessage = Exclude<JobMessage, { type: "strategy.evaluate" }>;
+    const sideBySide = new Map<Job, { limit: number; items: { index: number; message: ClusterMessage }[] }>();
     for (const [index, message] of messages.entries()) {
+      const parallel = clusterConcurrency(deps, message);
       if (message.type === "strategy.evaluate") {
         const { strategyId, clusterId, poolId, runKey } = message;
         evaluations.push({ index, target: { strategyId, clusterId, poolId, runKey } });
+      } else if (parallel) {
+        const group = sideBySide.get(parallel.job) ?? { limit: parallel.limit, items: [] };
+        group.items.push({ index, message });
+        sideBySide.set(parallel.job, group);
       } else {
         results[index] = await settle(runJobMessage(deps, message));
       }
+    }
+    for (const { limit, items } of sideBySide.values()) {
+      const settled = await mapBounded(items, limit, ({ message }) => settle(runJobMessage(deps, message)));
+      for (const [i, { index }] of items.entries()) results[index] = settled[i]!;
     }
     if (evaluations.length > 0) {
       const settled = await runStrategyEvaluations(

@@ -8,6 +8,7 @@ import type { Clock } from "../../shared/clock.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { Coordination } from "../lib/coordination/types.ts";
 import type { Keyring } from "../lib/crypto/keyring.ts";
+import type { ApiServerProbe } from "../lib/kube-probe/types.ts";
 import type { WebhookTransport } from "../lib/webhooks/transport.ts";
 import type { PolicySettings } from "../policy.ts";
 import type { JobQueue } from "../queue/types.ts";
@@ -28,6 +29,8 @@ export interface JobContext {
   webhooks: WebhookTransport;
   /** opens the secrets jobs need (kubeconfigs) and re-seals them on rotation; absent: no key configured */
   encryption?: Keyring;
+  /** checks a cluster's API server through its kubeconfig (probe-clusters); absent: nothing is checked */
+  apiServerProbe?: ApiServerProbe;
 }
 
 export interface Job {
@@ -42,6 +45,12 @@ export interface Job {
    * so the same cluster is never processed twice at once.
    */
   runForCluster?(ctx: JobContext, clusterId: string): Promise<void>;
+  /**
+   * How many of this job's `job.cluster` messages of one delivery batch may run at once (the
+   * consumer runs other messages one after another). Absent: 1. For work that mostly waits on
+   * another host, e.g. probe-clusters' API server checks.
+   */
+  clusterConcurrency?(policy: PolicySettings): number;
 }
 
 export type JobOutcome =

@@ -128,7 +128,7 @@ export interface paths {
     /** List clusters with derived health, machine counts and capacity (viewer) */
     get: operations["listClusters"];
     put?: never;
-    /** Create a cluster and its one-time registration token (admin) */
+    /** Create a cluster with a one-time registration token for its agent, an imported kubeconfig, or both (admin) */
     post: operations["createCluster"];
     delete?: never;
     options?: never;
@@ -170,6 +170,30 @@ export interface paths {
     /** Issue a new one-time registration token; the previous one stops working (admin) */
     post: operations["rotateClusterRegistrationToken"];
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/clusters/{clusterId}/kubeconfig": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Import or replace a cluster's kubeconfig for API server health checks (admin)
+     * @description Validated (one context, a server URL, inline credentials without exec or auth-provider plugins), encrypted at rest and never returned. Replacing it bumps kubeconfig.version.
+     */
+    put: operations["putClusterKubeconfig"];
+    post?: never;
+    /**
+     * Remove a cluster's kubeconfig and its last API server check (admin)
+     * @description The cluster stays (with its agent, if it has one); its API server is no longer checked.
+     */
+    delete: operations["deleteClusterKubeconfig"];
     options?: never;
     head?: never;
     patch?: never;
@@ -954,6 +978,118 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/ssh-keys": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List stored SSH keys by name, with fingerprints (viewer)
+     * @description Needs KSP_ENCRYPTION_KEYS (the key is sealed at rest): without it, a 503 dependency_unavailable names the setting.
+     */
+    get: operations["listSshKeys"];
+    put?: never;
+    /**
+     * Store an SSH private key, or generate an ed25519 one (unscoped admin)
+     * @description The private key is sealed at rest and never returned; the response has its public key and fingerprint. A name another key has is a 409. Needs KSP_ENCRYPTION_KEYS (the key is sealed at rest): without it, a 503 dependency_unavailable names the setting.
+     */
+    post: operations["createSshKey"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/ssh-keys/{sshKey}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One stored SSH key by id or name, without its private key (viewer)
+     * @description Needs KSP_ENCRYPTION_KEYS (the key is sealed at rest): without it, a 503 dependency_unavailable names the setting.
+     */
+    get: operations["getSshKey"];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a stored SSH key no machine uses (unscoped admin)
+     * @description A 409 (with the count) while machines that are not archived name it by sshKeyRef; for the key named "default", also while machines with no sshKeyRef exist.
+     */
+    delete: operations["deleteSshKey"];
+    options?: never;
+    head?: never;
+    /**
+     * Change a stored key's description (unscoped admin)
+     * @description The key pair stays; use rotate to replace it. Needs KSP_ENCRYPTION_KEYS (the key is sealed at rest): without it, a 503 dependency_unavailable names the setting.
+     */
+    patch: operations["updateSshKey"];
+    trace?: never;
+  };
+  "/v1/ssh-keys/{sshKey}/rotate": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Replace a stored key's key pair under the same name (unscoped admin)
+     * @description The given private key, or a new ed25519 key; version goes up by one. Agents fetch the new key the next time they need it, so put the new public key on the machines before rotating. A concurrent rotation is a 409. Needs KSP_ENCRYPTION_KEYS (the key is sealed at rest): without it, a 503 dependency_unavailable names the setting.
+     */
+    post: operations["rotateSshKey"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/encryption": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Secrets at rest by encryption key: what waits for rotation, which keys are missing (admin)
+     * @description Counts per table and key id, from one grouped query per table; never a value or key material. An older key may be removed from KSP_ENCRYPTION_KEYS once pendingRotation is 0.
+     */
+    get: operations["getEncryptionStatus"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/encryption/rotate": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Re-encrypt secrets still on an older key with the current one, one bounded pass now (admin)
+     * @description What the rotate-encryption job does on every tick, without waiting for it: batches of values still on an older key are sealed again with the current key until none is left or the pass's bound is reached (complete: false; call again). A value another writer replaced meanwhile is skipped.
+     */
+    post: operations["rotateEncryption"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/orders": {
     parameters: {
       query?: never;
@@ -1226,6 +1362,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/agent/machines/{machineId}/ssh-key": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The stored SSH key of a machine allocated to the caller's cluster
+     * @description Only while the machine is assigned to the caller's cluster and reserved, joining, ready, draining or leaving, and its sshKeyRef (no ref: "default") names a stored key. Anything else, another cluster's machine, a free one, one that has left, or no such stored key, is the same 404. Every release is audited (ssh_key.released). Keep the key in memory only; answered with Cache-Control: no-store.
+     */
+    get: operations["agentGetSshKey"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/agent/snapshots": {
     parameters: {
       query?: never;
@@ -1393,10 +1549,10 @@ export interface components {
       nextCursor: string | null;
     };
     CreatedCluster: {
-      /** @description shown once; only its hash is stored */
-      registrationToken: string;
-      registrationTokenExpiresAt: string;
       cluster: components["schemas"]["Cluster"];
+      /** @description shown once; only its hash is stored. null in kubeconfig mode */
+      registrationToken: string | null;
+      registrationTokenExpiresAt: string | null;
     };
     Cluster: {
       /** Format: uuid */
@@ -1484,9 +1640,57 @@ export interface components {
         };
       } | null;
       registeredAt: string | null;
+      access: components["schemas"]["ClusterAccess"];
+      kubeconfig: components["schemas"]["KubeconfigMetadata"];
+      apiServer: components["schemas"]["ApiServerState"];
       createdAt: string;
       updatedAt: string;
     };
+    /** @description how the control plane reaches the cluster (both may hold) */
+    ClusterAccess: {
+      /** @description an agent registered and holds a credential */
+      agent: boolean;
+      /** @description a kubeconfig is imported */
+      kubeconfig: boolean;
+    };
+    /** @description what the imported kubeconfig names; the kubeconfig itself is never returned */
+    KubeconfigMetadata: {
+      /** @description the API server URL the kubeconfig names */
+      server: string;
+      contextName: string;
+      /** @enum {string} */
+      authKind: "token" | "client-certificate" | "basic";
+      /** @description it carries its own CA certificate */
+      hasCertificateAuthority: boolean;
+      /** @description 1, then +1 on each replacement */
+      version: number;
+      updatedAt: string;
+    } | null;
+    /** @description null without a kubeconfig, and until the first check of it */
+    ApiServerState: {
+      /** @enum {string} */
+      status: "healthy" | "degraded" | "unreachable" | "unauthorized";
+      /** @description why the last check was not healthy */
+      error: string | null;
+      checkedAt: string;
+      lastHealthyAt: string | null;
+      consecutiveFailures: number;
+      latencyMs: number | null;
+      /** @description as the API server reported it */
+      kubernetesVersion: string | null;
+      nodes: {
+        total: number;
+        ready: number;
+      } | null;
+      capacity: {
+        cpuMillis: number;
+        memoryBytes: number;
+      } | null;
+      allocatable: {
+        cpuMillis: number;
+        memoryBytes: number;
+      } | null;
+    } | null;
     CreateClusterRequest: {
       /** @example prod-eu-1 */
       name: string;
@@ -1494,6 +1698,16 @@ export interface components {
       labels?: {
         [key: string]: string;
       };
+      /**
+       * @description agent (the default): issue a registration token for the in-cluster agent (a kubeconfig may come along for status checks); kubeconfig: only the imported kubeconfig, no registration token (rotate one later to add an agent)
+       * @enum {string}
+       */
+      mode?: "agent" | "kubeconfig";
+      /**
+       * Format: password
+       * @description A kubeconfig as YAML, or the base64 of it, with one usable context (the current one when there are several) and inline credentials: a token, client-certificate-data with client-key-data, or username with password. exec and auth-provider plugins and file paths are refused; `kubectl config view --raw --flatten --minify` makes a self-contained one. Stored encrypted, never returned.
+       */
+      kubeconfig?: string;
     };
     ClusterPage: {
       items: components["schemas"]["Cluster"][];
@@ -1521,6 +1735,13 @@ export interface components {
       releasedMachines: number;
       faultedMachines: number;
       revokedTokens: number;
+    };
+    PutClusterKubeconfigRequest: {
+      /**
+       * Format: password
+       * @description A kubeconfig as YAML, or the base64 of it, with one usable context (the current one when there are several) and inline credentials: a token, client-certificate-data with client-key-data, or username with password. exec and auth-provider plugins and file paths are refused; `kubectl config view --raw --flatten --minify` makes a self-contained one. Stored encrypted, never returned.
+       */
+      kubeconfig: string;
     };
     Pool: {
       /** Format: uuid */
@@ -3217,6 +3438,139 @@ export interface components {
       userAgent: string | null;
       requestId: string | null;
     };
+    SshKey: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      description: string;
+      /** @example ssh-ed25519 */
+      algorithm: string;
+      /**
+       * @description as `ssh-keygen -l` prints it
+       * @example SHA256:…
+       */
+      fingerprint: string;
+      /** @description an authorized_keys line to put on the machines */
+      publicKey: string;
+      hasPassphrase: boolean;
+      /** @description 1, and one more for every rotation */
+      version: number;
+      rotatedAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+    /**
+     * @example {
+     *       "name": "default",
+     *       "description": "generated for the pool"
+     *     }
+     */
+    CreateSshKeyRequest: {
+      /**
+       * @description what a machine's sshKeyRef names (no sshKeyRef: the key named "default"); 1-63 characters of A-Z a-z 0-9 . _ -, not starting with a dot, and not a UUID
+       * @example default
+       */
+      name: string;
+      /**
+       * @description free text
+       * @example root key for rack 4
+       */
+      description?: string;
+      /** @description an OpenSSH private key file's text (-----BEGIN OPENSSH PRIVATE KEY-----), as ssh-keygen writes it. PEM/PKCS#8 keys are refused: convert them with `ssh-keygen -p -f <file>`. Leave out to generate an ed25519 key. */
+      privateKey?: string;
+      /** @description the key's passphrase: required for a passphrase-protected key, refused for any other */
+      passphrase?: string;
+    };
+    SshKeyPage: {
+      items: components["schemas"]["SshKey"][];
+      nextCursor: string | null;
+    };
+    /**
+     * @example {
+     *       "description": "root key for rack 4 and 5"
+     *     }
+     */
+    UpdateSshKeyRequest: {
+      /**
+       * @description free text
+       * @example root key for rack 4
+       */
+      description: string;
+    };
+    /**
+     * @description A new key pair under the same name: the given private key, or a new ed25519 key when none is given.
+     * @example {}
+     */
+    RotateSshKeyRequest: {
+      /** @description an OpenSSH private key file's text (-----BEGIN OPENSSH PRIVATE KEY-----), as ssh-keygen writes it. PEM/PKCS#8 keys are refused: convert them with `ssh-keygen -p -f <file>`. Leave out to generate an ed25519 key. */
+      privateKey?: string;
+      /** @description the key's passphrase: required for a passphrase-protected key, refused for any other */
+      passphrase?: string;
+    };
+    EncryptionStatus: {
+      /**
+       * @description the key new values are sealed with (the first of KSP_ENCRYPTION_KEYS); null: none configured
+       * @example k2
+       */
+      currentKeyId: string | null;
+      /** @description every key the control plane holds, newest first */
+      keyIds: string[];
+      /** @description one entry per table that holds secrets */
+      values: components["schemas"]["SealedValueCount"][];
+      /** @description values sealed with any key but the current one; 0 means older keys can be removed */
+      pendingRotation: number;
+      /** @description key ids stored values were sealed with that the control plane does not hold: they cannot be read */
+      unknownKeyIds: string[];
+    };
+    SealedValueCount: {
+      /** @example cluster_kubeconfigs */
+      table: string;
+      total: number;
+      /**
+       * @description values per key id they were sealed with
+       * @example {
+       *       "k2": 40,
+       *       "k1": 2
+       *     }
+       */
+      byKeyId: {
+        [key: string]: number;
+      };
+    };
+    EncryptionRotation: {
+      /** @example k2 */
+      currentKeyId: string;
+      /** @description sealed again with the current key */
+      rotated: number;
+      /** @description replaced or deleted by another writer meanwhile (which already used the current key) */
+      skipped: number;
+      /** @description could not be opened (unknown key, tampered); left as they are */
+      failed: number;
+      batches: number;
+      /** @description every value on an older key was visited; false: the pass hit its bound, run it again */
+      complete: boolean;
+      tables: {
+        table: string;
+        /** @description sealed again with the current key */
+        rotated: number;
+        /** @description replaced or deleted by another writer meanwhile (which already used the current key) */
+        skipped: number;
+        /** @description could not be opened (unknown key, tampered); left as they are */
+        failed: number;
+      }[];
+      /** @description the first values that could not be re-encrypted (all are logged) */
+      failures: {
+        table: string;
+        /** @description the row's id */
+        id: string;
+        /** @example k2 */
+        keyId: string;
+        /** @enum {string} */
+        reason: "malformed" | "unknown_key" | "authentication_failed";
+      }[];
+      /** @description values still on a key other than the current one */
+      pendingRotation: number;
+    };
     OrderPage: {
       items: components["schemas"]["Order"][];
       nextCursor: string | null;
@@ -3758,6 +4112,15 @@ export interface components {
         fingerprint: string;
       }[];
     };
+    AgentSshKey: {
+      /** Format: uuid */
+      machineId: string;
+      keyRef: string;
+      fingerprint: string;
+      version: number;
+      privateKey: string;
+      passphrase?: string;
+    };
     AgentSnapshotsResponse: {
       capturedAt: string;
       recorded: number;
@@ -4230,10 +4593,18 @@ export interface operations {
         cursor?: string;
         /** @description case-insensitive text in name or description */
         q?: string;
-        /** @description derived health */
+        /** @description derived agent health (heartbeats) */
         status?: "healthy" | "degraded" | "offline" | "unknown";
         /** @description Kubernetes label selector, e.g. env=prod,tier in (a,b),!legacy */
         labelSelector?: string;
+        /** @description the API server's last check through the kubeconfig; unchecked = a kubeconfig not checked yet. Clusters without a kubeconfig never match */
+        apiServerStatus?: "healthy" | "degraded" | "unreachable" | "unauthorized" | "unchecked";
+        /** @description agent: a registered agent; kubeconfig: an imported kubeconfig (a cluster may have both) */
+        access?: "agent" | "kubeconfig";
+        /** @description Kubernetes version prefix by whole components (1.30 matches v1.30.2, not 1.300): the agent's report, else the API server check's */
+        version?: string;
+        /** @description order of the pages; a cursor only continues the sort it was made for */
+        sort?: "createdAt" | "-createdAt" | "name" | "-name";
       };
       header?: never;
       path?: never;
@@ -4241,7 +4612,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description A page of clusters, oldest first */
+      /** @description A page of clusters, oldest first unless sort says otherwise */
       200: {
         headers: {
           [name: string]: unknown;
@@ -4301,7 +4672,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Created; the registration token is shown only in this response */
+      /** @description Created; the registration token (agent mode) is shown only in this response */
       201: {
         headers: {
           [name: string]: unknown;
@@ -4348,6 +4719,15 @@ export interface operations {
       };
       /** @description internal */
       500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description dependency_unavailable */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4597,6 +4977,153 @@ export interface operations {
         content: {
           "application/json": components["schemas"]["RotatedRegistrationToken"];
         };
+      };
+      /** @description validation_failed */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description internal */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+    };
+  };
+  putClusterKubeconfig: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The cluster's id or name */
+        clusterId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["PutClusterKubeconfigRequest"];
+      };
+    };
+    responses: {
+      /** @description The cluster */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Cluster"];
+        };
+      };
+      /** @description validation_failed, bad_request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description internal */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description dependency_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+    };
+  };
+  deleteClusterKubeconfig: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The cluster's id or name */
+        clusterId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Removed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description validation_failed */
       400: {
@@ -9031,6 +9558,591 @@ export interface operations {
       };
     };
   };
+  listSshKeys: {
+    parameters: {
+      query?: {
+        /** @description page size, 1 to 500 */
+        limit?: number;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+        /** @description case-insensitive text in name or description */
+        q?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of keys, by name */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SshKeyPage"];
+        };
+      };
+      /** @description validation_failed */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description internal */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description dependency_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+    };
+  };
+  createSshKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CreateSshKeyRequest"];
+      };
+    };
+    responses: {
+      /** @description Stored */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SshKey"];
+        };
+      };
+      /** @description validation_failed, bad_request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description internal */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description dependency_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+    };
+  };
+  getSshKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the key's id or name */
+        sshKey: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The key */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SshKey"];
+        };
+      };
+      /** @description validation_failed */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description internal */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description dependency_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+    };
+  };
+  deleteSshKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the key's id or name */
+        sshKey: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description validation_failed */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description internal */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+    };
+  };
+  updateSshKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the key's id or name */
+        sshKey: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["UpdateSshKeyRequest"];
+      };
+    };
+    responses: {
+      /** @description The key */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SshKey"];
+        };
+      };
+      /** @description validation_failed, bad_request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description internal */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description dependency_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+    };
+  };
+  rotateSshKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the key's id or name */
+        sshKey: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["RotateSshKeyRequest"];
+      };
+    };
+    responses: {
+      /** @description The rotated key */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SshKey"];
+        };
+      };
+      /** @description validation_failed, bad_request */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description internal */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description dependency_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+    };
+  };
+  getEncryptionStatus: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The status */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["EncryptionStatus"];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description internal */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+    };
+  };
+  rotateEncryption: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description What the pass did */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["EncryptionRotation"];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description internal */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description dependency_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+    };
+  };
   listOrders: {
     parameters: {
       query?: {
@@ -10161,6 +11273,91 @@ export interface operations {
       };
       /** @description internal */
       500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+    };
+  };
+  agentGetSshKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        machineId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The key */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["AgentSshKey"];
+        };
+      };
+      /** @description validation_failed */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description rate_limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description internal */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description dependency_unavailable */
+      503: {
         headers: {
           [name: string]: unknown;
         };

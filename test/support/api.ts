@@ -25,6 +25,7 @@ import {
 import { nodeClientAddress } from "../../functions/http/client-address.ts";
 import { MemoryCoordination } from "../../functions/lib/coordination/memory.ts";
 import type { Coordination } from "../../functions/lib/coordination/types.ts";
+import type { Keyring } from "../../functions/lib/crypto/keyring.ts";
 import { noopMetrics } from "../../functions/lib/metrics/noop.ts";
 import type { ControlPlaneMetrics } from "../../functions/lib/metrics/types.ts";
 import { generateToken, hashToken, tokenDisplayPrefix } from "../../functions/lib/tokens.ts";
@@ -81,6 +82,8 @@ export async function startTestApi(
     webhooks?: WebhookTransport;
     /** what the app records about its own work; default: nothing */
     metrics?: ControlPlaneMetrics;
+    /** seals secrets at rest; default: none (features that store secrets answer 503) */
+    encryption?: Keyring;
   } = {},
 ): Promise<TestApi> {
   const { database, testDatabase } = await openApiDatabase(opts.driver ?? "node-postgres", opts);
@@ -110,6 +113,7 @@ export async function startTestApi(
       opts.webhooks ??
       webhookTransport({ qstash: undefined, signingKeys: undefined, emailWebhookUrl: undefined }),
     metrics: opts.metrics ?? noopMetrics,
+    ...(opts.encryption ? { encryption: opts.encryption } : {}),
   };
   const app = createApp(deps);
 

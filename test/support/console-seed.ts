@@ -6,6 +6,8 @@
  * GPUs (its only H100 machine marked faulty) is refused a scale-up through the agent
  * route, as Cluster Autoscaler's would be: that pool's "Why didn't it scale?" has a story.
  */
+import { tokenKubeconfig } from "./kubeconfig-fixtures.ts";
+
 export interface PlaneClient {
   url: string;
   token: string;
@@ -220,4 +222,22 @@ export async function seedBulkMachines(plane: PlaneClient, count: number): Promi
     labels: { bulk: "yes" },
   }));
   await ok(plane, "POST", "/v1/machines/import", machines);
+}
+
+/**
+ * A cluster imported from a kubeconfig (no agent) whose API server is a closed local port: the
+ * control plane's probe-clusters job, not the test, finds it unreachable and stores that state.
+ */
+export async function seedKubeconfigCluster(
+  plane: PlaneClient,
+  name: string,
+  server: string,
+): Promise<{ id: string; name: string }> {
+  const created = await ok(plane, "POST", "/v1/clusters", {
+    name,
+    description: "imported kubeconfig",
+    mode: "kubeconfig",
+    kubeconfig: tokenKubeconfig({ server }).yaml,
+  });
+  return { id: created.cluster.id, name };
 }

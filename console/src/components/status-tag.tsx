@@ -1,4 +1,4 @@
-/** Coloured tags for machine states and cluster health, with the same colours in charts. */
+/** Coloured tags for machine states, cluster health and API server checks, with the same colours in charts. */
 import { Tag } from "antd";
 import type { MachineState } from "../../../proto/machine-states.ts";
 
@@ -22,6 +22,10 @@ const HEALTH_COLOURS: Record<string, string> = {
   degraded: "orange",
   offline: "red",
   unknown: "default",
+  // an API server's last check through its kubeconfig (healthy and degraded as above)
+  unreachable: "red",
+  unauthorized: "magenta",
+  unchecked: "default",
   active: "green",
   pending: "blue",
   enabled: "green",

@@ -2,7 +2,10 @@
  * What the API shows of a cluster: its stored fields, the health derived from
  * heartbeats, its machine counts, and what its agent reports of the cluster
  * itself (Node counts and leader from heartbeats, resources from the latest
- * snapshot). Never hashes of tokens or credentials.
+ * snapshot), and how the control plane reaches it: through a registered
+ * agent, an imported kubeconfig (metadata only) or both, with the API
+ * server's latest check. Never hashes of tokens or credentials, never a
+ * kubeconfig.
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../../drizzle/client.ts";
@@ -10,6 +13,13 @@ import { type Cluster, type ClusterStatus, clusters } from "../../../drizzle/sch
 import type { Labels } from "../../../drizzle/schema/columns.ts";
 import { AppError } from "../../lib/errors.ts";
 import { isUuid } from "../machines/ids.ts";
+import {
+  type ApiServerView,
+  type ClusterAccessData,
+  clusterAccessData,
+  type KubeconfigView,
+  NO_KUBECONFIG,
+} from "./api-server-view.ts";
 import { type ClusterResources, latestClusterResources } from "./cluster-resources.ts";
 import { type ClusterHealth, deriveHealth, type HealthThresholds } from "./health.ts";
 import { type MachineSummary, machineSummaries } from "./machine-summary.ts";
@@ -30,6 +40,12 @@ export interface ClusterView extends MachineSummary {
   /** the latest whole-cluster snapshot the agent pushed; null before its first */
   resources: ClusterResources | null;
   registeredAt: string | null;
+  /** agent: an agent holds a credential; kubeconfig: one is imported (the two may both hold) */
+  access: { agent: boolean; kubeconfig: boolean };
+  /** the imported kubeconfig's metadata (never the kubeconfig); null without one */
+  kubeconfig: KubeconfigView | null;
+  /** the API server's latest check through the kubeconfig; null without one or before the first */
+  apiServer: ApiServerView | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -42,6 +58,7 @@ export function toClusterView(
   now: Date,
   thresholds: HealthThresholds,
   resources: ClusterResources | null = null,
+  access: ClusterAccessData = NO_KUBECONFIG,
 ): ClusterView {
   return {
     id: row.id,
@@ -60,6 +77,9 @@ export function toClusterView(
         : null,
     resources,
     registeredAt: iso(row.registeredAt),
+    access: { agent: row.agentCredentialHash !== null, kubeconfig: access.kubeconfig !== null },
+    kubeconfig: access.kubeconfig,
+    apiServer: access.apiServer,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     ...summary,
@@ -76,7 +96,10 @@ function nodesOf(row: Cluster): ClusterView["nodes"] {
   };
 }
 
-/** Views for several rows: one grouped count query and one snapshot query, whatever the number of rows. */
+/**
+ * Views for several rows: one grouped count query, one snapshot query and one
+ * query each for kubeconfigs and API server states, whatever the number of rows.
+ */
 export async function toClusterViews(
   db: Db,
   rows: readonly Cluster[],
@@ -84,12 +107,20 @@ export async function toClusterViews(
   thresholds: HealthThresholds,
 ): Promise<ClusterView[]> {
   const ids = rows.map((r) => r.id);
-  const [summaries, resources] = await Promise.all([
+  const [summaries, resources, access] = await Promise.all([
     machineSummaries(db, ids),
     latestClusterResources(db, ids),
+    clusterAccessData(db, ids),
   ]);
   return rows.map((row) =>
-    toClusterView(row, summaries.get(row.id)!, now, thresholds, resources.get(row.id) ?? null),
+    toClusterView(
+      row,
+      summaries.get(row.id)!,
+      now,
+      thresholds,
+      resources.get(row.id) ?? null,
+      access.get(row.id) ?? NO_KUBECONFIG,
+    ),
   );
 }
 

@@ -8,6 +8,8 @@
  *   machine, detached too, so someone checks the host before reuse;
  * - the agent credential and registration token stop working, tokens scoped
  *   to the cluster are revoked, and the name becomes free;
+ * - an imported kubeconfig (a credential to the whole cluster) and its last
+ *   check are deleted, not kept behind a cluster nobody can reach;
  * - the audit row (`cluster.delete`) commits with all of it.
  *
  * Locks are taken pools → machines → cluster, the order reservations (pool →
@@ -15,7 +17,14 @@
  * delete racing them waits instead of deadlocking.
  */
 import { and, asc, eq, isNull } from "drizzle-orm";
-import { apiTokens, clusters, machines, nodePools } from "../../../drizzle/schema/index.ts";
+import {
+  apiTokens,
+  clusterKubeconfigs,
+  clusterStates,
+  clusters,
+  machines,
+  nodePools,
+} from "../../../drizzle/schema/index.ts";
 import { IN_USE_STATES } from "../../../proto/machine-states.ts";
 import { AppError } from "../../lib/errors.ts";
 import { forgetAgentCredential } from "../auth/agent-credential-cache.ts";
@@ -96,6 +105,11 @@ export async function deleteCluster({
       .set({ revokedAt: now })
       .where(and(eq(apiTokens.clusterId, clusterId), isNull(apiTokens.revokedAt)))
       .returning({ id: apiTokens.id });
+    const kubeconfigs = await tx
+      .delete(clusterKubeconfigs)
+      .where(eq(clusterKubeconfigs.clusterId, clusterId))
+      .returning({ clusterId: clusterKubeconfigs.clusterId });
+    await tx.delete(clusterStates).where(eq(clusterStates.clusterId, clusterId));
 
     // detached with their state unchanged; the events stay in the deleted cluster's history
     const released = await writePlacements(
@@ -133,6 +147,7 @@ export async function deleteCluster({
         force: input.force,
         releasedMachines: released.length,
         faultedMachines: inUse.length,
+        kubeconfigRemoved: kubeconfigs.length > 0,
       }),
     );
     return {

@@ -4,13 +4,16 @@
  * the clusters, a pool, filters the machines, dry-runs a CSV import with one bad row (nothing is
  * written), puts a machine in maintenance and restores it, sees the events, and signs out; a
  * viewer sees no mutating buttons and is told clearly when a page needs another role. A pool the
- * agent was refused machines for (through the real agent route) says why it did not scale.
+ * agent was refused machines for (through the real agent route) says why it did not scale. A cluster
+ * imported from a kubeconfig shows beside the agent one, with the API server check the control plane's
+ * own probe job stored (unreachable: a closed port), its error on hover, and the list's filters.
  * Each view's screenshot goes to .test-report/screenshots/<view>.png.
  */
 import { readFile } from "node:fs/promises";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, openPage, requireChromium, type WatchedPage } from "../../support/browser.ts";
+import { closedPort } from "../../support/closed-port.ts";
 import { CONSOLE_BUILD_TIMEOUT_MS, ensureConsoleBuilt } from "../../support/console-build.ts";
 import {
   apiCall,
@@ -22,6 +25,7 @@ import {
   refusedScaleUp,
   seedBulkMachines,
   seedConsole,
+  seedKubeconfigCluster,
 } from "../../support/console-seed.ts";
 import { type ServedControlPlane, startServedControlPlane } from "../../support/console-server.ts";
 import { createTestDatabase, requirePostgres, type TestDatabase } from "../../support/postgres.ts";
@@ -74,6 +78,8 @@ describe.skipIf(!ready)("the web console in Chromium", () => {
   let browser: Browser;
   let client: PlaneClient;
   let seed: ConsoleSeed;
+  /** imported from a kubeconfig whose API server is a closed port: the probe job finds it unreachable */
+  let imported: { id: string; name: string };
 
   beforeAll(async () => {
     await ensureConsoleBuilt();
@@ -82,11 +88,19 @@ describe.skipIf(!ready)("the web console in Chromium", () => {
       startServedControlPlane({
         DATABASE_URL: database.url,
         KSP_SCHEDULER_INTERVAL_SECONDS: SCHEDULER_INTERVAL_SECONDS,
+        // kubeconfigs are sealed: a key, and short checks for the probe job
+        KSP_ENCRYPTION_KEYS: `console:${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64")}`,
+        KSP_CLUSTER_PROBE_TIMEOUT_SECONDS: "2",
       }),
       launchChromium(),
     ]);
     client = { url: plane.url, token: plane.adminToken };
     seed = await seedConsole(client);
+    imported = await seedKubeconfigCluster(
+      client,
+      "edge-imported",
+      `https://127.0.0.1:${await closedPort()}`,
+    );
   }, CONSOLE_BUILD_TIMEOUT_MS);
 
   afterAll(async () => {
@@ -141,10 +155,47 @@ describe.skipIf(!ready)("the web console in Chromium", () => {
       await watched.screenshot("overview");
     });
 
+    it("shows a kubeconfig cluster beside the agent one, its API server check and the filters", async () => {
+      // the scheduler's probe-clusters job, not the test, checks the imported cluster's API server
+      const apiServer = async () =>
+        (await apiCall(client, "GET", `/v1/clusters/${imported.id}`)).body.apiServer?.status ?? "unchecked";
+      await expect.poll(apiServer, { timeout: 30_000 }).toBe("unreachable");
+      await page.getByRole("menuitem", { name: "Clusters" }).click();
+      await page.getByRole("heading", { name: "Clusters" }).waitFor();
+      const row = (name: string) =>
+        dataRows(page).filter({ has: page.getByRole("link", { name, exact: true }) });
+      await expect.poll(() => row(imported.name).textContent()).toContain("unreachable");
+      const importedRow = await row(imported.name).textContent();
+      expect(importedRow).toContain("kubeconfig");
+      expect(importedRow).not.toContain("agent");
+      const agentRow = await row(seed.clusterName).textContent();
+      expect(agentRow).toContain("agent");
+      expect(agentRow).toContain("Kubernetes v1.31.2");
+      // the check's error on hover
+      await row(imported.name).getByText("unreachable", { exact: true }).hover();
+      await expect.poll(() => page.getByRole("tooltip").textContent()).toMatch(/ECONNREFUSED|refused/i);
+      await watched.screenshot("clusters-kubeconfig");
+
+      await page.getByLabel("API server status").click();
+      await page.locator(".ant-select-item-option").filter({ hasText: "unreachable" }).click();
+      await expect.poll(() => dataRows(page).count()).toBe(1);
+      expect(await dataRows(page).first().textContent()).toContain(imported.name);
+      // filters live in the page: a reload starts without them
+      await page.reload();
+      await expect.poll(() => dataRows(page).count()).toBe(2);
+      await page.getByLabel("Access").click();
+      await page
+        .locator(".ant-select-item-option")
+        .filter({ hasText: /^agent$/ })
+        .click();
+      await expect.poll(() => dataRows(page).count()).toBe(1);
+      expect(await dataRows(page).first().textContent()).toContain(seed.clusterName);
+    });
+
     it("shows the clusters and a cluster's pools with their counts", async () => {
       await page.getByRole("menuitem", { name: "Clusters" }).click();
       await page.getByRole("heading", { name: "Clusters" }).waitFor();
-      await page.getByRole("button", { name: "Rotate token" }).waitFor();
+      await page.getByRole("button", { name: "Rotate token" }).first().waitFor();
       await watched.screenshot("clusters");
       await page.getByRole("link", { name: seed.clusterName }).click();
       await page.getByRole("heading", { name: `Pools of ${seed.clusterName}` }).waitFor();

@@ -36,6 +36,9 @@ export const desiredStateOf = (status: MachineState): DesiredState =>
 /** Free inventory has no cluster and no pool; the fake's machines with no pool stand for it. */
 export const inFreeInventory = (m: AgentMachine): boolean => m.poolId === null;
 
+/** The stored SSH key a machine without sshKeyRef uses (issue 16's key store). */
+export const DEFAULT_SSH_KEY_NAME = "default";
+
 /** reserve-statement.ts RESERVE_REASON: the status reason a reservation writes. */
 export const RESERVE_REASON = "reserved for scale-up";
 

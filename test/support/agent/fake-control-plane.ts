@@ -9,7 +9,9 @@
  * guarded per-item transitions (reserving refused, legality before the
  * guard, stale_version details, the release rule, a drain ending as its
  * intent says), host keys pinned only
- * where none is, one-time registration tokens and replaceable credentials.
+ * where none is, one-time registration tokens and replaceable credentials,
+ * and stored SSH keys released only for the cluster's in-use machines (one
+ * "not stored" answer, null, for everything else).
  *
  * A machine with no pool stands for the free inventory: candidates for any
  * pool's allocation, and, as in the real state, not part of the cluster's
@@ -21,10 +23,15 @@
  * state answer (read now, delivered later) to play a stale poll.
  */
 
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { ControlPlaneError } from "../../../agent/control-plane/errors.ts";
 import type { Registration } from "../../../agent/control-plane/register.ts";
-import type { CallOptions, ControlPlane, StateResult } from "../../../agent/control-plane/types.ts";
+import type {
+  CallOptions,
+  ControlPlane,
+  StateResult,
+  StoredSshKey,
+} from "../../../agent/control-plane/types.ts";
 import {
   type AgentMachine,
   type AgentPool,
@@ -57,6 +64,7 @@ import { providerIdFor } from "../../../proto/provider-id.ts";
 import {
   allocatedView,
   credentialRefused,
+  DEFAULT_SSH_KEY_NAME,
   desiredStateOf,
   inFreeInventory,
   RESERVE_REASON,
@@ -75,7 +83,16 @@ export type FakeMethod =
   | "pinHostKeys"
   | "snapshots"
   | "reportScalingRefusal"
+  | "fetchSshKey"
   | "register";
+
+/** A key in the fake's SSH key store (the ssh_keys table, decrypted). */
+export interface FakeStoredKey {
+  privateKey: string;
+  passphrase?: string;
+  fingerprint: string;
+  version: number;
+}
 
 interface RecordedAllocation {
   answer: Omit<AllocationResponse, "machines" | "created">;
@@ -95,8 +112,12 @@ export class FakeControlPlane implements ControlPlane {
   readonly snapshotsReceived: SnapshotsRequest[] = [];
   /** scaling refusals the agent reported (after pool checks), oldest first */
   readonly refusalsReceived: ScalingRefusalRequest[] = [];
+  /** stored SSH keys released to the agent, oldest first (the audit rows: never the key) */
+  readonly sshKeyReleases: { machineId: string; keyRef: string; fingerprint: string; version: number }[] = [];
   /** added before every answer */
   latencyMs = 0;
+  /** the SSH key store, by name */
+  private readonly sshKeys = new Map<string, FakeStoredKey>();
   private outage = false;
   private readonly failures: { method: FakeMethod; error: Error }[] = [];
   private readonly allocations = new Map<string, RecordedAllocation>();
@@ -179,7 +200,31 @@ export class FakeControlPlane implements ControlPlane {
       pinHostKeys: checked(this.pinHostKeys.bind(this)),
       snapshots: checked(this.snapshots.bind(this)),
       reportScalingRefusal: checked(this.reportScalingRefusal.bind(this)),
+      fetchSshKey: checked(this.fetchSshKey.bind(this)),
     };
+  }
+
+  /**
+   * An operator stores (or, for a name already there, rotates: version+1) an
+   * SSH key. The fingerprint stands in for the public key's; by default a
+   * digest of the text, which is all the agent compares.
+   */
+  storeSshKey(name: string, key: { privateKey: string; passphrase?: string; fingerprint?: string }): void {
+    const version = (this.sshKeys.get(name)?.version ?? 0) + 1;
+    const fingerprint =
+      key.fingerprint ??
+      `SHA256:${createHash("sha256").update(key.privateKey).digest("base64").replace(/=+$/, "")}`;
+    this.sshKeys.set(name, {
+      privateKey: key.privateKey,
+      ...(key.passphrase !== undefined ? { passphrase: key.passphrase } : {}),
+      fingerprint,
+      version,
+    });
+  }
+
+  /** An operator deletes a stored key (the real one refuses while machines use it; the fake does not judge). */
+  deleteSshKey(name: string): void {
+    this.sshKeys.delete(name);
   }
 
   etag(): string {
@@ -402,6 +447,30 @@ export class FakeControlPlane implements ControlPlane {
     }
     this.refusalsReceived.push(structuredClone(request));
     return { repeats: repeats + 1 };
+  }
+
+  /**
+   * The agent ssh-key route: the key the machine's keyRef (or `default`)
+   * names, only for a machine of this cluster in an in-use state; one "not
+   * stored" answer (null, the client's reading of 404 not_found) for a free
+   * machine, another cluster's, one that left, or a name with no stored key.
+   */
+  async fetchSshKey(machineId: string, options?: CallOptions): Promise<StoredSshKey | null> {
+    // read when the request arrives, as state() is: latency only delays the answer
+    const m = this.clusterMachine(machineId);
+    const keyRef = m?.ssh.keyRef ?? DEFAULT_SSH_KEY_NAME;
+    const stored = m && IN_USE_STATES.includes(m.status) ? this.sshKeys.get(keyRef) : undefined;
+    await this.enter("fetchSshKey", { machineId }, options);
+    if (!stored) return null;
+    this.sshKeyReleases.push({ machineId, keyRef, fingerprint: stored.fingerprint, version: stored.version });
+    return {
+      machineId,
+      keyRef,
+      fingerprint: stored.fingerprint,
+      version: stored.version,
+      privateKey: stored.privateKey,
+      ...(stored.passphrase !== undefined ? { passphrase: stored.passphrase } : {}),
+    };
   }
 
   /** A machine of this cluster (the free inventory is not), as lockOwnMachine finds it. */

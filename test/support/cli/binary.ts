@@ -65,8 +65,11 @@ export interface CliControlPlane {
   close(): Promise<void>;
 }
 
-export async function startCliControlPlane(): Promise<CliControlPlane> {
-  const api = await startTestApi();
+/** `options` as startTestApi takes them (e.g. an encryption keyring). */
+export async function startCliControlPlane(
+  options: Parameters<typeof startTestApi>[0] = {},
+): Promise<CliControlPlane> {
+  const api = await startTestApi(options);
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: api.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s as Server));
   });

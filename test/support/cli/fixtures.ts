@@ -24,6 +24,9 @@ export const cluster: Schema<"Cluster"> = {
   leader: { identity: "agent-0", since: "2026-01-01T00:00:00.000Z" },
   resources: null,
   registeredAt: "2026-01-01T00:00:00.000Z",
+  access: { agent: true, kubeconfig: false },
+  kubeconfig: null,
+  apiServer: null,
   createdAt: "2025-12-31T00:00:00.000Z",
   updatedAt: "2026-01-01T00:00:00.000Z",
 };

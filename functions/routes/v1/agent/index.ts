@@ -6,6 +6,7 @@ import { registerRegisterAgent } from "./register.ts";
 import { registerRotateAgentCredential } from "./rotate-credential.ts";
 import { registerAgentScalingRefusals } from "./scaling-refusals.ts";
 import { registerAgentSnapshots } from "./snapshots.ts";
+import { registerAgentSshKey } from "./ssh-key.ts";
 import { registerAgentState } from "./state.ts";
 import { registerAgentTransitions } from "./transitions.ts";
 
@@ -18,6 +19,7 @@ export function registerAgentRoutes(app: App): void {
   registerAgentAllocations(app);
   registerAgentTransitions(app);
   registerAgentHostKeys(app);
+  registerAgentSshKey(app);
   registerAgentSnapshots(app);
   registerAgentScalingRefusals(app);
 }

@@ -4,6 +4,7 @@
  */
 import "@hono/zod-openapi";
 import {
+  AgentSshKeySchema,
   AgentStateSchema,
   AllocationRequestSchema,
   AllocationResponseSchema,
@@ -26,6 +27,7 @@ export const RotatedCredential = RotatedCredentialSchema.openapi("AgentRotatedCr
 export const HeartbeatRequest = HeartbeatRequestSchema.openapi("AgentHeartbeatRequest");
 export const HeartbeatResponse = HeartbeatResponseSchema.openapi("AgentHeartbeatResponse");
 export const AgentState = AgentStateSchema.openapi("AgentState");
+export const AgentSshKey = AgentSshKeySchema.openapi("AgentSshKey");
 export const AllocationRequest = AllocationRequestSchema.openapi("AgentAllocationRequest");
 export const AllocationResponse = AllocationResponseSchema.openapi("AgentAllocationResponse");
 export const TransitionsRequest = TransitionsRequestSchema.openapi("AgentTransitionsRequest");

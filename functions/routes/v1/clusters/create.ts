@@ -3,40 +3,56 @@ import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { LabelsSchema } from "../../../http/params.ts";
 import { createCluster } from "../../../services/clusters/create-cluster.ts";
-import {
-  ClusterNameSchema,
-  ClusterSchema,
-  DescriptionSchema,
-  healthThresholds,
-  RegistrationTokenSchema,
-} from "./schemas.ts";
+import { ClusterAccessModeSchema, KubeconfigInputSchema } from "./kubeconfig-schemas.ts";
+import { ClusterNameSchema, ClusterSchema, DescriptionSchema, healthThresholds } from "./schemas.ts";
 
 const CreateClusterBody = z
   .strictObject({
     name: ClusterNameSchema,
     description: DescriptionSchema.optional(),
     labels: LabelsSchema.optional(),
+    mode: ClusterAccessModeSchema.optional(),
+    kubeconfig: KubeconfigInputSchema.optional(),
+  })
+  .refine((body) => body.mode !== "kubeconfig" || body.kubeconfig !== undefined, {
+    message: 'mode "kubeconfig" needs a kubeconfig',
+    path: ["kubeconfig"],
   })
   .openapi("CreateClusterRequest");
 
-const CreatedClusterSchema = RegistrationTokenSchema.extend({ cluster: ClusterSchema }).openapi(
-  "CreatedCluster",
-);
+const CreatedClusterSchema = z
+  .object({
+    cluster: ClusterSchema,
+    registrationToken: z
+      .string()
+      .nullable()
+      .openapi({ description: "shown once; only its hash is stored. null in kubeconfig mode" }),
+    registrationTokenExpiresAt: z.string().nullable(),
+  })
+  .openapi("CreatedCluster");
 
 const route = createRoute({
   method: "post",
   path: "/v1/clusters",
   operationId: "createCluster",
   tags: ["clusters"],
-  summary: "Create a cluster and its one-time registration token (admin)",
+  summary:
+    "Create a cluster with a one-time registration token for its agent, an imported kubeconfig, or both (admin)",
   security: [{ [BEARER_SCHEME]: [] }],
   request: { body: { required: true, content: { "application/json": { schema: CreateClusterBody } } } },
   responses: {
     201: {
-      description: "Created; the registration token is shown only in this response",
+      description: "Created; the registration token (agent mode) is shown only in this response",
       content: { "application/json": { schema: CreatedClusterSchema } },
     },
-    ...errorResponses("validation_failed", "bad_request", "unauthorized", "forbidden", "conflict"),
+    ...errorResponses(
+      "validation_failed",
+      "bad_request",
+      "unauthorized",
+      "forbidden",
+      "conflict",
+      "dependency_unavailable",
+    ),
   },
 });
 

@@ -2,6 +2,8 @@ import type { App } from "../../../http/hono-env.ts";
 import { registerCreateCluster } from "./create.ts";
 import { registerDeleteCluster } from "./delete.ts";
 import { registerGetCluster } from "./get.ts";
+import { registerDeleteClusterKubeconfig } from "./kubeconfig-delete.ts";
+import { registerPutClusterKubeconfig } from "./kubeconfig-put.ts";
 import { registerListClusters } from "./list.ts";
 import { registerRotateRegistrationToken } from "./rotate-registration-token.ts";
 import { registerUpdateCluster } from "./update.ts";
@@ -14,4 +16,6 @@ export function registerClusterRoutes(app: App): void {
   registerUpdateCluster(app);
   registerRotateRegistrationToken(app);
   registerDeleteCluster(app);
+  registerPutClusterKubeconfig(app);
+  registerDeleteClusterKubeconfig(app);
 }

@@ -1,6 +1,8 @@
 /** Request and response schemas shared by the /v1/clusters routes. */
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { KUBECONFIG_AUTH_KINDS } from "../../../../drizzle/schema/cluster-kubeconfigs.ts";
+import { API_SERVER_STATUSES } from "../../../../drizzle/schema/cluster-states.ts";
 import { CLUSTER_STATUSES } from "../../../../drizzle/schema/clusters.ts";
 import { MACHINE_STATES } from "../../../../proto/machine-states.ts";
 import type { AppEnv } from "../../../http/hono-env.ts";
@@ -24,6 +26,44 @@ export const DescriptionSchema = z.string().max(1024);
 
 const Totals = z.object({ machines: z.number().int(), cpuCores: z.number(), memoryBytes: z.number() });
 const Figures = z.object({ cpuMillis: z.number().int(), memoryBytes: z.number().int() });
+
+const ClusterAccessSchema = z
+  .object({
+    agent: z.boolean().openapi({ description: "an agent registered and holds a credential" }),
+    kubeconfig: z.boolean().openapi({ description: "a kubeconfig is imported" }),
+  })
+  .openapi("ClusterAccess", { description: "how the control plane reaches the cluster (both may hold)" });
+
+const KubeconfigMetadataSchema = z
+  .object({
+    server: z.string().openapi({ description: "the API server URL the kubeconfig names" }),
+    contextName: z.string(),
+    authKind: z.enum(KUBECONFIG_AUTH_KINDS),
+    hasCertificateAuthority: z.boolean().openapi({ description: "it carries its own CA certificate" }),
+    version: z.number().int().openapi({ description: "1, then +1 on each replacement" }),
+    updatedAt: z.string(),
+  })
+  .openapi("KubeconfigMetadata", {
+    description: "what the imported kubeconfig names; the kubeconfig itself is never returned",
+  });
+
+const ApiServerStateSchema = z
+  .object({
+    status: z.enum(API_SERVER_STATUSES),
+    error: z.string().nullable().openapi({ description: "why the last check was not healthy" }),
+    checkedAt: z.string(),
+    lastHealthyAt: z.string().nullable(),
+    consecutiveFailures: z.number().int(),
+    latencyMs: z.number().int().nullable(),
+    kubernetesVersion: z.string().nullable().openapi({ description: "as the API server reported it" }),
+    nodes: z.object({ total: z.number().int(), ready: z.number().int() }).nullable(),
+    capacity: Figures.nullable(),
+    allocatable: Figures.nullable(),
+  })
+  .openapi("ApiServerState", {
+    description:
+      "the latest check of the API server through the kubeconfig (stored; lists never call a cluster)",
+  });
 
 export const ClusterSchema = z
   .object({
@@ -78,6 +118,11 @@ export const ClusterSchema = z
           "the whole cluster's resources from the agent's latest snapshot (every 5 minutes); null before its first",
       }),
     registeredAt: z.string().nullable(),
+    access: ClusterAccessSchema,
+    kubeconfig: KubeconfigMetadataSchema.nullable(),
+    apiServer: ApiServerStateSchema.nullable().openapi({
+      description: "null without a kubeconfig, and until the first check of it",
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -31,7 +31,7 @@ describe.skipIf(!ok)("machine work: the health probe", () => {
     work = createSshMachineWork({
       connector: ssh,
       keys: {
-        load: async (ref) => {
+        load: async ({ ssh: { keyRef: ref } }) => {
           const key = ref === null ? undefined : keys.get(ref);
           if (!key) throw new Error(`no SSH key ${ref}`);
           return { key };

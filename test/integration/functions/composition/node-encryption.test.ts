@@ -8,7 +8,8 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../../../../drizzle/client.ts";
 import {
   dataDirKeyring,
   EMBEDDED_KEY_ID,
@@ -16,9 +17,12 @@ import {
 } from "../../../../functions/composition/encryption-keyring.ts";
 import { composeNode } from "../../../../functions/composition/node.ts";
 import { parseNodeEnv } from "../../../../functions/env.ts";
-import { NO_ENCRYPTION_KEYS } from "../../../../functions/lib/crypto/encryption-keys.ts";
+import { type EncryptionKey, NO_ENCRYPTION_KEYS } from "../../../../functions/lib/crypto/encryption-keys.ts";
+import { Keyring } from "../../../../functions/lib/crypto/keyring.ts";
 import { createMemoryLogger } from "../../../../shared/logger.ts";
-import { createTestDatabase, requirePostgres } from "../../../support/postgres.ts";
+import { killNodeServers, spawnNodeServer } from "../../../support/node-server.ts";
+import { createTestDatabase, requirePostgres, type TestDatabase } from "../../../support/postgres.ts";
+import { keysVariable, secretsContext, storeSecrets, testKey } from "../../../support/sealed-values.ts";
 
 const RECORD = "cluster_1";
 const SECRET = "token: very-secret";
@@ -119,5 +123,130 @@ describe.skipIf(!postgresOk)("Node composition on Postgres: encryption keyring",
       await rm(dataDir, { recursive: true, force: true });
       await database.drop();
     }
+  });
+});
+
+/**
+ * Start-up refuses what it could not read: stored secrets without
+ * KSP_ENCRYPTION_KEYS, or sealed with a key id the keys do not include (a key
+ * removed too early), naming counts and key ids, never key material. The
+ * Node entry itself (a child process, as `npm start` runs it) says so on
+ * stderr and exits 1; the embedded install's own key counts like any other.
+ */
+describe.skipIf(!postgresOk)("Node start-up: stored secrets it cannot read", { timeout: 120_000 }, () => {
+  const k1 = testKey("k1");
+  const k2 = testKey("k2");
+  let database: TestDatabase;
+  const dirs: string[] = [];
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const db = await openDatabase({ runtime: "node", databaseUrl: database.url });
+    try {
+      await storeSecrets(secretsContext(db.db, new Keyring([k1])), { sshKeys: 1, kubeconfigs: 2 });
+    } finally {
+      await db.close();
+    }
+  });
+  afterAll(async () => {
+    await killNodeServers();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    await database?.drop();
+  });
+
+  async function refusal(vars: Record<string, string>): Promise<string> {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "ksp-encryption-start-"));
+    dirs.push(dataDir);
+    const env = parseNodeEnv({ KSP_DATA_DIR: dataDir, ...vars });
+    if (!env.ok) throw new Error(env.problems.join("; "));
+    return composeNode(env.settings, { logger: createMemoryLogger() }).then(
+      async (runtime) => {
+        await runtime.close();
+        return "started";
+      },
+      (e: Error) => e.message,
+    );
+  }
+
+  /** The Node entry's stderr and exit code, or "started" once /healthz answers. */
+  async function entry(vars: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "ksp-encryption-entry-"));
+    dirs.push(dataDir);
+    const server = await spawnNodeServer({ KSP_DATA_DIR: dataDir, ...vars });
+    let code: number | null | undefined;
+    server.exited.then((c) => {
+      code = c;
+    });
+    const deadline = Date.now() + 90_000;
+    while (code === undefined && Date.now() < deadline) {
+      const up = await fetch(`${server.url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (up) {
+        server.child.kill("SIGTERM");
+        await server.exited;
+        return { code: -1, stderr: "started" };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await server.exited;
+    return { code: code ?? null, stderr: server.stderr() };
+  }
+
+  const material = (k: EncryptionKey) => Buffer.from(k.key).toString("base64");
+
+  it("refuses to compose without keys, or without a key id the values were sealed with", async () => {
+    expect(await refusal({ DATABASE_URL: database.url })).toBe(
+      '3 stored secrets are encrypted but KSP_ENCRYPTION_KEYS is not set; set it to the keys they were written with (key id "k1")',
+    );
+    const missing = await refusal({ DATABASE_URL: database.url, KSP_ENCRYPTION_KEYS: keysVariable([k2]) });
+    expect(missing).toMatch(/^3 stored secrets are encrypted with key id "k1" that the encryption keys/);
+    expect(missing).not.toContain(material(k2));
+    expect(await refusal({ DATABASE_URL: database.url, KSP_ENCRYPTION_KEYS: keysVariable([k2, k1]) })).toBe(
+      "started",
+    );
+  });
+
+  it("the Node entry exits 1 with one clear line, and starts once the keys are there", async () => {
+    const noKeys = await entry({ DATABASE_URL: database.url });
+    expect(noKeys).toEqual({
+      code: 1,
+      stderr:
+        'ksp: cannot start: 3 stored secrets are encrypted but KSP_ENCRYPTION_KEYS is not set; set it to the keys they were written with (key id "k1")\n',
+    });
+    const removedTooEarly = await entry({
+      DATABASE_URL: database.url,
+      KSP_ENCRYPTION_KEYS: keysVariable([k2]),
+    });
+    expect(removedTooEarly.code).toBe(1);
+    expect(removedTooEarly.stderr).toMatch(
+      /^ksp: cannot start: 3 stored secrets are encrypted with key id "k1" /,
+    );
+    expect(removedTooEarly.stderr).not.toContain(material(k2));
+    expect(await entry({ DATABASE_URL: database.url, KSP_ENCRYPTION_KEYS: keysVariable([k2, k1]) })).toEqual({
+      code: -1,
+      stderr: "started",
+    });
+  });
+
+  it("an embedded install refuses keys that leave out its own key file's key", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "ksp-encryption-embedded-"));
+    dirs.push(dataDir);
+    const env = parseNodeEnv({ KSP_DATA_DIR: dataDir });
+    if (!env.ok) throw new Error(env.problems.join("; "));
+    const runtime = await composeNode(env.settings, { logger: createMemoryLogger() });
+    try {
+      await storeSecrets(secretsContext(runtime.database.db, runtime.deps.encryption), {
+        sshKeys: 1,
+        kubeconfigs: 0,
+      });
+    } finally {
+      await runtime.close();
+    }
+    const other = await entry({ KSP_DATA_DIR: dataDir, KSP_ENCRYPTION_KEYS: keysVariable([k2]) });
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(
+      new RegExp(`^ksp: cannot start: 1 stored secret is encrypted with key id "${EMBEDDED_KEY_ID}" `),
+    );
   });
 });

@@ -331,6 +331,8 @@ describe.skipIf(!ok)("scheduled jobs", () => {
       ["track-orders", "ok"],
       ["dispatch-notifications", "ok"],
       ["sample-pool-status", "ok"],
+      ["probe-clusters", "ok"],
+      ["rotate-encryption", "ok"],
     ]);
   });
 });

@@ -131,7 +131,7 @@ describe.skipIf(!ok)("cluster services audit inside their transaction", () => {
         resourceId: cluster.id,
         clusterId: cluster.id,
         result: "success",
-        changes: { force: true, releasedMachines: 1, faultedMachines: 1 },
+        changes: { force: true, releasedMachines: 1, faultedMachines: 1, kubeconfigRemoved: false },
       }),
     ]);
     // the free machine went through the placement writer: one event, its version bumped once
