@@ -6,6 +6,7 @@ export * from "./audit-logs.ts";
 export * from "./cluster-kubeconfigs.ts";
 export * from "./cluster-states.ts";
 export * from "./clusters.ts";
+export * from "./dead-letters.ts";
 export * from "./duty-roster.ts";
 export * from "./machines.ts";
 export * from "./matching-policies.ts";
