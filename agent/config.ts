@@ -58,6 +58,8 @@ export interface AgentConfig {
   grpc: { listen: ListenAddress; tls: GrpcTlsConfig | null };
   healthListen: ListenAddress;
   syncIntervalMs: number;
+  /** the idle poll backoff's bound (agent/state/sync-loop.ts); never below syncIntervalMs */
+  syncMaxIntervalMs: number;
   /** resource snapshots pushed to the control plane (agent/resources/) */
   snapshotIntervalMs: number;
   /** leader election (agent/leader/lease-leadership.ts): which Lease, who we are, and its timings */
@@ -107,6 +109,7 @@ const schema = z.object({
   grpcTlsClientCa: pathSchema.optional(),
   healthListen: listenSchema,
   syncInterval: syncIntervalSchema,
+  syncMaxInterval: syncIntervalSchema,
   snapshotInterval: snapshotIntervalSchema,
   leaseName: dnsSubdomainSchema,
   leaseNamespace: dnsLabelSchema,
@@ -257,6 +260,7 @@ export function parseAgentConfig(
       grpc: { listen: v.grpcListen, tls },
       healthListen: v.healthListen,
       syncIntervalMs: v.syncInterval,
+      syncMaxIntervalMs: Math.max(v.syncInterval, v.syncMaxInterval),
       snapshotIntervalMs: v.snapshotInterval,
       lease: {
         name: v.leaseName,
@@ -284,8 +288,17 @@ export function parseAgentConfig(
 
 /** The config as it may be logged: secrets replaced by a mask, addresses and durations as typed. */
 export function maskedAgentConfig(config: AgentConfig): Record<string, unknown> {
-  const { registration, grpc, healthListen, syncIntervalMs, snapshotIntervalMs, lifecycle, lease, ...rest } =
-    config;
+  const {
+    registration,
+    grpc,
+    healthListen,
+    syncIntervalMs,
+    syncMaxIntervalMs,
+    snapshotIntervalMs,
+    lifecycle,
+    lease,
+    ...rest
+  } = config;
   const { bootstrapTokenTtlMs, shutdownGraceMs, ...lifecycleRest } = lifecycle;
   const { durationMs, renewDeadlineMs, retryPeriodMs, ...leaseRest } = lease;
   return {
@@ -305,6 +318,7 @@ export function maskedAgentConfig(config: AgentConfig): Record<string, unknown> 
     grpc: { listen: formatListenAddress(grpc.listen), tls: grpc.tls },
     healthListen: formatListenAddress(healthListen),
     syncInterval: formatDurationMs(syncIntervalMs),
+    syncMaxInterval: formatDurationMs(syncMaxIntervalMs),
     snapshotInterval: formatDurationMs(snapshotIntervalMs),
   };
 }

@@ -29,6 +29,8 @@ export interface AgentCoreDeps {
   leadership: Leadership;
   gpuLabel: string;
   syncIntervalMs: number;
+  /** longest poll interval while nothing changes (--sync-max-interval); default: no backoff */
+  syncMaxIntervalMs?: number;
   /**
    * Queue the lifecycle's transition reports while the control plane is
    * unreachable, persisted here (agent/state/transition-queue.ts); without
@@ -99,6 +101,7 @@ export function createAgentCore(deps: AgentCoreDeps): AgentCore {
     clock: deps.clock,
     logger,
     intervalMs: deps.syncIntervalMs,
+    ...(deps.syncMaxIntervalMs ? { idleMaxIntervalMs: deps.syncMaxIntervalMs } : {}),
     ...(queue ? { queue } : {}),
   });
   const service = createCloudProviderService({
@@ -108,7 +111,7 @@ export function createAgentCore(deps: AgentCoreDeps): AgentCore {
     clock: deps.clock,
     logger,
     gpuLabel: deps.gpuLabel,
-    sync: () => sync.trigger(),
+    sync: (opts) => sync.trigger(opts),
   });
 
   return {

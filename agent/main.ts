@@ -113,6 +113,7 @@ function buildAgent(config: AgentConfig, logger: Logger): Agent {
       leadership,
       gpuLabel: config.gpuLabel,
       syncIntervalMs: config.syncIntervalMs,
+      syncMaxIntervalMs: config.syncMaxIntervalMs,
       transitionQueue: { persistence: transitionQueuePersistence(config, kubeConfig), metrics },
     });
     core = created;

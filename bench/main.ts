@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { AGENT_NODE_FLAGS } from "../agent/node-flags.ts";
 import { benchApi } from "./api.ts";
 import { benchEvaluate } from "./evaluate.ts";
+import { benchFleet } from "./fleet.ts";
 import { benchGrpc } from "./grpc.ts";
 import { benchLifecycle } from "./lifecycle.ts";
 import { benchSsh } from "./ssh.ts";
@@ -15,6 +16,7 @@ import { benchStartup } from "./startup.ts";
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   api: benchApi,
   evaluate: benchEvaluate,
+  fleet: benchFleet,
   grpc: benchGrpc,
   lifecycle: benchLifecycle,
   ssh: benchSsh,

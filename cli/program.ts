@@ -5,6 +5,7 @@
 import { Argument, Command, Option } from "commander";
 import { registerAuditCommands } from "./commands/audit.ts";
 import { registerClusterCommands } from "./commands/cluster.ts";
+import { registerDeadLetterCommands } from "./commands/dead-letter.ts";
 import { registerEncryptionCommands } from "./commands/encryption.ts";
 import { registerEventCommands } from "./commands/event.ts";
 import { registerHealthCommand } from "./commands/health.ts";
@@ -67,6 +68,7 @@ export function buildProgram(rt: Runtime): Command {
   registerMachineCommands(program, rt);
   registerTokenCommands(program, rt);
   registerSshKeyCommands(program, rt);
+  registerDeadLetterCommands(program, rt);
   registerEventCommands(program, rt);
   registerAuditCommands(program, rt);
   registerEncryptionCommands(program, rt);

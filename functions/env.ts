@@ -151,6 +151,8 @@ const workerSchema = z.object({
     .min(1),
   // Local development only: route Neon's WebSocket driver through a proxy to a plain Postgres.
   NEON_WS_PROXY: optional(z.string()),
+  // A secret (`wrangler secret put KSP_ADMIN_TOKEN`): the bootstrap admin token, as on Node.
+  KSP_ADMIN_TOKEN: optional(adminToken),
   JOBS_QUEUE: z.custom<QueueProducer>(isQueueProducer, {
     message: "must be bound to a Queue producer (see wrangler.toml)",
   }),
@@ -196,6 +198,8 @@ export interface SharedSettings {
   webhooks: WebhookSettings;
   /** KSP_ENCRYPTION_KEYS, newest first; undefined: unset (see composition/encryption-keyring.ts) */
   encryptionKeys: EncryptionKey[] | undefined;
+  /** Variables this runtime does not read (see `ignoredVariables`), reported once at start; absent: none. */
+  ignoredVariables?: string[];
 }
 
 export interface NodeSettings extends SharedSettings {
@@ -217,6 +221,8 @@ export interface WorkerSettings extends SharedSettings {
   databaseUrl: string;
   upstash: UpstashSettings;
   neonWsProxy: string | undefined;
+  /** KSP_ADMIN_TOKEN: made (or kept) the bootstrap admin token before the first admin request */
+  adminToken?: string;
   jobsQueue: QueueProducer;
   assets?: AssetsFetcher;
 }
@@ -291,6 +297,7 @@ export function parseNodeEnv(raw: Record<string, string | undefined>): EnvResult
       policy,
       webhooks: webhooksOf(env),
       encryptionKeys: env.KSP_ENCRYPTION_KEYS,
+      ...ignoredField(raw, "node"),
     },
   };
 }
@@ -308,6 +315,7 @@ export function parseWorkerEnv(raw: Record<string, unknown>): EnvResult<WorkerSe
       databaseUrl: env.DATABASE_URL,
       upstash: { url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN },
       neonWsProxy: env.NEON_WS_PROXY,
+      ...(env.KSP_ADMIN_TOKEN ? { adminToken: env.KSP_ADMIN_TOKEN } : {}),
       jobsQueue: env.JOBS_QUEUE,
       assets: env.ASSETS,
       logLevel: env.LOG_LEVEL ?? "info",
@@ -317,6 +325,84 @@ export function parseWorkerEnv(raw: Record<string, unknown>): EnvResult<WorkerSe
       policy,
       webhooks: webhooksOf(env),
       encryptionKeys: env.KSP_ENCRYPTION_KEYS,
+      ...ignoredField(raw, "worker"),
     },
   };
 }
+
+export type Runtime = "node" | "worker";
+
+const NAMES: Record<Runtime, ReadonlySet<string>> = {
+  node: new Set(Object.keys(nodeSchema.shape)),
+  worker: new Set(Object.keys(workerSchema.shape)),
+};
+const ALL_NAMES = [...new Set([...NAMES.node, ...NAMES.worker])];
+// The families our settings belong to: on Node, where the environment is the whole shell's, only
+// these (and near misses of our longer names) are ours to report; PATH or HOME are not.
+const OUR_FAMILY = /^(KSP_|UPSTASH_|QSTASH_|NEON_|DATABASE_|LOG_LEVEL)/;
+const MIN_NAME_FOR_NEAR_MISS = 8;
+const MAX_TYPO_DISTANCE = 2;
+
+/**
+ * Variables that look like ours but that this runtime does not read, one entry per name with why:
+ * `KSP_DATA_DIR (read on Node only)`, `KSP_ADMIN_TOKNE (unknown; did you mean KSP_ADMIN_TOKEN?)`.
+ * Names only, never values. On Workers every binding was configured for this Worker on purpose,
+ * so any name the Worker does not know is reported.
+ */
+export function ignoredVariables(raw: Record<string, unknown>, runtime: Runtime): string[] {
+  const known = NAMES[runtime];
+  const other = NAMES[runtime === "node" ? "worker" : "node"];
+  const report: string[] = [];
+  for (const name of Object.keys(raw).sort()) {
+    if (known.has(name) || raw[name] === undefined) continue;
+    if (other.has(name)) {
+      report.push(`${name} (read on ${runtime === "node" ? "Workers" : "Node"} only)`);
+      continue;
+    }
+    const closest = closestName(name);
+    const looksOurs = runtime === "worker" || OUR_FAMILY.test(name) || closest !== undefined;
+    if (looksOurs) report.push(`${name} (unknown${closest ? `; did you mean ${closest}?` : ""})`);
+  }
+  return report;
+}
+
+function ignoredField(raw: Record<string, unknown>, runtime: Runtime): { ignoredVariables?: string[] } {
+  const ignored = ignoredVariables(raw, runtime);
+  return ignored.length > 0 ? { ignoredVariables: ignored } : {};
+}
+
+/** The known name within a couple of edits (a transposition counts as one), if any. */
+function closestName(name: string): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of ALL_NAMES) {
+    if (candidate.length < MIN_NAME_FOR_NEAR_MISS && !OUR_FAMILY.test(name)) continue;
+    const distance = editDistance(name.toUpperCase(), candidate);
+    if (distance <= MAX_TYPO_DISTANCE && (!best || distance < best.distance))
+      best = { name: candidate, distance };
+  }
+  return best?.name;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The one warning line each entry logs at start when `ignoredVariables` found any. */
+export const IGNORED_VARIABLES_WARNING =
+  "environment variables ignored by this runtime (check their names; values are not shown)";
+
+/** Every setting and binding the Worker reads (scripts/dev-worker.ts passes these through). */
+export const WORKER_VARIABLES: readonly string[] = [...NAMES.worker];

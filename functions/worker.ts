@@ -2,7 +2,7 @@
  * Cloudflare Workers entry: `fetch` serves the app, `scheduled` runs the
  * registered jobs (the same ones Node's interval scheduler runs), `queue`
  * consumes JOBS_QUEUE with the shared consumer logic, a delivery batch at a
- * time. The runtime is composed once per isolate; an invalid environment
+ * time, and records what reaches its dead-letter queue (ksp-jobs-dlq). The runtime is composed once per isolate; an invalid environment
  * answers every request with a 500 envelope and one log line naming the
  * variables (never their values).
  */
@@ -10,11 +10,12 @@
 import { createLogger } from "../shared/logger.ts";
 import type { ExecutionContext, MessageBatch, ScheduledController } from "./composition/cloudflare.ts";
 import { composeWorker, type WorkerRuntime } from "./composition/worker.ts";
-import { parseWorkerEnv } from "./env.ts";
+import { IGNORED_VARIABLES_WARNING, ignoredVariables, parseWorkerEnv } from "./env.ts";
 import { errorEnvelope } from "./http/error-map.ts";
 import { runScheduledJobs } from "./jobs/runner.ts";
 import { acceptableRequestId, REQUEST_ID_HEADER } from "./middleware/request-id.ts";
 import { deliverBatch } from "./queue/batch.ts";
+import { deliverDeadLetterBatch, isDeadLetterQueue } from "./queue/dead-letter-batch.ts";
 
 type Bindings = Record<string, unknown>;
 type Composed = { ok: true; runtime: WorkerRuntime } | { ok: false; problems: string[] };
@@ -29,9 +30,13 @@ function runtimeFor(env: Bindings): Composed {
     const logger = createLogger({ level: parsed.settings.logLevel });
     composed = { ok: true, runtime: composeWorker(parsed.settings, logger) };
   } else {
-    createLogger().error("invalid worker environment; every request fails until it is fixed", {
+    const logger = createLogger();
+    logger.error("invalid worker environment; every request fails until it is fixed", {
       problems: parsed.problems,
     });
+    // a misspelt name is often why a required one is missing (composeWorker reports them otherwise)
+    const ignored = ignoredVariables(env, "worker");
+    if (ignored.length > 0) logger.warn(IGNORED_VARIABLES_WARNING, { variables: ignored });
     composed = { ok: false, problems: parsed.problems };
   }
   cached = { env, composed };
@@ -49,6 +54,7 @@ export default {
   async fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
     const composed = runtimeFor(env);
     if (!composed.ok) return misconfigured(request);
+    await composed.runtime.beforeRequest(request);
     return composed.runtime.app.fetch(request, env, ctx);
   },
 
@@ -67,6 +73,10 @@ export default {
       batch.retryAll({ delaySeconds: 60 });
       return;
     }
-    await deliverBatch(batch, composed.runtime.consumeBatch, composed.runtime.deps.logger);
+    const { runtime } = composed;
+    // ksp-jobs-dlq: what Cloudflare gave up on is recorded (GET /v1/dead-letters), never run here
+    if (isDeadLetterQueue(batch.queue))
+      await deliverDeadLetterBatch(batch, runtime.recordDeadLetters, runtime.deps.logger);
+    else await deliverBatch(batch, runtime.consumeBatch, runtime.deps.logger);
   },
 };

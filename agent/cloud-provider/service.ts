@@ -29,8 +29,11 @@ export interface CloudProviderServiceDeps {
   clock: Clock;
   logger: Logger;
   gpuLabel: string;
-  /** runs a sync (or joins the one running); resolves when it is done and never rejects */
-  sync(): Promise<void>;
+  /**
+   * runs a sync (or joins the one running); resolves when it is done and never rejects.
+   * `refresh`: Refresh's, which polls only when the sync loop's idle backoff says one is due.
+   */
+  sync(opts?: { refresh?: boolean }): Promise<void>;
   /** control-plane budget of one mutation; default 4 s (CA's grpc_timeout is 5 s) */
   mutationBudgetMs?: number;
   /** how long Refresh waits for its sync; default 500 ms */
@@ -70,7 +73,7 @@ export function createCloudProviderService(deps: CloudProviderServiceDeps): Clou
       const waited = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, refreshWaitMs);
       });
-      await Promise.race([deps.sync().catch(() => undefined), waited]);
+      await Promise.race([deps.sync({ refresh: true }).catch(() => undefined), waited]);
       clearTimeout(timer);
     },
     async cleanup() {},

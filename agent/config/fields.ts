@@ -16,6 +16,7 @@ export type FieldKey =
   | "grpcTlsClientCa"
   | "healthListen"
   | "syncInterval"
+  | "syncMaxInterval"
   | "snapshotInterval"
   | "leaseName"
   | "leaseNamespace"
@@ -135,6 +136,14 @@ export const AGENT_FIELDS: readonly FieldSpec[] = [
     value: "DURATION",
     default: "5s",
     help: "How often cluster state is polled from the control plane (at least 1s).",
+  },
+  {
+    key: "syncMaxInterval",
+    flag: "sync-max-interval",
+    env: "KSP_SYNC_MAX_INTERVAL",
+    value: "DURATION",
+    default: "60s",
+    help: "Longest poll interval while the state is unchanged: each 304 in a row doubles the interval from --sync-interval up to this; any change, scale request or local event resets it. An operator's change reaches an idle agent within this. Equal to --sync-interval: no backoff.",
   },
   {
     key: "snapshotInterval",

@@ -6,6 +6,7 @@ import { ConsoleLayout } from "./components/layout.tsx";
 import { AuditView } from "./views/audit.tsx";
 import { ClusterPools } from "./views/cluster-pools.tsx";
 import { Clusters } from "./views/clusters.tsx";
+import { DeadLettersView } from "./views/dead-letters.tsx";
 import { EventsView } from "./views/events.tsx";
 import { ImportView } from "./views/import.tsx";
 import { MachineDetailPage } from "./views/machine-detail-page.tsx";
@@ -36,6 +37,7 @@ export function ConsoleRoutes() {
         <Route path="import" element={<ImportView />} />
         <Route path="events" element={<EventsView />} />
         <Route path="audit" element={<AuditView />} />
+        <Route path="dead-letters" element={<DeadLettersView />} />
         <Route path="strategies" element={<Strategies />} />
         <Route path="strategies/:strategyId" element={<StrategyDetail />} />
         <Route path="query-templates" element={<QueryTemplates />} />

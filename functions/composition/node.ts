@@ -11,7 +11,7 @@ import { migrateDatabase } from "../../drizzle/migrate.ts";
 import { type Clock, systemClock } from "../../shared/clock.ts";
 import { createLogger, type Logger } from "../../shared/logger.ts";
 import { type App, createApp } from "../app.ts";
-import type { NodeSettings } from "../env.ts";
+import { IGNORED_VARIABLES_WARNING, type NodeSettings } from "../env.ts";
 import { nodeClientAddress } from "../http/client-address.ts";
 import { runScheduledJobs } from "../jobs/runner.ts";
 import { type IntervalScheduler, startIntervalScheduler } from "../jobs/scheduler.ts";
@@ -88,6 +88,8 @@ export async function composeNode(
   opts: { logger?: Logger; clock?: Clock } = {},
 ): Promise<NodeRuntime> {
   const logger = opts.logger ?? createLogger({ level: settings.logLevel });
+  if (settings.ignoredVariables)
+    logger.warn(IGNORED_VARIABLES_WARNING, { variables: settings.ignoredVariables });
   const clock = opts.clock ?? systemClock;
   const database = await openDatabase({
     runtime: "node",
@@ -103,6 +105,13 @@ export async function composeNode(
     const metrics = createPrometheusMetrics();
     const encryption = await keyringFor(settings, logger);
     await refuseUnreadableSecrets(database.db, encryption);
+    // The queue and its consumer refer to each other; `consumeBatch` is read only once messages flow.
+    let consumeBatch: ReturnType<typeof wireJobs>["consumeBatch"] | undefined;
+    const queue = new InProcessQueue({
+      clock,
+      logger,
+      consumeBatch: (deliveries) => consumeBatch!(deliveries),
+    });
     const deps: AppDeps = {
       databases: sharedDatabaseSource(database),
       coordination,
@@ -122,6 +131,7 @@ export async function composeNode(
       encryption,
       // node:https: any kubeconfig we accept (its own CA, client certificates, tls-server-name)
       apiServerProbe: nodeApiServerProbe(),
+      jobs: queue,
     };
     if (!existsSync(join(BUILT_STATIC_DIR, "ui", "index.html"))) logger.warn(CONSOLE_NOT_BUILT);
     const adminToken = await ensureAdminToken({
@@ -129,13 +139,6 @@ export async function composeNode(
       input: { configuredToken: settings.adminToken },
     });
 
-    // The queue and its consumer refer to each other; `consumeBatch` is read only once messages flow.
-    let consumeBatch: ReturnType<typeof wireJobs>["consumeBatch"] | undefined;
-    const queue = new InProcessQueue({
-      clock,
-      logger,
-      consumeBatch: (deliveries) => consumeBatch!(deliveries),
-    });
     const jobs = wireJobs({ app: deps, queue });
     consumeBatch = jobs.consumeBatch;
     metrics.watchQueueDepth(() => queue.pendingCount);

@@ -14,6 +14,7 @@ import type { ControlPlaneMetrics } from "../lib/metrics/types.ts";
 import type { StaticAssets } from "../lib/static-assets/types.ts";
 import type { WebhookTransport } from "../lib/webhooks/transport.ts";
 import type { PolicySettings } from "../policy.ts";
+import type { JobQueue } from "../queue/types.ts";
 
 /** A database lent for one unit of work (a request, a job run, a queue message). */
 export interface DatabaseLease {
@@ -67,6 +68,11 @@ export interface AppDeps {
    * fetch on Workers; absent: the health worker (jobs/probe-clusters.ts) checks nothing.
    */
   apiServerProbe?: ApiServerProbe;
+  /**
+   * The job queue's producer, for routes that put work on it (POST /v1/dead-letters/{id}/replay):
+   * JOBS_QUEUE on Workers, the in-process queue on Node; absent: such routes answer 503.
+   */
+  jobs?: JobQueue;
 }
 
 export const DEFAULT_READY_CHECK_TIMEOUT_MS = 2_000;

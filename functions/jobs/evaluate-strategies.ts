@@ -37,6 +37,7 @@ import { assess } from "../services/strategies/evaluation/assess.ts";
 import { dayOf } from "../services/strategies/evaluation/days.ts";
 import { strategyRules } from "../services/strategies/evaluation/rules.ts";
 import { settle } from "../services/strategies/evaluation/settle.ts";
+import { markerCheck, rememberIdle } from "./idle.ts";
 import { jobServiceContext } from "./job-context.ts";
 import { candidateFilter, findCandidates } from "./strategy-candidates.ts";
 import {
@@ -75,14 +76,15 @@ export async function fanOutStrategyEvaluations(ctx: JobContext): Promise<FanOut
   if (now.getUTCHours() < ctx.policy.strategyEvaluationHourUtc) return { runKey: null, messages: 0 };
   const runKey = dayOf(now);
   const key = fanOutKey(runKey);
-  if ((await ctx.coordination.idempotencyBegin(key, FAN_OUT_TTL_MS)).state !== "new") {
-    return { runKey: null, messages: 0 };
-  }
+  const begun = await ctx.coordination.idempotencyBegin(key, FAN_OUT_TTL_MS);
+  if (begun.state === "done") await rememberIdle(ctx, EVALUATE_STRATEGIES_JOB, { day: runKey }, "time-only");
+  if (begun.state !== "new") return { runKey: null, messages: 0 };
   try {
     const { db } = await ctx.database();
     const targets = await strategyTargets(db);
     await ctx.queue.sendBatch(targets.map((t) => ({ type: "strategy.evaluate" as const, ...t, runKey })));
     await ctx.coordination.idempotencyComplete(key, { messages: targets.length }, FAN_OUT_DONE_TTL_MS);
+    await rememberIdle(ctx, EVALUATE_STRATEGIES_JOB, { day: runKey }, "time-only");
     return { runKey, messages: targets.length };
   } catch (err) {
     // the next tick tries the whole day again; messages already sent are evaluated once anyway
@@ -93,9 +95,18 @@ export async function fanOutStrategyEvaluations(ctx: JobContext): Promise<FanOut
   }
 }
 
+/** Idle before the day's hour (no marker needed) and once the day is fanned out. */
+const fannedOut = markerCheck(EVALUATE_STRATEGIES_JOB, (marker, view) => marker.day === dayOf(view.now));
+
 export const evaluateStrategiesJob: Job = {
   name: EVALUATE_STRATEGIES_JOB,
   lockTtlMs: FAN_OUT_TTL_MS,
+  idle: {
+    key: (view) =>
+      view.now.getUTCHours() < view.policy.strategyEvaluationHourUtc ? null : fannedOut.key(view),
+    idle: (value, view) =>
+      view.now.getUTCHours() < view.policy.strategyEvaluationHourUtc || fannedOut.idle(value, view),
+  },
   async run(ctx) {
     const fanOut = await fanOutStrategyEvaluations(ctx);
     if (fanOut.runKey !== null) ctx.logger.info("strategy evaluations enqueued", { ...fanOut });

@@ -14,13 +14,14 @@
  * row per machine, in the batch's cluster write: no machine goes back
  * without its audit row.
  */
-import { and, asc, eq, isNotNull, lte } from "drizzle-orm";
+import { and, asc, eq, isNotNull, lte, min } from "drizzle-orm";
 import type { Db } from "../../drizzle/client.ts";
 import { machines } from "../../drizzle/schema/index.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { releasePatches, releasesAssignment } from "../services/machines/release-patch.ts";
 import { applyTransitions, type TransitionInput } from "../services/machines/transition-machine.ts";
 import { withClusterWrite } from "../services/unit-of-work.ts";
+import { markerCheck, readWorkToken, rememberIdle } from "./idle.ts";
 import { jobServiceContext } from "./job-context.ts";
 import type { Job } from "./types.ts";
 
@@ -104,10 +105,29 @@ export async function expireClusterReservations(
   return expired;
 }
 
+/** When the oldest reservation was made (epoch ms), or null when nothing is reserved. */
+async function oldestReservation(db: Db): Promise<number | null> {
+  const [row] = await db
+    .select({ at: min(machines.statusChangedAt) })
+    .from(machines)
+    .where(and(eq(machines.status, "reserved"), isNotNull(machines.clusterId)));
+  return row?.at ? new Date(row.at).getTime() : null;
+}
+
+/**
+ * Idle while nothing was written since the last look (a reservation is a cluster write, which
+ * replaces the work token) and its earliest expiry, if any, is still ahead.
+ */
 export const expireReservationsJob: Job = {
   name: EXPIRE_RESERVATIONS_JOB,
   lockTtlMs: 60_000,
+  idle: markerCheck(
+    EXPIRE_RESERVATIONS_JOB,
+    (marker, view) =>
+      marker.until === null || (typeof marker.until === "number" && view.now.getTime() < marker.until),
+  ),
   async run(ctx) {
+    const token = await readWorkToken(ctx);
     const { db } = await ctx.database();
     const cutoff = new Date(ctx.clock.now().getTime() - ctx.policy.reservationTtlMs);
     const clusterIds = await clustersWithExpiredReservations(db, cutoff);
@@ -120,6 +140,9 @@ export const expireReservationsJob: Job = {
     );
     if (clusterIds.length > 0)
       ctx.logger.info("reservation expiry fanned out", { clusters: clusterIds.length });
+    const oldest = await oldestReservation(db);
+    const until = oldest === null ? null : oldest + ctx.policy.reservationTtlMs;
+    await rememberIdle(ctx, EXPIRE_RESERVATIONS_JOB, { until }, token);
   },
   async runForCluster(ctx, clusterId) {
     const service = await jobServiceContext(ctx);

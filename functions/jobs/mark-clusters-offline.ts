@@ -10,9 +10,11 @@
 import { sql } from "drizzle-orm";
 import { resultRows } from "../../drizzle/drivers/rows.ts";
 import { operations } from "../../drizzle/schema/operations.ts";
+import { markWorkChanged } from "../lib/coordination/work-token.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { enqueueNotifications } from "../services/notifications/enqueue-notification.ts";
 import { withClusterWrite } from "../services/unit-of-work.ts";
+import { markerCheck, readWorkToken, rememberIdle } from "./idle.ts";
 import { jobServiceContext } from "./job-context.ts";
 import type { Job } from "./types.ts";
 
@@ -83,12 +85,48 @@ export async function markClustersOffline(
   });
 }
 
+/**
+ * The earliest moment an active cluster can fall silent for `offlineAfterMs`, or null when no
+ * cluster is active. Its liveness only moves forward (heartbeats), so it can only come later.
+ */
+async function nextOfflineDeadline(ctx: ServiceContext, offlineAfterMs: number): Promise<number | null> {
+  const [row] = resultRows<{ at: string | Date | null }>(
+    await ctx.db.execute(sql`
+      select min(coalesce(last_heartbeat_at, registered_at, created_at)) as at
+      from clusters where status = 'active' and deleted_at is null`),
+  );
+  return row?.at ? new Date(row.at).getTime() + offlineAfterMs : null;
+}
+
+/**
+ * Idle until the earliest deadline found, but never past one offline threshold after the look: a
+ * cluster that becomes active later (a heartbeat after an outage, a registration) has its deadline
+ * later than that. With no active cluster at all, idle while nothing was written: registration is
+ * a /v1 write and a heartbeat that re-activates a cluster replaces the work token
+ * (services/agent/heartbeat.ts).
+ */
 export const markClustersOfflineJob: Job = {
   name: MARK_CLUSTERS_OFFLINE_JOB,
   lockTtlMs: 60_000,
+  idle: markerCheck(MARK_CLUSTERS_OFFLINE_JOB, (marker, view) =>
+    marker.none === true ? true : typeof marker.until === "number" && view.now.getTime() < marker.until,
+  ),
   async run(ctx) {
+    const token = await readWorkToken(ctx);
     const service = await jobServiceContext(ctx);
-    const ids = await markClustersOffline(service, { offlineAfterMs: ctx.policy.heartbeatOfflineMs });
-    if (ids.length > 0) ctx.logger.warn("clusters marked offline", { clusterIds: ids });
+    const offlineAfterMs = ctx.policy.heartbeatOfflineMs;
+    const ids = await markClustersOffline(service, { offlineAfterMs });
+    if (ids.length > 0) {
+      ctx.logger.warn("clusters marked offline", { clusterIds: ids });
+      // their cluster.offline notifications wait in the outbox
+      await markWorkChanged(ctx.coordination, ctx.logger);
+    }
+    const deadline = await nextOfflineDeadline(service, offlineAfterMs);
+    if (deadline === null) {
+      await rememberIdle(ctx, MARK_CLUSTERS_OFFLINE_JOB, { none: true }, token);
+    } else {
+      const until = Math.min(deadline, ctx.clock.now().getTime() + offlineAfterMs);
+      await rememberIdle(ctx, MARK_CLUSTERS_OFFLINE_JOB, { until }, "time-only");
+    }
   },
 };

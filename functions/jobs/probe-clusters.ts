@@ -24,6 +24,7 @@ import type { ApiServerProbe, ProbeResult } from "../lib/kube-probe/types.ts";
 import type { ParsedKubeconfig } from "../lib/kubeconfig/types.ts";
 import { recordClusterCheck } from "../services/clusters/cluster-state-write.ts";
 import { loadKubeconfig } from "../services/clusters/kubeconfig-store.ts";
+import { markerCheck, readWorkToken, rememberIdle } from "./idle.ts";
 import { jobServiceContext } from "./job-context.ts";
 import type { Job, JobContext } from "./types.ts";
 
@@ -150,18 +151,28 @@ export function createProbeClustersJob(options: ProbeClustersOptions = {}): Job 
     lockTtlMs:
       (retryDelaysMs.length + 1) * MAX_TIMEOUT_MS + retryDelaysMs.reduce((a, b) => a + b, 0) + 30_000,
     clusterConcurrency: (policy) => policy.clusterProbeConcurrency,
+    // idle while no kubeconfig was stored at the last look and nothing was written since
+    idle: markerCheck(PROBE_CLUSTERS_JOB, (marker) => marker.noKubeconfigs === true),
     async run(ctx) {
       if (!ctx.apiServerProbe) {
         ctx.logger.warn("cluster API servers are not checked: this runtime wires no API server probe");
         return;
       }
-      if (!ctx.encryption) {
+      const token = await readWorkToken(ctx);
+      const kubeconfigs = async () => {
         const { db } = await ctx.database();
-        const [sealed] = await db.select({ n: count() }).from(clusterKubeconfigs);
-        if ((sealed?.n ?? 0) > 0) ctx.logger.warn(NO_KEY_FOR_KUBECONFIGS, { kubeconfigs: sealed!.n });
+        const [stored] = await db.select({ n: count() }).from(clusterKubeconfigs);
+        const n = stored?.n ?? 0;
+        if (n === 0) await rememberIdle(ctx, PROBE_CLUSTERS_JOB, { noKubeconfigs: true }, token);
+        return n;
+      };
+      if (!ctx.encryption) {
+        const n = await kubeconfigs();
+        if (n > 0) ctx.logger.warn(NO_KEY_FOR_KUBECONFIGS, { kubeconfigs: n });
         return;
       }
       const clusterIds = await clustersDueForProbe(ctx);
+      if (clusterIds.length === 0) await kubeconfigs();
       await ctx.queue.sendBatch(
         clusterIds.map((clusterId) => ({ type: "job.cluster" as const, job: PROBE_CLUSTERS_JOB, clusterId })),
       );

@@ -8,6 +8,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client.ts";
 import { resultRows } from "../../drizzle/drivers/rows.ts";
+import { markerCheck, rememberIdle } from "./idle.ts";
 import type { Job } from "./types.ts";
 
 export const PURGE_RETENTION_JOB = "purge-retention";
@@ -68,12 +69,24 @@ export async function purgeRetention(
   return { operations, auditLogs, poolStatusSamples };
 }
 
+const DAY_MS = 86_400_000;
+const utcDay = (at: Date) => new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS).toISOString();
+
+/**
+ * Once a UTC day: retention is counted in days (KSP_RETENTION_DAYS), so a row is deleted at most a
+ * day after it fell out of it; a run that left a backlog (its bound reached) runs again next tick.
+ */
 export const purgeRetentionJob: Job = {
   name: PURGE_RETENTION_JOB,
   lockTtlMs: 5 * 60_000,
+  idle: markerCheck(PURGE_RETENTION_JOB, (marker, view) => marker.day === utcDay(view.now)),
   async run(ctx) {
     const { db } = await ctx.database();
-    const purged = await purgeRetention(db, { now: ctx.clock.now(), retentionMs: ctx.policy.retentionMs });
+    const now = ctx.clock.now();
+    const purged = await purgeRetention(db, { now, retentionMs: ctx.policy.retentionMs });
     if (Object.values(purged).some((n) => n > 0)) ctx.logger.info("retention purge", { ...purged });
+    const bound = PURGE_BATCH_SIZE * MAX_BATCHES_PER_TABLE;
+    if (Object.values(purged).every((n) => n < bound))
+      await rememberIdle(ctx, PURGE_RETENTION_JOB, { day: utcDay(now) }, "time-only");
   },
 };

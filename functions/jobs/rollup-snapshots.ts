@@ -18,6 +18,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client.ts";
 import { resultRows } from "../../drizzle/drivers/rows.ts";
+import { markerCheck, rememberIdle } from "./idle.ts";
 import type { Job } from "./types.ts";
 
 export const ROLLUP_SNAPSHOTS_JOB = "rollup-snapshots";
@@ -32,6 +33,8 @@ export interface RollupResult {
   daysRolledUp: number;
   dailyRows: number;
   rawDeleted: number;
+  /** every completed day is rolled up and the raw rows past keeping are gone: nothing left until tomorrow */
+  caughtUp: boolean;
 }
 
 const utcDayStart = (at: Date) => new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);
@@ -97,9 +100,9 @@ async function deleteRawBefore(db: Db, before: Date): Promise<number> {
 
 export async function rollupSnapshots(db: Db, now: Date): Promise<RollupResult> {
   const today = utcDayStart(now);
-  const result: RollupResult = { daysRolledUp: 0, dailyRows: 0, rawDeleted: 0 };
+  const result: RollupResult = { daysRolledUp: 0, dailyRows: 0, rawDeleted: 0, caughtUp: false };
   let day = await oldestRawDay(db);
-  if (day === null) return result;
+  if (day === null) return { ...result, caughtUp: true };
   let processedUntil = day;
   for (let n = 0; n < MAX_DAYS_PER_RUN && day < today; n++) {
     if (!(await dayRolledUp(db, day))) {
@@ -114,15 +117,24 @@ export async function rollupSnapshots(db: Db, now: Date): Promise<RollupResult> 
   // never delete raw rows of a day this run did not get to
   const deleteBefore = processedUntil < keepFrom ? processedUntil : keepFrom;
   result.rawDeleted = await deleteRawBefore(db, deleteBefore);
+  result.caughtUp = day >= today && result.rawDeleted < DELETE_BATCH * MAX_DELETE_BATCHES;
   return result;
 }
 
+/**
+ * Idle for the rest of a UTC day once a run caught up: only a completed day is rolled up, and raw
+ * rows arriving late for one are not added (see above), so nothing new can be due before midnight.
+ */
 export const rollupSnapshotsJob: Job = {
   name: ROLLUP_SNAPSHOTS_JOB,
   lockTtlMs: 5 * 60_000,
+  idle: markerCheck(ROLLUP_SNAPSHOTS_JOB, (marker, view) => marker.day === iso(utcDayStart(view.now))),
   async run(ctx) {
     const { db } = await ctx.database();
-    const result = await rollupSnapshots(db, ctx.clock.now());
+    const now = ctx.clock.now();
+    const result = await rollupSnapshots(db, now);
     if (result.dailyRows > 0 || result.rawDeleted > 0) ctx.logger.info("snapshots rolled up", { ...result });
+    if (result.caughtUp)
+      await rememberIdle(ctx, ROLLUP_SNAPSHOTS_JOB, { day: iso(utcDayStart(now)) }, "time-only");
   },
 };

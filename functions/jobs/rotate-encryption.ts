@@ -8,7 +8,7 @@
  */
 import { ROTATE_ENCRYPTION_JOB } from "../services/secrets/rotate-now.ts";
 import { rotateSealedValues } from "../services/secrets/rotate-sealed-values.ts";
-import { rotationDone } from "../services/secrets/rotation-done.ts";
+import { rotationDone, rotationDoneKey } from "../services/secrets/rotation-done.ts";
 import { jobServiceContext } from "./job-context.ts";
 import type { Job } from "./types.ts";
 
@@ -20,6 +20,11 @@ export const ROTATION_JOB_MAX_BATCHES = 100;
 export const rotateEncryptionJob: Job = {
   name: ROTATE_ENCRYPTION_JOB,
   lockTtlMs: 2 * 60_000,
+  // the same answer as the run's first steps, read with every other job's marker before any lock
+  idle: {
+    key: (view) => (view.encryption ? rotationDoneKey(view.encryption) : null),
+    idle: (value, view) => !view.encryption || value === true,
+  },
   async run(ctx) {
     const keyring = ctx.encryption;
     if (!keyring) return;

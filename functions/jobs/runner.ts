@@ -7,6 +7,7 @@
  */
 import { RequestScope } from "../composition/request-scope.ts";
 import type { AppDeps } from "../composition/types.ts";
+import { markWorkChanged, WORK_TOKEN_KEY } from "../lib/coordination/work-token.ts";
 import { type BatchHandler, settle } from "../queue/consumer.ts";
 import { type JobMessage, type JobQueue, PoisonMessageError } from "../queue/types.ts";
 import { mapBounded } from "./bounded.ts";
@@ -16,6 +17,7 @@ import {
   evaluateStrategyTarget,
   type StrategyTarget,
 } from "./evaluate-strategies.ts";
+import type { IdleView } from "./idle.ts";
 import type { JobRegistry } from "./registry.ts";
 import type { Job, JobContext, JobOutcome } from "./types.ts";
 
@@ -59,6 +61,8 @@ async function runScoped(deps: JobRunnerDeps, run: ScopedRun): Promise<JobOutcom
       ...(deps.app.apiServerProbe ? { apiServerProbe: deps.app.apiServerProbe } : {}),
     });
     deps.app.metrics.jobRun(job.name, "ok", (performance.now() - started) / 1000);
+    // queued work (a cluster's expiry, a strategy's order, a check) may leave work for other jobs
+    if (run.trigger === "queue") await markWorkChanged(deps.app.coordination, logger);
     return { job: job.name, outcome: "ok", durationMs: durationMs() };
   } catch (err) {
     deps.app.metrics.jobRun(job.name, "failed", (performance.now() - started) / 1000);
@@ -68,6 +72,7 @@ async function runScoped(deps: JobRunnerDeps, run: ScopedRun): Promise<JobOutcom
       outcome: "failed",
       error: err instanceof Error ? err.message : String(err),
       durationMs: durationMs(),
+      ...(err instanceof PoisonMessageError ? { poison: true as const } : {}),
     };
   } finally {
     await scope.dispose();
@@ -130,17 +135,67 @@ export function runStrategyEvaluation(deps: JobRunnerDeps, target: StrategyTarge
   });
 }
 
-/** One scheduler tick: every registered job, one after another; a failure does not stop the rest. */
+/**
+ * The jobs whose idle markers say there is nothing to do (jobs/idle.ts): every marker and the
+ * work token in ONE coordination round trip; none when the store is not shared or fails.
+ */
+async function idleJobs(deps: JobRunnerDeps, jobs: readonly Job[]): Promise<Set<string>> {
+  const { coordination, clock, config, encryption } = deps.app;
+  const idle = new Set<string>();
+  if (!coordination.sharedAcrossReplicas) return idle;
+  const view: IdleView = {
+    now: clock.now(),
+    token: null,
+    policy: config.policy,
+    ...(encryption ? { encryption } : {}),
+  };
+  const checked = jobs.flatMap((job) =>
+    job.idle ? [{ job, check: job.idle, key: job.idle.key(view) }] : [],
+  );
+  const keys = checked.flatMap(({ key }) => (key === null ? [] : [key]));
+  let values: unknown[] = [null];
+  try {
+    if (keys.length > 0) values = await coordination.cacheGetMany([WORK_TOKEN_KEY, ...keys]);
+  } catch (err) {
+    deps.app.logger.warn("idle markers unreadable; every job looks in the database", { error: err });
+    return idle;
+  }
+  view.token = typeof values[0] === "string" ? values[0] : null;
+  let next = 1;
+  for (const { job, check, key } of checked) {
+    const value = key === null ? null : values[next++];
+    if (check.idle(value, view)) idle.add(job.name);
+  }
+  return idle;
+}
+
+function runUnlocked(deps: JobRunnerDeps, job: Job, trigger: string): Promise<JobOutcome> {
+  return runScoped(deps, { job, trigger, work: (ctx) => job.run(ctx) });
+}
+
+/**
+ * One scheduler tick: every registered job, one after another; a failure does not stop the rest.
+ * A job whose marker says idle is skipped before its lock (an idle tick: one coordination round
+ * trip, no database); a job marked `unlocked` runs without one.
+ */
 export async function runScheduledJobs(deps: JobRunnerDeps, trigger: string): Promise<JobOutcome[]> {
   const outcomes: JobOutcome[] = [];
-  for (const job of deps.registry.list()) {
+  const jobs = deps.registry.list();
+  const idle = await idleJobs(deps, jobs);
+  for (const job of jobs) {
+    if (idle.has(job.name)) {
+      outcomes.push({ job: job.name, outcome: "ok", durationMs: 0, idle: true });
+      continue;
+    }
     outcomes.push(
-      await runJob(deps, job, trigger).catch((err: unknown) => ({
-        job: job.name,
-        outcome: "failed" as const,
-        error: err instanceof Error ? err.message : String(err),
-        durationMs: 0,
-      })),
+      await (job.unlocked ? runUnlocked(deps, job, trigger) : runJob(deps, job, trigger)).catch(
+        (err: unknown) => ({
+          job: job.name,
+          outcome: "failed" as const,
+          error: err instanceof Error ? err.message : String(err),
+          durationMs: 0,
+        }),
+      ),
     );
   }
   // Quiet when all is well (a tick every minute); loud when something needs a look.
@@ -189,7 +244,10 @@ const failure = (outcome: JobOutcome) => (outcome.outcome === "failed" ? outcome
 /** Busy and failed runs throw, so the queue retries their message. */
 function throwUnlessOk(result: JobOutcome): void {
   if (result.outcome === "busy") throw new Error(`job "${result.job}" is running elsewhere`);
-  if (result.outcome === "failed") throw new Error(`job "${result.job}" failed: ${result.error}`);
+  if (result.outcome !== "failed") return;
+  const message = `job "${result.job}" failed: ${result.error}`;
+  // a job that says retrying cannot help has its message parked at once, not retried to the limit
+  throw result.poison ? new PoisonMessageError(message) : new Error(message);
 }
 
 /** One `job.run` or `job.cluster` message. */

@@ -17,11 +17,21 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../drizzle/client.ts";
 import { resultRows } from "../../drizzle/drivers/rows.ts";
+import { idleMarkerKey as idleMarkerKeyOf, markerCheck, readWorkToken, rememberIdle } from "./idle.ts";
 import type { Job } from "./types.ts";
 
 export const SAMPLE_POOL_STATUS_JOB = "sample-pool-status";
 /** One sample per pool per 5 minutes: 288 a day, so a day's chart needs no bucketing at all. */
 export const POOL_STATUS_SAMPLE_INTERVAL_MS = 5 * 60_000;
+
+async function livePools(db: Db): Promise<number> {
+  const [row] = resultRows<{ n: number | string }>(
+    await db.execute(sql`
+      select count(*)::int as n from node_pools p
+      join clusters c on c.id = p.cluster_id and c.deleted_at is null`),
+  );
+  return Number(row?.n ?? 0);
+}
 
 export interface SampleResult {
   /** the slot's start */
@@ -63,12 +73,33 @@ export async function samplePoolStatus(db: Db, now: Date): Promise<SampleResult>
   return { sampledAt, pools: rows.length };
 }
 
+const bySlot = markerCheck(
+  SAMPLE_POOL_STATUS_JOB,
+  (marker, view) => marker.slot === sampleSlotOf(view.now).toISOString(),
+);
+const byNoPools = markerCheck(SAMPLE_POOL_STATUS_JOB, (marker) => marker.noPools === true);
+
+/**
+ * Idle for the rest of a slot once it is sampled, and while no pool exists and nothing was written
+ * (a pool is created by a /v1 write). With pools, one look per slot remains: every 5 minutes.
+ */
 export const samplePoolStatusJob: Job = {
   name: SAMPLE_POOL_STATUS_JOB,
   lockTtlMs: 2 * 60_000,
+  idle: {
+    key: () => idleMarkerKeyOf(SAMPLE_POOL_STATUS_JOB),
+    idle: (value, view) => bySlot.idle(value, view) || byNoPools.idle(value, view),
+  },
   async run(ctx) {
+    const token = await readWorkToken(ctx);
     const { db } = await ctx.database();
-    const result = await samplePoolStatus(db, ctx.clock.now());
+    const now = ctx.clock.now();
+    const result = await samplePoolStatus(db, now);
+    if (result.pools === 0 && (await livePools(db)) === 0) {
+      await rememberIdle(ctx, SAMPLE_POOL_STATUS_JOB, { noPools: true }, token);
+    } else {
+      await rememberIdle(ctx, SAMPLE_POOL_STATUS_JOB, { slot: result.sampledAt.toISOString() }, "time-only");
+    }
     if (result.pools > 0) {
       ctx.logger.debug("pool status sampled", {
         sampledAt: result.sampledAt.toISOString(),

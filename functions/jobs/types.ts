@@ -12,6 +12,7 @@ import type { ApiServerProbe } from "../lib/kube-probe/types.ts";
 import type { WebhookTransport } from "../lib/webhooks/transport.ts";
 import type { PolicySettings } from "../policy.ts";
 import type { JobQueue } from "../queue/types.ts";
+import type { IdleCheck } from "./idle.ts";
 
 export interface JobContext {
   clock: Clock;
@@ -51,10 +52,19 @@ export interface Job {
    * another host, e.g. probe-clusters' API server checks.
    */
   clusterConcurrency?(policy: PolicySettings): number;
+  /**
+   * How a scheduler tick tells, from coordination alone, that this job has nothing to do
+   * (jobs/idle.ts); such a tick skips it without lock or database. Absent: it always runs.
+   */
+  idle?: IdleCheck;
+  /** runs without the job lock: only for a run with no effect beyond a log line */
+  unlocked?: boolean;
 }
 
 export type JobOutcome =
-  | { job: string; outcome: "ok"; durationMs: number }
+  /** `idle`: skipped because its marker said there was nothing to do (jobs/idle.ts) */
+  | { job: string; outcome: "ok"; durationMs: number; idle?: true }
   /** another runner holds the job's lock */
   | { job: string; outcome: "busy" }
-  | { job: string; outcome: "failed"; error: string; durationMs: number };
+  /** poison: the job threw PoisonMessageError (retrying cannot help: its message is parked at once) */
+  | { job: string; outcome: "failed"; error: string; durationMs: number; poison?: true };

@@ -1,7 +1,8 @@
 /**
  * Applies the consumer's decisions to a Cloudflare message batch: ack,
- * retry with the backoff delay, or park (log, then ack so Cloudflare stops
- * redelivering; a later issue stores parked messages). The whole batch goes
+ * retry with the backoff delay, or park (the consumer has recorded it as a
+ * dead letter by then, queue/parking.ts; log, then ack so Cloudflare stops
+ * redelivering). The whole batch goes
  * to the consumer at once (it may serve several messages with one query);
  * each message still gets its own decision.
  */
@@ -23,15 +24,16 @@ export async function deliverBatch(
   logger: Logger,
 ): Promise<BatchSummary> {
   const summary: BatchSummary = { acked: 0, retried: 0, parked: 0 };
-  const decisions = await consume(batch.messages.map((m) => ({ body: m.body, attempts: m.attempts }))).catch(
-    (err: unknown) =>
-      batch.messages.map(
-        (): Decision => ({
-          action: "retry",
-          delaySeconds: 1,
-          reason: err instanceof Error ? err.message : String(err),
-        }),
-      ),
+  const decisions = await consume(
+    batch.messages.map((m) => ({ body: m.body, attempts: m.attempts, id: m.id, queue: batch.queue })),
+  ).catch((err: unknown) =>
+    batch.messages.map(
+      (): Decision => ({
+        action: "retry",
+        delaySeconds: 1,
+        reason: err instanceof Error ? err.message : String(err),
+      }),
+    ),
   );
   for (const [i, message] of batch.messages.entries()) {
     const decision = decisions[i]!;

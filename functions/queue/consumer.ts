@@ -44,6 +44,10 @@ export interface Delivery {
   body: unknown;
   /** 1 on the first delivery */
   attempts: number;
+  /** the transport's message id: a parked message redelivered is recorded once (dead_letters) */
+  id?: string;
+  /** the queue it came from ("ksp-jobs" on Workers, "in-process" on Node) */
+  queue?: string;
 }
 
 /** One message: resolves when it is done, throws to have it retried (PoisonMessageError: parked). */

@@ -4,12 +4,18 @@
  * `batchSize` (wrangler.toml's max_batch_size), each delivery counts an
  * attempt, failures come back after the consumer's backoff, and parked
  * messages are kept aside (and logged) instead of being retried forever.
- * Lost on restart, like any in-memory state of the embedded deployment.
+ * The consumer records every parked message as a dead letter in the
+ * database (queue/parking.ts); the pending messages and the short parked
+ * list here are lost on restart, like any in-memory state of the embedded
+ * deployment.
  */
 import type { Clock } from "../../shared/clock.ts";
 import type { Logger } from "../../shared/logger.ts";
 import { type ConsumeBatch, DEFAULT_BATCH_SIZE } from "./consumer.ts";
 import type { Decision, JobMessage, JobQueue, SendOptions } from "./types.ts";
+
+/** What dead letters from this queue name as their queue. */
+export const IN_PROCESS_QUEUE_NAME = "in-process";
 
 interface Pending {
   id: string;
@@ -85,7 +91,14 @@ export class InProcessQueue implements JobQueue {
       message.attempts++;
     }
     const decisions = await this.deps
-      .consumeBatch(batch.map((m) => ({ body: structuredClone(m.body), attempts: m.attempts })))
+      .consumeBatch(
+        batch.map((m) => ({
+          body: structuredClone(m.body),
+          attempts: m.attempts,
+          id: m.id,
+          queue: IN_PROCESS_QUEUE_NAME,
+        })),
+      )
       .catch((err: unknown) => batch.map(() => failedDelivery(err)));
     for (const [i, message] of batch.entries()) {
       const decision = decisions[i]!;
@@ -106,7 +119,7 @@ export class InProcessQueue implements JobQueue {
       reason,
     });
     this.#parked.push({ id: message.id, body: message.body, attempts: message.attempts, reason });
-    // Bounded: the log line is the durable record; this list is for inspection.
+    // Bounded: the dead_letters row is the durable record; this list is for inspection.
     if (this.#parked.length > (this.deps.maxParked ?? 1000)) this.#parked.shift();
   }
 

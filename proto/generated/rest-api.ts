@@ -1090,6 +1090,86 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/dead-letters": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List dead letters, newest parked first (operator)
+     * @description Operators (unscoped tokens: the job queue serves every cluster). Dead letters are job-queue messages given up on: parked by the consumer, or moved to Cloudflare's dead-letter queue (ksp-jobs-dlq). since/until filter on parkedAt.
+     */
+    get: operations["listDeadLetters"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/dead-letters/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One dead letter with its body, reason and replay history (operator)
+     * @description Operators (unscoped tokens: the job queue serves every cluster). Dead letters are job-queue messages given up on: parked by the consumer, or moved to Cloudflare's dead-letter queue (ksp-jobs-dlq).
+     */
+    get: operations["getDeadLetter"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/dead-letters/{id}/replay": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a parked dead letter's message to the job queue again, once (operator)
+     * @description The stored body goes back on the job queue and the dead letter becomes `replayed`. Only a parked one whose body is still a valid job message can be replayed (409 otherwise); of two replays at once, one sends and the other is a 409. A replayed message that fails again is parked as a new dead letter. Operators (unscoped tokens: the job queue serves every cluster). Dead letters are job-queue messages given up on: parked by the consumer, or moved to Cloudflare's dead-letter queue (ksp-jobs-dlq).
+     */
+    post: operations["replayDeadLetter"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/dead-letters/{id}/discard": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Mark a parked dead letter as dealt with, without running it (operator)
+     * @description The row is kept for the record. Only a parked one can be discarded (409 otherwise). Operators (unscoped tokens: the job queue serves every cluster). Dead letters are job-queue messages given up on: parked by the consumer, or moved to Cloudflare's dead-letter queue (ksp-jobs-dlq).
+     */
+    post: operations["discardDeadLetter"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/orders": {
     parameters: {
       query?: never;
@@ -3570,6 +3650,46 @@ export interface components {
       }[];
       /** @description values still on a key other than the current one */
       pendingRotation: number;
+    };
+    DeadLetterPage: {
+      items: components["schemas"]["DeadLetter"][];
+      nextCursor: string | null;
+    };
+    DeadLetter: {
+      /** Format: uuid */
+      id: string;
+      /**
+       * @description consumer: parked by our consumer (a message that can never succeed, or too many failed attempts); dlq: Cloudflare moved it to the dead-letter queue (an invocation that crashed or timed out)
+       * @enum {string}
+       */
+      source: "consumer" | "dlq";
+      /**
+       * @description the queue it was meant for
+       * @example ksp-jobs
+       */
+      queue: string;
+      /** @description the transport's message id */
+      messageId: string | null;
+      /** @description the message as delivered (it may not be a valid job message) */
+      body?: unknown;
+      /** @example job.cluster */
+      messageType: string | null;
+      /** @example probe-clusters */
+      job: string | null;
+      clusterId: string | null;
+      /** @description why it was given up on */
+      reason: string;
+      /** @description deliveries counted when it was given up on */
+      attempts: number;
+      /** @enum {string} */
+      status: "parked" | "replayed" | "discarded";
+      parkedAt: string;
+      replayCount: number;
+      lastReplayedAt: string | null;
+      /** @example token:8b0e… */
+      lastReplayedBy: string | null;
+      version: number;
+      updatedAt: string;
     };
     OrderPage: {
       items: components["schemas"]["Order"][];
@@ -10115,6 +10235,345 @@ export interface operations {
         };
       };
       /** @description conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description internal */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description dependency_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+    };
+  };
+  listDeadLetters: {
+    parameters: {
+      query?: {
+        /** @description page size, 1 to 500 */
+        limit?: number;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+        /** @description only rows at or after this time */
+        since?: string;
+        /** @description only rows before this time */
+        until?: string;
+        /** @description parked, replayed or discarded */
+        status?: "parked" | "replayed" | "discarded";
+        /** @description the job a message named */
+        job?: string;
+        messageType?: string;
+        /** @description The cluster's id or name */
+        clusterId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of dead letters */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeadLetterPage"];
+        };
+      };
+      /** @description validation_failed */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description internal */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description dependency_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+    };
+  };
+  getDeadLetter: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the dead letter's id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The dead letter */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeadLetter"];
+        };
+      };
+      /** @description validation_failed */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description internal */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description dependency_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+    };
+  };
+  replayDeadLetter: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the dead letter's id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The dead letter, now replayed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeadLetter"];
+        };
+      };
+      /** @description validation_failed */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description conflict, illegal_transition */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description internal */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description dependency_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+    };
+  };
+  discardDeadLetter: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the dead letter's id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The dead letter, now discarded */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeadLetter"];
+        };
+      };
+      /** @description validation_failed */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description forbidden */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorEnvelope"];
+        };
+      };
+      /** @description conflict, illegal_transition */
       409: {
         headers: {
           [name: string]: unknown;

@@ -87,6 +87,45 @@ export function defineCoordinationContract(harness: () => ContractHarness): void
     expect(await c.cacheGet(str)).toBeNull();
   });
 
+  it("reads several cache entries at once, null where absent, in the order asked", async () => {
+    const { coordination: c, ttlMs } = harness();
+    const [a, b, missing] = [key("many-a"), key("many-b"), key("many-missing")];
+    await c.cacheSet(a, { clusterId: "c1" }, ttlMs * 10);
+    await c.cacheSet(b, 7, ttlMs * 10);
+    expect(await c.cacheGetMany([b, missing, a])).toEqual([7, null, { clusterId: "c1" }]);
+    expect(await c.cacheGetMany([])).toEqual([]);
+  });
+
+  it("reads several cache entries and counts one rate-window hit together", async () => {
+    const { coordination: c, ttlMs } = harness();
+    const [a, rate] = [key("counted-a"), key("counted-rate")];
+    await c.cacheSet(a, "x", ttlMs * 10);
+    const windowMs = ttlMs * 10;
+    const first = await c.cacheGetManyCounted([a, key("counted-missing")], { key: rate, limit: 2, windowMs });
+    expect(first).toEqual({ values: ["x", null], rate: { allowed: true, remaining: 1, retryAfterMs: 0 } });
+    // the same window as rateLimit on that key
+    expect((await c.rateLimit(rate, 2, windowMs)).remaining).toBe(0);
+    const refused = await c.cacheGetManyCounted([a], { key: rate, limit: 2, windowMs });
+    expect(refused.values).toEqual(["x"]);
+    expect(refused.rate.allowed).toBe(false);
+    expect(refused.rate.retryAfterMs).toBeGreaterThan(0);
+  });
+
+  it("raises a number only upwards, whatever order the writers come in", async () => {
+    const { coordination: c, ttlMs } = harness();
+    const k = key("raise");
+    await c.cacheRaise(k, 5, ttlMs * 10);
+    await c.cacheRaise(k, 3, ttlMs * 10);
+    expect(await c.cacheGet(k)).toBe(5);
+    await c.cacheRaise(k, 6, ttlMs * 10);
+    expect(await c.cacheGet(k)).toBe(6);
+    // anything but a number is replaced
+    const s = key("raise-str");
+    await c.cacheSet(s, "junk", ttlMs * 10);
+    await c.cacheRaise(s, 1, ttlMs * 10);
+    expect(await c.cacheGet(s)).toBe(1);
+  });
+
   it("allows `limit` hits per window, then refuses with a retry-after", async () => {
     const { coordination: c, ttlMs, advance } = harness();
     const k = key("rate");

@@ -3,6 +3,7 @@
  * run on all of them: PGlite in memory, node-postgres on a fresh database, and
  * Neon's serverless Pool reaching a fresh database through the local proxy.
  */
+import pg from "pg";
 import type { Database, DriverName } from "../../drizzle/client.ts";
 import { openNeon } from "../../drizzle/drivers/neon.ts";
 import { openNodePostgres } from "../../drizzle/drivers/node-postgres.ts";
@@ -60,4 +61,52 @@ async function closeThen(database: Database, after: () => Promise<void>): Promis
   } finally {
     await after();
   }
+}
+
+/** Statements sent and connections opened by node-postgres clients since `countPostgresTraffic()`. */
+export interface PostgresTrafficCounts {
+  /** every `query` call on a connection: one statement, one round trip (BEGIN and COMMIT included) */
+  queries: number;
+  /** every connection a client opened (a pool opens one per client it adds) */
+  connections: number;
+}
+
+export interface PostgresTraffic {
+  counts(): PostgresTrafficCounts;
+  /** puts node-postgres back as it was */
+  stop(): void;
+}
+
+/**
+ * Counts node-postgres traffic in this process (the fleet bench prices it). It wraps
+ * `pg.Client.prototype` so it sees every pool and client, including the statement cache's
+ * per-connection `query` (statement-cache.ts binds the prototype's at connect time): start it
+ * BEFORE opening the databases to count. One counter at a time.
+ */
+export function countPostgresTraffic(): PostgresTraffic {
+  const proto = pg.Client.prototype as unknown as {
+    query: (...args: unknown[]) => unknown;
+    connect: (...args: unknown[]) => unknown;
+  };
+  if ((proto.query as { counting?: boolean }).counting)
+    throw new Error("countPostgresTraffic: a counter is already running");
+  const { query, connect } = proto;
+  const counted: PostgresTrafficCounts = { queries: 0, connections: 0 };
+  const countingQuery = function (this: unknown, ...args: unknown[]) {
+    counted.queries++;
+    return query.apply(this, args);
+  };
+  (countingQuery as { counting?: boolean }).counting = true;
+  proto.query = countingQuery;
+  proto.connect = function (this: unknown, ...args: unknown[]) {
+    counted.connections++;
+    return connect.apply(this, args);
+  };
+  return {
+    counts: () => ({ ...counted }),
+    stop() {
+      proto.query = query;
+      proto.connect = connect;
+    },
+  };
 }

@@ -23,7 +23,22 @@ export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 export interface UpstashBridge {
   url: string;
   token: string;
+  /** what clients asked of Redis through this bridge so far (the fleet bench prices it) */
+  stats(): BridgeStats;
   close(): Promise<void>;
+}
+
+/**
+ * Upstash bills per command, and a pipeline or transaction is billed per command in it; so
+ * `commands` counts every command a client sent (refused ones too: Upstash would bill them),
+ * while `httpRequests` counts the REST round trips that carried them. Only authorized,
+ * well-formed requests count. MULTI/EXEC around a transaction are the bridge's, not the client's.
+ */
+export interface BridgeStats {
+  httpRequests: number;
+  commands: number;
+  /** by upper-cased command name, e.g. { GET: 3, EVALSHA: 1 } */
+  byCommand: Record<string, number>;
 }
 
 export interface UpstashBridgeOptions {
@@ -90,6 +105,15 @@ export async function startUpstashBridge(options: UpstashBridgeOptions = {}): Pr
   const token = options.token ?? randomBytes(24).toString("base64url");
   let connecting: Promise<RespConnection> | undefined;
   let live: RespConnection | undefined;
+  const counted: BridgeStats = { httpRequests: 0, commands: 0, byCommand: {} };
+  const count = (commands: Args[]) => {
+    counted.httpRequests++;
+    for (const args of commands) {
+      const name = (args[0] ?? "").toUpperCase();
+      counted.commands++;
+      counted.byCommand[name] = (counted.byCommand[name] ?? 0) + 1;
+    }
+  };
 
   // One shared connection, re-established after it breaks (e.g. Redis restarted).
   const redis = (): Promise<RespConnection> => {
@@ -116,6 +140,7 @@ export async function startUpstashBridge(options: UpstashBridgeOptions = {}): Pr
 
   async function single(body: unknown, base64: boolean): Promise<[number, unknown]> {
     const args = toArgs(body);
+    count([args]);
     const refused = refusal(args);
     if (refused) return [400, { error: refused }];
     const [reply] = await (await redis()).send([args]);
@@ -127,6 +152,7 @@ export async function startUpstashBridge(options: UpstashBridgeOptions = {}): Pr
     if (!Array.isArray(body) || body.length === 0)
       throw new BadRequest("ERR pipeline must be a non-empty array");
     const commands = body.map(toArgs);
+    count(commands);
     const sendable = commands.filter((args) => !refusal(args));
     const replies = sendable.length > 0 ? await (await redis()).send(sendable) : [];
     let next = 0;
@@ -141,6 +167,7 @@ export async function startUpstashBridge(options: UpstashBridgeOptions = {}): Pr
     if (!Array.isArray(body) || body.length === 0)
       throw new BadRequest("ERR transaction must be a non-empty array");
     const commands = body.map(toArgs);
+    count(commands);
     const refused = commands.map(refusal).find(Boolean);
     if (refused) return [400, { error: refused }];
     const replies = await (await redis()).send([["MULTI"], ...commands, ["EXEC"]]);
@@ -191,6 +218,7 @@ export async function startUpstashBridge(options: UpstashBridgeOptions = {}): Pr
   return {
     url: `http://127.0.0.1:${httpPort}`,
     token,
+    stats: () => ({ ...counted, byCommand: { ...counted.byCommand } }),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

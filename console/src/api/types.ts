@@ -9,6 +9,7 @@ export type Machine = Schemas["Machine"];
 export type MachineSummary = Schemas["MachineSummary"];
 export type MachineEvent = Schemas["Event"];
 export type AuditEntry = Schemas["AuditEntry"];
+export type DeadLetter = Schemas["DeadLetter"];
 export type Order = Schemas["Order"];
 export type Strategy = Schemas["Strategy"];
 export type StrategyEvaluation = Schemas["StrategyEvaluation"];

@@ -6,6 +6,7 @@ import {
   DashboardOutlined,
   HistoryOutlined,
   ImportOutlined,
+  InboxOutlined,
   LogoutOutlined,
   ProfileOutlined,
   ThunderboltOutlined,
@@ -22,6 +23,7 @@ const NAV = [
   { key: "/import", icon: <ImportOutlined />, label: "Import" },
   { key: "/events", icon: <HistoryOutlined />, label: "Events" },
   { key: "/audit", icon: <AuditOutlined />, label: "Audit", admin: true },
+  { key: "/dead-letters", icon: <InboxOutlined />, label: "Dead letters" },
   {
     key: "capacity",
     icon: <ThunderboltOutlined />,

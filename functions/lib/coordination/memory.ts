@@ -162,6 +162,26 @@ export class MemoryCoordination implements Coordination {
     this.#cache.delete(this.#keys.cache(key));
   }
 
+  async cacheGetMany(keys: readonly string[]): Promise<unknown[]> {
+    return Promise.all(keys.map((key) => this.cacheGet<unknown>(key)));
+  }
+
+  async cacheGetManyCounted(
+    keys: readonly string[],
+    rate: { key: string; limit: number; windowMs: number },
+  ): Promise<{ values: unknown[]; rate: RateLimitResult }> {
+    const values = await this.cacheGetMany(keys);
+    return { values, rate: await this.rateLimit(rate.key, rate.limit, rate.windowMs) };
+  }
+
+  async cacheRaise(key: string, value: number, ttlMs: number): Promise<void> {
+    assertKey(key);
+    assertPositiveInt("ttlMs", ttlMs);
+    const current = await this.cacheGet<unknown>(key);
+    if (typeof current === "number" && current >= value) return;
+    await this.cacheSet(key, value, ttlMs);
+  }
+
   async rateLimit(key: string, limit: number, windowMs: number): Promise<RateLimitResult> {
     assertKey(key);
     assertPositiveInt("limit", limit);

@@ -47,6 +47,24 @@ export interface Coordination {
   cacheGet<T>(key: string): Promise<T | null>;
   cacheSet(key: string, value: unknown, ttlMs: number): Promise<void>;
   cacheDelete(key: string): Promise<void>;
+  /**
+   * Several cache entries in ONE round trip (one MGET on Redis), in the order of `keys`; null
+   * where absent. For hot paths that must cost one command (idle agent polls, idle cron ticks).
+   */
+  cacheGetMany(keys: readonly string[]): Promise<unknown[]>;
+  /**
+   * `cacheGetMany` and one hit of the rate window `rate` (as `rateLimit`), still in ONE round trip
+   * (one script on Redis): a conditional request answered from the cache stays rate limited.
+   */
+  cacheGetManyCounted(
+    keys: readonly string[],
+    rate: { key: string; limit: number; windowMs: number },
+  ): Promise<{ values: unknown[]; rate: RateLimitResult }>;
+  /**
+   * Stores the number `value` unless the entry already holds a number >= it, atomically: writers
+   * publishing after their commits in any order leave the highest value (state versions).
+   */
+  cacheRaise(key: string, value: number, ttlMs: number): Promise<void>;
 
   /** Fixed window that opens at the first hit of `key` and lasts `windowMs`. */
   rateLimit(key: string, limit: number, windowMs: number): Promise<RateLimitResult>;

@@ -20,7 +20,7 @@ import {
 } from "./types.ts";
 
 /** The commands used here; both the Node and the Cloudflare `Redis` classes fit. */
-export type UpstashRedis = Pick<Redis, "set" | "get" | "del" | "ping" | "createScript">;
+export type UpstashRedis = Pick<Redis, "set" | "get" | "mget" | "del" | "ping" | "createScript">;
 
 export interface UpstashCoordinationOptions extends CoordinationOptions {
   /** Only for `Lock.expiresAt`, which is advisory; Redis owns the real TTLs. */
@@ -55,6 +55,31 @@ const DELETE_IF_EQUAL = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
+// KEYS[1] the rate window, KEYS[2..] cache entries: the RATE_LIMIT steps, then one MGET.
+const GET_MANY_COUNTED = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+local values = {}
+if #KEYS > 1 then values = redis.call('MGET', unpack(KEYS, 2)) end
+return {count, ttl, values}`;
+
+// Cache entries are {"v": …}; a higher or equal stored number wins, anything else is replaced.
+const RAISE = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, entry = pcall(cjson.decode, current)
+  if ok and type(entry) == 'table' and type(entry.v) == 'number' and entry.v >= tonumber(ARGV[1]) then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`;
+
 const IN_PROGRESS = JSON.stringify({ s: "p" });
 
 /**
@@ -68,6 +93,13 @@ function fromStored(raw: unknown): unknown {
   } catch {
     return raw;
   }
+}
+
+/** A stored cache envelope `{v: …}` (text or parsed), or nothing, as the value it holds. */
+function cachedValue(raw: unknown): unknown {
+  if (raw === null || raw === undefined || raw === false) return null;
+  const envelope = fromStored(raw) as { v?: unknown } | null;
+  return envelope?.v ?? null;
 }
 
 export class UpstashCoordination implements Coordination {
@@ -94,6 +126,8 @@ export class UpstashCoordination implements Coordination {
       rateLimit: script(RATE_LIMIT),
       idempotencyBegin: script(IDEMPOTENCY_BEGIN),
       deleteIfEqual: script(DELETE_IF_EQUAL),
+      getManyCounted: script(GET_MANY_COUNTED),
+      raise: script(RAISE),
     };
   }
 
@@ -131,10 +165,7 @@ export class UpstashCoordination implements Coordination {
   async cacheGet<T>(key: string): Promise<T | null> {
     assertKey(key);
     return this.#call("cacheGet", async () => {
-      const raw = await this.#redis.get<unknown>(this.#keys.cache(key));
-      if (raw === null || raw === undefined) return null;
-      const envelope = fromStored(raw) as { v?: T } | null;
-      return envelope?.v ?? null;
+      return cachedValue(await this.#redis.get<unknown>(this.#keys.cache(key))) as T | null;
     });
   }
 
@@ -150,6 +181,52 @@ export class UpstashCoordination implements Coordination {
   async cacheDelete(key: string): Promise<void> {
     return this.#call("cacheDelete", async () => {
       await this.#redis.del(this.#keys.cache(key));
+    });
+  }
+
+  async cacheGetMany(keys: readonly string[]): Promise<unknown[]> {
+    for (const key of keys) assertKey(key);
+    if (keys.length === 0) return [];
+    return this.#call("cacheGetMany", async () => {
+      const raw = await this.#redis.mget<unknown[]>(...keys.map((key) => this.#keys.cache(key)));
+      return raw.map(cachedValue);
+    });
+  }
+
+  async cacheGetManyCounted(
+    keys: readonly string[],
+    rate: { key: string; limit: number; windowMs: number },
+  ): Promise<{ values: unknown[]; rate: RateLimitResult }> {
+    for (const key of [rate.key, ...keys]) assertKey(key);
+    assertPositiveInt("limit", rate.limit);
+    assertPositiveInt("windowMs", rate.windowMs);
+    return this.#call("cacheGetManyCounted", async () => {
+      const reply = (await this.#scripts.getManyCounted.exec(
+        [this.#keys.rate(rate.key), ...keys.map((key) => this.#keys.cache(key))],
+        [String(rate.windowMs)],
+      )) as [unknown, unknown, unknown[] | null];
+      const [count, ttl] = [Number(reply[0]), Number(reply[1])];
+      const allowed = count <= rate.limit;
+      const values = keys.map((_, i) => cachedValue(reply[2]?.[i] ?? null));
+      return {
+        values,
+        rate: {
+          allowed,
+          remaining: Math.max(0, rate.limit - count),
+          retryAfterMs: allowed ? 0 : Math.max(1, ttl),
+        },
+      };
+    });
+  }
+
+  async cacheRaise(key: string, value: number, ttlMs: number): Promise<void> {
+    assertKey(key);
+    assertPositiveInt("ttlMs", ttlMs);
+    return this.#call("cacheRaise", async () => {
+      await this.#scripts.raise.exec(
+        [this.#keys.cache(key)],
+        [String(value), JSON.stringify({ v: value }), String(ttlMs)],
+      );
     });
   }
 

@@ -11,10 +11,13 @@ import type { MiddlewareHandler } from "hono";
 import type { App } from "../../http/hono-env.ts";
 import { audit } from "../../middleware/audit.ts";
 import { authenticate } from "../../middleware/authenticate.ts";
+import { idleAgentPoll } from "../../middleware/idle-agent-poll.ts";
 import { rateLimit, registrationLimitByAddress } from "../../middleware/rate-limit.ts";
+import { workChanged } from "../../middleware/work-changed.ts";
 import { registerAgentRoutes } from "./agent/index.ts";
 import { registerAuditRoutes } from "./audit/index.ts";
 import { registerClusterRoutes } from "./clusters/index.ts";
+import { registerDeadLetterRoutes } from "./dead-letters/index.ts";
 import { registerDeviceQueryRoutes } from "./device-query/index.ts";
 import { registerDutyRosterRoutes } from "./duty-roster/index.ts";
 import { registerEncryptionRoutes } from "./encryption/index.ts";
@@ -38,6 +41,9 @@ export const AGENT_REGISTER_PATH = "/v1/agent/register";
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
 export function registerV1(app: App, opts: { limitPerMinute: number; bodyLimit: MiddlewareHandler }): void {
+  // an unchanged agent poll: one coordination round trip, no Postgres (idle-agent-poll.ts)
+  app.use("/v1/*", idleAgentPoll({ limitPerMinute: opts.limitPerMinute, windowMs: RATE_LIMIT_WINDOW_MS }));
+  app.use("/v1/*", workChanged());
   // inbound hooks carry a signature instead of a bearer (hooks/signature.ts)
   app.use("/v1/*", authenticate({ open: [AGENT_REGISTER_PATH, MAINTENANCE_COMPLETE_HOOK_PATH] }));
   app.use("/v1/*", rateLimit({ limit: opts.limitPerMinute, windowMs: RATE_LIMIT_WINDOW_MS }));
@@ -61,6 +67,7 @@ export function registerV1(app: App, opts: { limitPerMinute: number; bodyLimit: 
   registerAuditRoutes(app);
   registerSshKeyRoutes(app);
   registerEncryptionRoutes(app);
+  registerDeadLetterRoutes(app);
   registerOrderRoutes(app);
   registerMaintenanceRequestRoutes(app);
   registerAgentRoutes(app);

@@ -53,6 +53,8 @@ export async function registerAgent({
       .where(and(...guards))
       .returning({ id: clusters.id, name: clusters.name });
     if (!registered) throw rejected();
+    // also before the commit, so a crash before the delete after it cannot keep the old credential cached
+    await forgetAgentCredential(ctx, registered.id);
     write.audit(
       clusterAudit("agent.register", registered.id, {
         agentVersion: input.agentVersion,

@@ -28,6 +28,9 @@ export async function rotateAgentCredential({
       .where(and(eq(clusters.id, input.clusterId), isNull(clusters.deletedAt)))
       .returning({ id: clusters.id });
     if (!rotated) throw new AppError("not_found", `cluster ${input.clusterId} not found`, input);
+    // also before the commit: a process that dies between the commit and the delete below then
+    // leaves no cached credential behind (cache entries live a day: agent-credential-cache.ts)
+    await forgetAgentCredential(ctx, rotated.id);
     write.audit(clusterAudit("agent.credential.rotate", rotated.id));
     return rotated;
   });

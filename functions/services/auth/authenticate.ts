@@ -10,7 +10,11 @@ import { clusters } from "../../../drizzle/schema/clusters.ts";
 import { AppError } from "../../lib/errors.ts";
 import { hashToken, isGeneratedToken, TOKEN_PREFIXES } from "../../lib/tokens.ts";
 import type { ServiceCall, ServiceContext } from "../context.ts";
-import { cachedAgentCluster, rememberAgentCredential } from "./agent-credential-cache.ts";
+import {
+  cachedAgentCluster,
+  forgetAgentCredential,
+  rememberAgentCredential,
+} from "./agent-credential-cache.ts";
 import type { Principal } from "./principal.ts";
 
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -41,17 +45,31 @@ export async function authenticate({ ctx, input }: ServiceCall<{ token: string }
   };
 }
 
-async function authenticateAgent(ctx: ServiceContext, hash: string): Promise<Principal> {
-  const cached = await cachedAgentCluster(ctx, hash);
-  if (cached) return agentPrincipal(cached);
+async function agentClusterOf(ctx: ServiceContext, hash: string): Promise<string | null> {
   const [cluster] = await ctx.db
     .select({ id: clusters.id })
     .from(clusters)
     .where(and(eq(clusters.agentCredentialHash, hash), isNull(clusters.deletedAt)))
     .limit(1);
-  if (!cluster) throw rejected();
-  await rememberAgentCredential(ctx, hash, cluster.id);
-  return agentPrincipal(cluster.id);
+  return cluster?.id ?? null;
+}
+
+async function authenticateAgent(ctx: ServiceContext, hash: string): Promise<Principal> {
+  const cached = await cachedAgentCluster(ctx, hash);
+  if (cached) return agentPrincipal(cached);
+  const clusterId = await agentClusterOf(ctx, hash);
+  if (!clusterId) throw rejected();
+  if (ctx.coordination.sharedAcrossReplicas) {
+    await rememberAgentCredential(ctx, hash, clusterId);
+    // A rotation that committed after the read above may have run its invalidation before the
+    // entry was written: read again once it is, so an entry the cache keeps for a day never
+    // outlives its credential (a miss costs two indexed reads, an idle poll none).
+    if ((await agentClusterOf(ctx, hash)) !== clusterId) {
+      await forgetAgentCredential(ctx, clusterId);
+      throw rejected();
+    }
+  }
+  return agentPrincipal(clusterId);
 }
 
 const agentPrincipal = (clusterId: string): Principal => ({

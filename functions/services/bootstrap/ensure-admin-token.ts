@@ -22,7 +22,8 @@ export interface EnsureAdminTokenInput {
 }
 
 export type EnsureAdminTokenResult =
-  | { outcome: "configured"; tokenId: string }
+  /** `revokedTokenHashes`: earlier bootstrap tokens this call revoked (their markers must go, see worker-bootstrap.ts). */
+  | { outcome: "configured"; tokenId: string; revokedTokenHashes: string[] }
   /** `token` is shown to the operator once and exists nowhere else. */
   | { outcome: "generated"; tokenId: string; token: string }
   | { outcome: "existing" };
@@ -41,7 +42,7 @@ export async function ensureAdminToken({
     if (input.configuredToken) {
       const tokenHash = await hashToken(input.configuredToken);
       // Any other bootstrap token stops working: the variable is the source of truth.
-      await tx
+      const revoked = await tx
         .update(apiTokens)
         .set({ revokedAt: now })
         .where(
@@ -50,7 +51,8 @@ export async function ensureAdminToken({
             ne(apiTokens.tokenHash, tokenHash),
             isNull(apiTokens.revokedAt),
           ),
-        );
+        )
+        .returning({ tokenHash: apiTokens.tokenHash });
       const [row] = await tx
         .insert(apiTokens)
         .values({
@@ -72,7 +74,11 @@ export async function ensureAdminToken({
         })
         .returning({ id: apiTokens.id });
       await audit("api_token.bootstrap_configured", row!.id);
-      return { outcome: "configured", tokenId: row!.id };
+      return {
+        outcome: "configured",
+        tokenId: row!.id,
+        revokedTokenHashes: revoked.map((r) => r.tokenHash),
+      };
     }
 
     const [usable] = await tx

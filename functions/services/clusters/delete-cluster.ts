@@ -99,6 +99,8 @@ export async function deleteCluster({
       .where(and(eq(clusters.id, clusterId), isNull(clusters.deletedAt)))
       .returning({ name: clusters.name });
     if (!deleted) throw clusterNotFound(clusterId);
+    // also before the commit, so a crash before the delete after it cannot keep the credential cached
+    await forgetAgentCredential(ctx, clusterId);
 
     const revoked = await tx
       .update(apiTokens)

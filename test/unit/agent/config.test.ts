@@ -37,6 +37,7 @@ describe("parseAgentConfig", () => {
       grpc: { listen: { host: "0.0.0.0", port: 8086 }, tls: null },
       healthListen: { host: "0.0.0.0", port: 8087 },
       syncIntervalMs: 5000,
+      syncMaxIntervalMs: 60_000,
       snapshotIntervalMs: 300_000,
       lease: {
         name: "ksp-agent",
@@ -193,6 +194,9 @@ describe("parseAgentConfig", () => {
     const env = { ...baseEnv, KSP_SYNC_INTERVAL: "30s", KSP_LOG_LEVEL: "warn", KSP_POD_NAME: "from-env" };
     const config = parseOk(["--sync-interval=1m30s", "--log-level", "debug", "--cluster", "edge-2"], env);
     expect(config.syncIntervalMs).toBe(90_000);
+    // the idle backoff's bound never lies below the interval
+    expect(config.syncMaxIntervalMs).toBe(90_000);
+    expect(parseOk(["--sync-max-interval", "2m"], env).syncMaxIntervalMs).toBe(120_000);
     expect(config.logLevel).toBe("debug");
     expect(config.cluster).toBe("edge-2");
     expect(config.lease.identity).toBe("from-env");

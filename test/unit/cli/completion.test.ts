@@ -37,6 +37,7 @@ describe("ksp completion", () => {
       "machine",
       "token",
       "ssh-key",
+      "dead-letter",
       "event",
       "audit",
       "encryption",

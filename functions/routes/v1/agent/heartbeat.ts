@@ -28,6 +28,9 @@ export const registerAgentHeartbeat = defineRoute({
   audit: false,
   run: async (c, { ctx, principal: agent }) => {
     const body = c.req.valid("json");
-    return c.json(await recordHeartbeat({ ctx, input: { ...body, clusterId: agent.clusterId } }), 200);
+    // half the degraded threshold: see services/agent/heartbeat.ts
+    const writeEveryMs = Math.floor(c.get("scope").deps.config.policy.heartbeatDegradedMs / 2);
+    const input = { ...body, clusterId: agent.clusterId, writeEveryMs };
+    return c.json(await recordHeartbeat({ ctx, input }), 200);
   },
 });

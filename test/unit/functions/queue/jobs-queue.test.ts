@@ -12,7 +12,8 @@ import {
   type RetryPolicy,
 } from "../../../../functions/queue/consumer.ts";
 import { InProcessQueue } from "../../../../functions/queue/in-process.ts";
-import type { JobQueue } from "../../../../functions/queue/types.ts";
+import type { ParkedDelivery } from "../../../../functions/queue/parking.ts";
+import { type JobQueue, PoisonMessageError } from "../../../../functions/queue/types.ts";
 import { testDeps } from "../../../support/app-test-deps.ts";
 import { consumeEach, consumeOne } from "../../../support/queue-consumers.ts";
 
@@ -29,8 +30,18 @@ function setup(jobs: Job[]) {
     send: async (body) => void sent.push(body),
     sendBatch: async (bodies) => void sent.push(...bodies),
   };
-  const wiring = wireJobs({ app: deps, queue: outbox, registry: new JobRegistry(jobs), policy });
-  return { deps, sent, ...wiring, consume: consumeOne(wiring.consumeBatch) };
+  // dead letters in memory: these tests have no database (the Postgres recorder: test/integration/functions/dead-letters)
+  const deadLetters: { source: string; letter: ParkedDelivery }[] = [];
+  const recordParked = (source: string) => async (letters: readonly ParkedDelivery[]) =>
+    void deadLetters.push(...letters.map((letter) => ({ source, letter })));
+  const wiring = wireJobs({
+    app: deps,
+    queue: outbox,
+    registry: new JobRegistry(jobs),
+    policy,
+    recordParked,
+  });
+  return { deps, sent, deadLetters, ...wiring, consume: consumeOne(wiring.consumeBatch) };
 }
 
 describe("retry policy", () => {
@@ -166,6 +177,24 @@ describe("per-cluster fan-out messages", () => {
     expect(queue.pendingCount).toBe(0);
   });
 
+  it("parks at once a cluster message whose job says retrying cannot help (PoisonMessageError)", async () => {
+    let calls = 0;
+    const { consume } = setup([
+      {
+        ...job("doomed", async () => {}),
+        runForCluster: async () => {
+          calls++;
+          throw new PoisonMessageError("the cluster's kubeconfig names no server");
+        },
+      },
+    ]);
+    expect(await consume({ type: "job.cluster", job: "doomed", clusterId }, 1)).toMatchObject({
+      action: "park",
+      reason: /kubeconfig names no server/,
+    });
+    expect(calls).toBe(1);
+  });
+
   it("parks at once what can never succeed: no per-cluster work, or a bad cluster id", async () => {
     const { consume } = setup([job("plain", async () => {})]);
     expect(await consume({ type: "job.cluster", job: "plain", clusterId }, 1)).toMatchObject({
@@ -180,8 +209,8 @@ describe("per-cluster fan-out messages", () => {
 });
 
 describe("Cloudflare batch delivery", () => {
-  it("acks, retries with a delay, and parks (log + ack)", async () => {
-    const { consumeBatch, deps } = setup([
+  it("acks, retries with a delay, and parks (dead letter + log + ack)", async () => {
+    const { consumeBatch, deps, deadLetters } = setup([
       job("ok", async () => {}),
       job("bad", async () => {
         throw new Error("down");
@@ -212,6 +241,18 @@ describe("Cloudflare batch delivery", () => {
       id: "m3",
       attempts: 3,
     });
+    expect(deadLetters).toEqual([
+      {
+        source: "consumer",
+        letter: {
+          body: { type: "job.run", job: "bad" },
+          attempts: 3,
+          reason: 'gave up after 3 attempts: job "bad" failed: down',
+          messageId: "m3",
+          queue: "ksp-jobs",
+        },
+      },
+    ]);
   });
 });
 
