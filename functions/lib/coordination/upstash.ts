@@ -36,34 +36,28 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 return 0`;
 
 // Fixed window opened by the first hit. A counter that somehow lost its TTL
-// gets one again rather than refusing forever.
-const RATE_LIMIT = `
+// gets one again rather than refusing forever. Leaves `count` and `ttl` set.
+const COUNT_IN_WINDOW = `
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
-end
+end`;
+
+const RATE_LIMIT = `${COUNT_IN_WINDOW}
 return {count, ttl}`;
 
 const IDEMPOTENCY_BEGIN = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1} end
 return {0, redis.call('GET', KEYS[1])}`;
 
-const DELETE_IF_EQUAL = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
+// the same guarded delete as a lock release: only while the key still holds the expected value
+const DELETE_IF_EQUAL = RELEASE_IF_OWNER;
 
-// KEYS[1] the rate window, KEYS[2..] cache entries: the RATE_LIMIT steps, then one MGET.
-const GET_MANY_COUNTED = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
+// KEYS[1] the rate window, KEYS[2..] cache entries: the window's count, then one MGET.
+const GET_MANY_COUNTED = `${COUNT_IN_WINDOW}
 local values = {}
 if #KEYS > 1 then values = redis.call('MGET', unpack(KEYS, 2)) end
 return {count, ttl, values}`;

@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { discardDeadLetter } from "../../../services/dead-letters/discard-dead-letter.ts";
-import { DEAD_LETTERS_NOTE, DeadLetterParams, DeadLetterSchema } from "./schemas.ts";
+import { DEAD_LETTERS_NOTE, DeadLetterParams, DeadLetterSchema, UNSCOPED_ONLY } from "./schemas.ts";
 
 const route = createRoute({
   method: "post",
@@ -33,7 +33,7 @@ const route = createRoute({
 export const registerDiscardDeadLetter = defineRoute({
   route,
   access: "operator",
-  unscopedOnly: "dead letters belong to the job queue, which serves every cluster: use an unscoped token",
+  unscopedOnly: UNSCOPED_ONLY,
   audit: { action: "dead_letter.discard", resourceType: "dead_letter" },
   run: async (c, { ctx }) => c.json(await discardDeadLetter({ ctx, input: c.req.valid("param") }), 200),
 });

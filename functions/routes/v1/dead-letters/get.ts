@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { getDeadLetter } from "../../../services/dead-letters/get-dead-letter.ts";
-import { DEAD_LETTERS_NOTE, DeadLetterParams, DeadLetterSchema } from "./schemas.ts";
+import { DEAD_LETTERS_NOTE, DeadLetterParams, DeadLetterSchema, UNSCOPED_ONLY } from "./schemas.ts";
 
 const route = createRoute({
   method: "get",
@@ -28,6 +28,6 @@ const route = createRoute({
 export const registerGetDeadLetter = defineRoute({
   route,
   access: "operator",
-  unscopedOnly: "dead letters belong to the job queue, which serves every cluster: use an unscoped token",
+  unscopedOnly: UNSCOPED_ONLY,
   run: async (c, { ctx }) => c.json(await getDeadLetter({ ctx, input: c.req.valid("param") }), 200),
 });

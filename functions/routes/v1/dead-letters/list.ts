@@ -4,7 +4,7 @@ import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { PageQuerySchema, pageOf } from "../../../http/pagination.ts";
 import { listDeadLetters } from "../../../services/dead-letters/list-dead-letters.ts";
 import { timeRange } from "../events/schemas.ts";
-import { DEAD_LETTERS_NOTE, DeadLetterFilterQuery, DeadLetterSchema } from "./schemas.ts";
+import { DEAD_LETTERS_NOTE, DeadLetterFilterQuery, DeadLetterSchema, UNSCOPED_ONLY } from "./schemas.ts";
 
 const route = createRoute({
   method: "get",
@@ -33,7 +33,7 @@ const route = createRoute({
 export const registerListDeadLetters = defineRoute({
   route,
   access: "operator",
-  unscopedOnly: "dead letters belong to the job queue, which serves every cluster: use an unscoped token",
+  unscopedOnly: UNSCOPED_ONLY,
   run: async (c, { ctx }) => {
     const query = c.req.valid("query");
     return c.json(await listDeadLetters({ ctx, input: { ...query, ...timeRange(query) } }), 200);

@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { defineRoute } from "../../../http/define-route.ts";
 import { BEARER_SCHEME, errorResponses } from "../../../http/openapi.ts";
 import { replayDeadLetter } from "../../../services/dead-letters/replay-dead-letter.ts";
-import { DEAD_LETTERS_NOTE, DeadLetterParams, DeadLetterSchema } from "./schemas.ts";
+import { DEAD_LETTERS_NOTE, DeadLetterParams, DeadLetterSchema, UNSCOPED_ONLY } from "./schemas.ts";
 
 const route = createRoute({
   method: "post",
@@ -37,7 +37,7 @@ const route = createRoute({
 export const registerReplayDeadLetter = defineRoute({
   route,
   access: "operator",
-  unscopedOnly: "dead letters belong to the job queue, which serves every cluster: use an unscoped token",
+  unscopedOnly: UNSCOPED_ONLY,
   audit: { action: "dead_letter.replay", resourceType: "dead_letter" },
   run: async (c, { ctx }) => {
     const input = { id: c.req.valid("param").id, queue: c.get("scope").deps.jobs };

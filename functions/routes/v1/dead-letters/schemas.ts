@@ -51,3 +51,7 @@ export const DeadLetterFilterQuery = TimeRangeQuery.extend({
 export const DEAD_LETTERS_NOTE =
   "Operators (unscoped tokens: the job queue serves every cluster). Dead letters are job-queue messages " +
   "given up on: parked by the consumer, or moved to Cloudflare's dead-letter queue (ksp-jobs-dlq).";
+
+/** Why scoped tokens are refused on every dead-letter route. */
+export const UNSCOPED_ONLY =
+  "dead letters belong to the job queue, which serves every cluster: use an unscoped token";
